@@ -1,0 +1,130 @@
+"""Privacy service: finds personal data in social-media feedback, answers data-subject requests."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from service.config import load_config
+from service.db import Database, migrate, resolve_database_url
+from service.errors import UnsupportedMediaType, register_error_handlers
+
+log = logging.getLogger("service.request")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask application: settings, database (migrated), API blueprints, error shape."""
+    settings = load_config(config)
+    app = Flask(__name__)
+    app.config.update(settings)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings["PRIVACY_MAX_BODY_BYTES"],
+        API_TITLE="Privacy Service",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        # Served from the installed swagger-ui-bundle: the docs work without internet access.
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "Redaction, feedback archive, data-subject requests and a "
+                "tamper-evident audit log."
+            },
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+
+    url = resolve_database_url(settings)
+    if not settings.get("PRIVACY_SKIP_MIGRATE"):
+        migrate(url)
+    app.extensions["privacy.db"] = Database(
+        url,
+        min_size=settings["PRIVACY_DB_POOL_MIN"],
+        max_size=settings["PRIVACY_DB_POOL_MAX"],
+        timeout=settings["PRIVACY_DB_TIMEOUT"],
+    )
+
+    api = Api(app)
+    register_error_handlers(app)
+    _register_request_hooks(app)
+    _register_blueprints(api)
+    _register_docs_assets(app)
+    return app
+
+
+def _register_docs_assets(app: Flask) -> None:
+    """Serve Swagger UI's files locally and open the API documentation to everyone."""
+    import swagger_ui_bundle
+    from flask import send_from_directory
+
+    from service.auth import public
+
+    @app.get("/docs/assets/<path:filename>")
+    @public
+    def docs_assets(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
+
+    # flask-smorest's own views (the OpenAPI document and the UI) are bound methods: list them.
+    app.extensions["privacy.public_endpoints"] = {
+        endpoint for endpoint in app.view_functions if endpoint.startswith("api-docs.")
+    }
+
+
+def _register_blueprints(api: Api) -> None:
+    from service.api import health, keys
+
+    for module in (health, keys):
+        api.register_blueprint(module.blp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from service.auth import authenticate_request
+
+    @app.before_request
+    def start_request() -> None:
+        g.started = time.perf_counter()
+        supplied = request.headers.get("X-Request-ID", "")
+        g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        # A body on a write must be JSON; an empty body is left to the schema to judge.
+        if (
+            request.method in _BODY_METHODS
+            and request.url_rule is not None
+            and (request.content_length or request.headers.get("Transfer-Encoding"))
+            and not request.is_json
+        ):
+            raise UnsupportedMediaType(
+                f"Send the body as application/json, not {request.mimetype or 'no content type'}."
+            )
+
+    app.before_request(authenticate_request)
+
+    @app.after_request
+    def log_request(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        actor = g.get("actor")
+        log.info(
+            "request",
+            extra={
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(
+                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
+                ),
+                "key_id": str(actor.key_id) if actor and actor.key_id else None,
+            },
+        )
+        return response

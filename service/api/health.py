@@ -1,0 +1,37 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.health import HealthSchema
+from service.auth import public
+from service.db import pending_migrations
+from service.errors import ServiceUnavailable
+
+blp = Blueprint("health", __name__, description="Liveness and readiness probes.")
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @public
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """Report that the process is alive (no database check, no key)."""
+        return {"status": "ok"}
+
+
+@blp.route("/ready")
+class Ready(MethodView):
+    @public
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """Report whether the database is reachable and fully migrated."""
+        db = current_app.extensions["privacy.db"]
+        with db.transaction() as conn:
+            pending = pending_migrations(conn)
+        if pending:
+            raise ServiceUnavailable(f"{len(pending)} database migration(s) not applied yet.")
+        return {"status": "ready"}

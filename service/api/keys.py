@@ -1,0 +1,47 @@
+"""API keys: list, create, revoke (admin only)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.keys import KeyCreateSchema, KeyListSchema, KeySchema, NewKeySchema
+from service.auth import create_key, current_actor, list_keys, requires, revoke_key
+
+blp = Blueprint("keys", __name__, url_prefix="/v1/keys", description="API keys and roles.")
+
+
+def _db():
+    return current_app.extensions["privacy.db"]
+
+
+@blp.route("")
+class Keys(MethodView):
+    @requires("admin")
+    @blp.response(200, KeyListSchema)
+    def get(self):
+        """List API keys (never the keys themselves)."""
+        with _db().transaction() as conn:
+            return {"items": list_keys(conn)}
+
+    @requires("admin")
+    @blp.arguments(KeyCreateSchema)
+    @blp.response(201, NewKeySchema)
+    def post(self, body):
+        """Create an API key; the response shows the key once."""
+        with _db().transaction() as conn:
+            row, raw = create_key(conn, current_actor(), name=body["name"], role=body["role"])
+        return {**row, "key": raw}
+
+
+@blp.route("/<uuid:key_id>")
+class KeyById(MethodView):
+    @requires("admin")
+    @blp.response(200, KeySchema)
+    def delete(self, key_id: UUID):
+        """Revoke an API key; it stops working at once."""
+        with _db().transaction() as conn:
+            return revoke_key(conn, current_actor(), key_id)

@@ -1,0 +1,72 @@
+"""Service settings: defaults overridden by PRIVACY_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# name -> (default, parser); every entry is documented in README.md "Configuration".
+_SETTINGS: dict[str, tuple[Any, Any]] = {
+    "PRIVACY_DATA_DIR": (".data", str),
+    "PRIVACY_MAX_BODY_BYTES": (1024 * 1024, int),
+    "PRIVACY_MAX_TEXT_CHARS": (100_000, int),
+    "PRIVACY_MAX_BATCH": (500, int),
+    "PRIVACY_SECRET_KEY": (None, str),
+    "PRIVACY_AUDIT_SIGNING_KEY": (None, str),
+    "PRIVACY_AUDIT_CHECKPOINT_EVERY": (1000, int),
+    "PRIVACY_PACKAGE_TTL_DAYS": (30, int),
+    "PRIVACY_DB_POOL_MIN": (1, int),
+    "PRIVACY_DB_POOL_MAX": (10, int),
+    "PRIVACY_DB_TIMEOUT": (5.0, float),
+    "PRIVACY_LOG_LEVEL": ("INFO", str),
+    "PRIVACY_WARM_ENGINE": (False, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
+    "DATABASE_URL": (None, str),
+}
+
+
+def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings from defaults, the environment and explicit overrides, in that order."""
+    config: dict[str, Any] = {}
+    for name, (default, parse) in _SETTINGS.items():
+        raw = os.environ.get(name)
+        config[name] = parse(raw) if raw not in (None, "") else default
+    if overrides:
+        config.update(overrides)
+    config["PRIVACY_DATA_DIR"] = str(Path(config["PRIVACY_DATA_DIR"]).resolve())
+    return config
+
+
+def data_dir(config: Mapping[str, Any]) -> Path:
+    """Return the data folder, creating it (mode 0700) when missing."""
+    path = Path(config["PRIVACY_DATA_DIR"])
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def read_or_create_secret(config: Mapping[str, Any], setting: str, filename: str) -> str:
+    """Return a secret from its setting, else from the data folder (created on first use)."""
+    value = config.get(setting)
+    if value:
+        return value
+    path = data_dir(config) / filename
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    # Write to a private temp file, then link it into place: linking fails if another process
+    # won the race, and nobody ever reads a half-written secret.
+    value = secrets.token_urlsafe(32)
+    tmp = path.with_name(f".{filename}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        value = path.read_text().strip()
+    finally:
+        tmp.unlink()
+    return value

@@ -1,0 +1,129 @@
+"""Fixtures: a real PostgreSQL (embedded or TEST_DATABASE_URL), a fresh database per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import dict_row
+
+from service import create_app
+from service.audit import SYSTEM
+from service.auth import create_key
+from service.db import migrate, start_embedded
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """Return a URL to a real server's maintenance database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return start_embedded(ROOT / ".data" / "test", database="postgres")
+
+
+def _db_url(server_url: str, name: str) -> str:
+    return make_conninfo(server_url, dbname=name)
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server_url: str, worker_id: str) -> str:
+    """Create a migrated template database once per test session (per xdist worker)."""
+    name = f"privacy_template_{worker_id}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    migrate(_db_url(pg_server_url, name))
+    return name
+
+
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    """Return the xdist worker id, or 'main' without xdist."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture
+def db_url(pg_server_url: str, template_db: str) -> Iterator[str]:
+    """Return the URL of a fresh database copied from the migrated template; dropped afterwards."""
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template_db)
+            )
+        )
+    yield _db_url(pg_server_url, name)
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def app_config(db_url: str, tmp_path: Path) -> dict:
+    """Return the settings every test app is built with."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": db_url,
+        "PRIVACY_DATA_DIR": str(tmp_path / "data"),
+        "PRIVACY_SECRET_KEY": TEST_SECRET,
+        "PRIVACY_DB_POOL_MIN": 0,
+        "PRIVACY_DB_POOL_MAX": 4,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict):
+    """Build an application from the factory on the test's own database."""
+    application = create_app(app_config)
+    yield application
+    application.extensions["privacy.db"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[psycopg.Connection]:
+    """Return a direct autocommit connection to the test database, for assertions."""
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as connection:
+        yield connection
+
+
+@pytest.fixture
+def make_key(db_url: str) -> Callable[[str], str]:
+    """Return a function that creates a key of a role and returns the raw key."""
+
+    def _make(role: str, name: str | None = None) -> str:
+        with psycopg.connect(db_url, row_factory=dict_row) as connection:
+            _, raw = create_key(connection, SYSTEM, name=name or f"test {role}", role=role)
+        return raw
+
+    return _make
+
+
+@pytest.fixture
+def auth(make_key) -> Callable[[str], dict]:
+    """Return a function giving the Authorization header for a new key of a role."""
+    cache: dict[str, dict] = {}
+
+    def _auth(role: str) -> dict:
+        if role not in cache:
+            cache[role] = {"Authorization": f"Bearer {make_key(role)}"}
+        return cache[role]
+
+    return _auth
