@@ -36,16 +36,21 @@ def _db_url(server_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def template_db(pg_server_url: str, worker_id: str) -> str:
-    """Create a migrated template database once per test session (per xdist worker)."""
-    name = f"privacy_template_{worker_id}"
+def template_db(pg_server_url: str, worker_id: str) -> Iterator[str]:
+    """Create a migrated template database for this test session; dropped at the end."""
+    # The pid keeps concurrent sessions (xdist workers, two terminals) out of each other's way.
+    name = f"privacy_template_{worker_id}_{os.getpid()}"
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     migrate(_db_url(pg_server_url, name))
-    return name
+    yield name
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")

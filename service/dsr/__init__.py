@@ -1,0 +1,1 @@
+"""Data-subject requests: statutory deadlines, access packages and the work around them."""

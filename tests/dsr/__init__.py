@@ -1,0 +1,1 @@
+"""Tests for the data-subject-request domain logic."""
