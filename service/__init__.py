@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from service.config import load_config
+from service.config import load_config, read_or_create_secret
 from service.db import Database, migrate, resolve_database_url
 from service.errors import UnsupportedMediaType, register_error_handlers
 
@@ -56,6 +56,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         timeout=settings["PRIVACY_DB_TIMEOUT"],
     )
 
+    secret = read_or_create_secret(settings, "PRIVACY_SECRET_KEY", "secret.key")
+    app.extensions["privacy.secret"] = secret.encode()
+    if settings["PRIVACY_WARM_ENGINE"]:
+        from service.redaction import get_engine
+
+        get_engine(app.extensions["privacy.secret"])
+
     api = Api(app)
     register_error_handlers(app)
     _register_request_hooks(app)
@@ -83,9 +90,9 @@ def _register_docs_assets(app: Flask) -> None:
 
 
 def _register_blueprints(api: Api) -> None:
-    from service.api import health, keys
+    from service.api import health, keys, redaction
 
-    for module in (health, keys):
+    for module in (health, keys, redaction):
         api.register_blueprint(module.blp)
 
 

@@ -40,7 +40,13 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="Worker processes [default: CPU count].")
-@click.option("--threads", default=4, show_default=True, type=int, help="Threads per worker.")
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Threads per worker (1 = sync workers; the NLP pipeline is not shared across threads).",
+)
 def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve the API with gunicorn; each worker builds its heavy resources once."""
     from service.server import run_gunicorn

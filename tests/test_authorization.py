@@ -22,6 +22,11 @@ ROUTE_ROLES: dict[tuple[str, str], object] = {
     ("GET", "/v1/keys"): {"admin"},
     ("POST", "/v1/keys"): {"admin"},
     ("DELETE", "/v1/keys/<uuid:key_id>"): {"admin"},
+    ("POST", "/v1/analyze"): {"moderator"},
+    ("POST", "/v1/redact"): {"moderator"},
+    ("POST", "/v1/redact/batch"): {"moderator"},
+    ("POST", "/v1/decrypt"): {"privacy_officer"},
+    ("GET", "/v1/entities"): {"moderator", "privacy_officer", "auditor"},
 }
 
 _PLACEHOLDER = re.compile(r"<(?:(\w+):)?(\w+)>")

@@ -1,0 +1,195 @@
+"""Redaction endpoints: analyze, redact, batch redact, decrypt, supported entities."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.redaction import (
+    AnalyzeRequestSchema,
+    AnalyzeResponseSchema,
+    BatchRequestSchema,
+    BatchResponseSchema,
+    DecryptRequestSchema,
+    DecryptResponseSchema,
+    EntitiesResponseSchema,
+    RedactRequestSchema,
+    RedactResponseSchema,
+)
+from service.audit import record_event
+from service.auth import current_actor, requires
+from service.errors import PayloadTooLarge, Unprocessable, problem_response
+from service.redaction import RedactionEngine, RedactionInputError, get_engine
+
+blp = Blueprint(
+    "redaction",
+    __name__,
+    url_prefix="/v1",
+    description="Find and redact personal data before anything is posted or re-shared.",
+)
+
+
+def engine() -> RedactionEngine:
+    """Return this process's engine (built once, on first use or at worker start)."""
+    return get_engine(current_app.extensions["privacy.secret"])
+
+
+@blp.app_errorhandler(RedactionInputError)
+def _invalid_input(exc: RedactionInputError):
+    return problem_response(
+        422,
+        "Unprocessable Content",
+        exc.message,
+        slug="validation",
+        errors={exc.field: [exc.message]},
+    )
+
+
+def _check_length(texts: Iterable[str], field: str = "text") -> None:
+    limit = current_app.config["PRIVACY_MAX_TEXT_CHARS"]
+    for text in texts:
+        if len(text) > limit:
+            raise PayloadTooLarge(
+                f"`{field}` is {len(text)} characters; the limit is {limit}.",
+                extra={"limit": limit},
+            )
+
+
+def _options(body: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: body.get(name) for name in names}
+
+
+def _summary(findings_per_text: Iterable[list]) -> dict[str, Any]:
+    """Count findings per entity type: what the audit log may know about a call (never text)."""
+    counts: Counter[str] = Counter()
+    texts = 0
+    for findings in findings_per_text:
+        texts += 1
+        counts.update(f.entity_type for f in findings)
+    return {"texts": texts, "findings": sum(counts.values()), "entity_types": dict(counts)}
+
+
+def _record(action: str, details: dict[str, Any]) -> None:
+    with current_app.extensions["privacy.db"].transaction() as conn:
+        record_event(conn, current_actor(), action, target_type="text", details=details)
+
+
+def _dump_finding(finding) -> dict[str, Any]:
+    return asdict(finding)
+
+
+@blp.route("/analyze")
+class Analyze(MethodView):
+    @requires("moderator")
+    @blp.arguments(AnalyzeRequestSchema)
+    @blp.response(200, AnalyzeResponseSchema)
+    def post(self, body):
+        """Find personal data in a text without changing it."""
+        _check_length([body["text"]])
+        result = engine().analyze(
+            body["text"],
+            return_explanation=body["return_explanation"],
+            **_options(body, "language", "entities", "score_threshold", "allow_list"),
+        )
+        _record("redact.analyzed", {**_summary([result.findings]), "language": result.language})
+        return {
+            "language": result.language,
+            "findings": [_dump_finding(f) for f in result.findings],
+        }
+
+
+_REDACT_OPTIONS = ("entities", "score_threshold", "allow_list", "deny_list", "operators")
+
+
+@blp.route("/redact")
+class Redact(MethodView):
+    @requires("moderator")
+    @blp.arguments(RedactRequestSchema)
+    @blp.response(200, RedactResponseSchema)
+    def post(self, body):
+        """Redact personal data; findings carry offsets into the original text."""
+        _check_length([body["text"]])
+        result = engine().redact(
+            body["text"], language=body.get("language"), **_options(body, *_REDACT_OPTIONS)
+        )
+        _record(
+            "redact.performed",
+            {
+                **_summary([result.findings]),
+                "language": result.language,
+                "operators": sorted((body.get("operators") or {}).keys()),
+            },
+        )
+        return {
+            "language": result.language,
+            "text": result.text,
+            "findings": [_dump_finding(f) for f in result.findings],
+        }
+
+
+@blp.route("/redact/batch")
+class RedactBatch(MethodView):
+    @requires("moderator")
+    @blp.arguments(BatchRequestSchema)
+    @blp.response(200, BatchResponseSchema)
+    def post(self, body):
+        """Redact many texts (a thread) at once; pseudonyms are consistent across items."""
+        items = body["items"]
+        limit = current_app.config["PRIVACY_MAX_BATCH"]
+        if len(items) > limit:
+            raise Unprocessable(
+                f"A batch holds at most {limit} items; this one has {len(items)}.",
+                errors={"items": [f"At most {limit} items."]},
+            )
+        _check_length((item["text"] for item in items), "items[].text")
+        results = engine().redact_batch(
+            [(item["id"], item["text"], item.get("language")) for item in items],
+            **_options(body, *_REDACT_OPTIONS),
+        )
+        _record(
+            "redact.batch_performed",
+            {
+                **_summary(r.findings for r in results),
+                "languages": sorted({r.language for r in results}),
+                "operators": sorted((body.get("operators") or {}).keys()),
+            },
+        )
+        return {
+            "items": [
+                {
+                    "id": item["id"],
+                    "language": result.language,
+                    "text": result.text,
+                    "findings": [_dump_finding(f) for f in result.findings],
+                }
+                for item, result in zip(items, results, strict=True)
+            ]
+        }
+
+
+@blp.route("/decrypt")
+class Decrypt(MethodView):
+    @requires("privacy_officer")
+    @blp.arguments(DecryptRequestSchema)
+    @blp.response(200, DecryptResponseSchema)
+    def post(self, body):
+        """Reverse the `encrypt` operator: replace every token in the text by its value."""
+        _check_length([body["text"]])
+        text, count = engine().decrypt_text(body["text"])
+        _record("redact.decrypted", {"tokens": count})
+        return {"text": text, "decrypted": count}
+
+
+@blp.route("/entities")
+class Entities(MethodView):
+    @requires("moderator", "privacy_officer", "auditor")
+    @blp.response(200, EntitiesResponseSchema)
+    def get(self):
+        """List the entity types detected, per language."""
+        return {"languages": engine().supported_entities()}

