@@ -13,26 +13,28 @@ Entity types added on top of Presidio's predefined ones:
 - PHONE_NUMBER: international and local phone shapes.
 - DATE_OF_BIRTH: a date or birth year after born / DOB / date of birth / geboren.
 - CREDIT_CARD (extra): 12-19 digits right after "card"/"cc", without checksum check.
+- IBAN_CODE (extra): IBANs typed in lower case, mod-97 validated.
 - PERSON: names in any casing, after greetings and titles, backed by name lists.
 """
 
 from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
-from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
-    IbanRecognizer,
-    IpRecognizer,
-    UsLicenseRecognizer,
-    UsSsnRecognizer,
-)
 
 from service.redaction.recognizers.address import PostcodeRecognizer, StreetAddressRecognizer
 from service.redaction.recognizers.contact import DateOfBirthRecognizer, PhoneNumberRecognizer
 from service.redaction.recognizers.names import PersonNameRecognizer
+from service.redaction.recognizers.predefined import (
+    GatedCreditCardRecognizer,
+    GatedIbanRecognizer,
+    GatedIpRecognizer,
+    GatedUsLicenseRecognizer,
+    GatedUsSsnRecognizer,
+)
 from service.redaction.recognizers.reference import (
     AccountNumberRecognizer,
     CardNumberRecognizer,
+    LowercaseIbanRecognizer,
     OrderNumberRecognizer,
 )
 from service.redaction.recognizers.social import ProfileUrlRecognizer, SocialHandleRecognizer
@@ -45,11 +47,12 @@ def build_recognizers(language: str) -> list[EntityRecognizer]:
     """Return every pattern/rule recognizer the engine registers for the language ("en", "nl")."""
     recognizers: list[EntityRecognizer] = [
         OfflineEmailRecognizer(supported_language=language),
-        CreditCardRecognizer(supported_language=language),
+        GatedCreditCardRecognizer(supported_language=language),
         CardNumberRecognizer(supported_language=language),
-        IbanRecognizer(supported_language=language),
-        IpRecognizer(supported_language=language),
-        UsSsnRecognizer(supported_language=language),
+        GatedIbanRecognizer(supported_language=language),
+        LowercaseIbanRecognizer(supported_language=language),
+        GatedIpRecognizer(supported_language=language),
+        GatedUsSsnRecognizer(supported_language=language),
         SocialHandleRecognizer(supported_language=language),
         ProfileUrlRecognizer(supported_language=language),
         WebUrlRecognizer(supported_language=language),
@@ -64,5 +67,5 @@ def build_recognizers(language: str) -> list[EntityRecognizer]:
     if language == "en":
         # US driver licences only make sense for English text; the pattern is noisy
         # (it matches many short letter+digit codes) so it relies on its context words.
-        recognizers.append(UsLicenseRecognizer(supported_language=language))
+        recognizers.append(GatedUsLicenseRecognizer(supported_language=language))
     return recognizers

@@ -150,3 +150,34 @@ class CardNumberRecognizer(RuleRecognizer):
         """Yield each card-number-length digit run that follows a card cue."""
         for match in _CARD_RE.finditer(text):
             yield match.start("id"), match.end("id"), 0.6, "after_card_cue"
+
+
+_IBAN_RE = re.compile(r"(?i)\b[a-z]{2}\d{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?\b")
+
+
+def iban_checksum_ok(iban: str) -> bool:
+    """Tell whether an IBAN (any case, spaces allowed) passes the ISO 13616 mod-97 check."""
+    compact = iban.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34 or not compact.isalnum():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(digits) % 97 == 1
+
+
+class LowercaseIbanRecognizer(RuleRecognizer):
+    """Find IBANs typed in lower or mixed case ("nl91abna0417164300"), checksum-validated.
+
+    Presidio's IBAN recognizer only matches upper-case letters; people on social
+    media often type everything in lower case.
+    """
+
+    entity_type = "IBAN_CODE"
+    prefilter = re.compile(r"[a-z]{2}\d{2}[a-z]")
+
+    def find(self, text: str) -> Iterator[tuple[int, int, float, str]]:
+        """Yield each IBAN-shaped run with a lower-case letter and a valid checksum."""
+        for match in _IBAN_RE.finditer(text):
+            value = match.group()
+            if value != value.upper() and iban_checksum_ok(value):
+                yield match.start(), match.end(), 0.9, "iban_any_case"

@@ -1,0 +1,140 @@
+"""Tests of the accuracy benchmark's metric code on tiny hand-made examples."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from bench.accuracy import (
+    GoldEntity,
+    Sample,
+    Tally,
+    conll_to_sample,
+    evaluate,
+    f_beta,
+    load_synth,
+    merge_spans,
+    score_sample,
+)
+
+
+def entity_texts(sample: Sample) -> list[tuple[str, str]]:
+    return [(sample.text[e.start : e.end], e.entity_type) for e in sample.entities]
+
+
+def test_an_entity_counts_only_when_every_word_token_is_covered():
+    text = "Call Jan de Vries now"
+    sample = Sample(text, (GoldEntity(5, 17, "PERSON"),))
+    tally = Tally()
+    score_sample(sample, [(5, 8), (12, 17)], tally)  # "de" is left readable
+    assert tally.recall() == 0.0
+    tally = Tally()
+    score_sample(sample, [(5, 8), (9, 11), (12, 17)], tally)  # findings of any split
+    assert tally.recall() == 1.0
+
+
+def test_a_partly_covered_token_does_not_protect_but_counts_as_redacted():
+    text = "mail jansmit"
+    sample = Sample(text, (GoldEntity(5, 12, "PERSON"),))
+    tally = Tally()
+    score_sample(sample, [(5, 8)], tally)
+    assert tally.recall() == 0.0
+    assert (tally.redacted_tokens, tally.redacted_tokens_in_gold) == (1, 1)
+
+
+def test_precision_counts_redacted_tokens_inside_any_gold_span():
+    text = "Ann met Bob in Paris today"
+    sample = Sample(
+        text,
+        (GoldEntity(0, 3, "PERSON"), GoldEntity(8, 11, "PERSON"), GoldEntity(15, 20, "GPE")),
+    )
+    tally = Tally()
+    # Ann (gold), Paris (gold but not a direct identifier), today (not gold).
+    score_sample(sample, [(0, 3), (15, 20), (21, 26)], tally)
+    assert tally.precision() == 2 / 3
+    assert tally.recall() == 0.5  # Ann protected, Bob not; GPE not counted for recall
+    assert tally.recall("PERSON") == 0.5
+
+
+def test_nothing_redacted_gives_undefined_precision_and_zero_recall():
+    sample = Sample("Ann", (GoldEntity(0, 3, "PERSON"),))
+    tally = Tally()
+    score_sample(sample, [], tally)
+    assert tally.recall() == 0.0
+    assert math.isnan(tally.precision())
+
+
+def test_f2_weighs_recall_four_times_precision():
+    assert f_beta(1.0, 1.0, 2.0) == 1.0
+    assert f_beta(0.5, 1.0, 2.0) == 5 * 0.5 / (4 * 0.5 + 1)
+    assert f_beta(0.0, 0.0, 2.0) == 0.0
+
+
+def test_merge_spans_unions_overlaps_and_drops_empty_spans():
+    assert merge_spans([(5, 8), (0, 3), (2, 4), (8, 9), (7, 7)]) == [(0, 4), (5, 9)]
+
+
+def test_conll_mentions_are_glued_and_offsets_kept():
+    tokens = [
+        ("RT", "O"),
+        ("@", "B-PER"),
+        ("jan_dev", "B-PER"),
+        (":", "O"),
+        ("Allen", "B-PER"),
+        ("Iverson", "I-PER"),
+        ("in", "O"),
+        ("New", "B-LOC"),
+        ("York", "I-LOC"),
+    ]
+    sample = conll_to_sample(tokens)
+    assert sample.text == "RT @jan_dev : Allen Iverson in New York"
+    assert entity_texts(sample) == [
+        ("@jan_dev", "PERSON"),
+        ("Allen Iverson", "PERSON"),
+        ("New York", "LOC"),
+    ]
+
+
+def test_conll_untagged_at_sign_takes_the_name_tag():
+    sample = conll_to_sample([("hi", "O"), ("@", "O"), ("piet", "B-PER")])
+    assert sample.text == "hi @piet"
+    assert entity_texts(sample) == [("@piet", "PERSON")]
+
+
+def test_load_synth_reads_offsets_and_types(tmp_path):
+    path = tmp_path / "synth.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "full_text": "I am Ann Lee",
+                    "spans": [
+                        {
+                            "entity_type": "PERSON",
+                            "entity_value": "Ann Lee",
+                            "start_position": 5,
+                            "end_position": 12,
+                        },
+                    ],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    [sample] = load_synth(path)
+    assert entity_texts(sample) == [("Ann Lee", "PERSON")]
+
+
+def test_evaluate_runs_an_analyzer_over_all_samples():
+    samples = [
+        Sample("Ann", (GoldEntity(0, 3, "PERSON"),)),
+        Sample("call 0612345678", (GoldEntity(5, 15, "PHONE_NUMBER"),)),
+    ]
+    tally = evaluate(samples, lambda text: [(0, 3)] if text == "Ann" else [])
+    assert tally.texts == 2
+    assert tally.recall() == 0.5
+    assert tally.as_dict()["per_type"]["PHONE_NUMBER"] == {
+        "entities": 1,
+        "protected": 0,
+        "recall": 0.0,
+    }
