@@ -1,0 +1,185 @@
+"""Schemas of the feedback archive: ingestion, listing, one item, and its public view."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from service.archive.ingest import ITEM_KINDS, VISIBILITIES
+from service.archive.reading import DEFAULT_PAGE, MAX_PAGE
+from service.archive.settings import MAX_INGEST_ITEMS
+
+
+class AuthorSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    handle = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=320),
+        metadata={"description": "Handle on the platform; stored lower-cased without `@`."},
+    )
+    display_name = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
+    email = fields.Email(validate=validate.Length(max=320), allow_none=True)
+    phone = fields.String(
+        validate=validate.Length(min=3, max=40),
+        allow_none=True,
+        metadata={"description": "Stored in E.164; give the country code (+31 ...)."},
+    )
+
+
+class FeedbackItemInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    external_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The post's id on the platform; unique per platform."},
+    )
+    platform = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "x (or twitter), instagram, facebook, tiktok, trustpilot, ..."},
+    )
+    kind = fields.String(required=True, validate=validate.OneOf(ITEM_KINDS))
+    visibility = fields.String(required=True, validate=validate.OneOf(VISIBILITIES))
+    author = fields.Nested(AuthorSchema, required=True)
+    text = fields.String(required=True, validate=validate.Length(min=1))
+    created_at = fields.AwareDateTime(
+        required=True,
+        default_timezone=UTC,
+        metadata={"description": "When it was posted (ISO 8601; without an offset, UTC)."},
+    )
+    in_reply_to = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "external_id of the post this one answers (same platform)."},
+    )
+
+
+class IngestRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    items = fields.List(
+        fields.Nested(FeedbackItemInSchema),
+        required=True,
+        validate=validate.Length(
+            min=1,
+            max=MAX_INGEST_ITEMS,
+            error=f"Send between 1 and {MAX_INGEST_ITEMS} items per call.",
+        ),
+    )
+
+
+class IngestResultItemSchema(Schema):
+    id = fields.UUID(required=True)
+    external_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "created, unchanged or updated"})
+
+
+class IngestResponseSchema(Schema):
+    items = fields.List(fields.Nested(IngestResultItemSchema), required=True)
+    scan_id = fields.UUID(
+        allow_none=True,
+        metadata={"description": "The scan of new and re-worded items (GET /v1/scans/{id})."},
+    )
+
+
+class FeedbackQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    platform = fields.String(validate=validate.Length(min=1, max=40))
+    subject = fields.UUID(metadata={"description": "Only items written by this subject."})
+    has_pii = fields.Boolean(
+        metadata={"description": "true: scanned with findings; false: scanned, none found."}
+    )
+    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "created_at >="})
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class FeedbackSummarySchema(Schema):
+    id = fields.UUID(required=True)
+    platform = fields.String(required=True)
+    external_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    visibility = fields.String(required=True)
+    author_id = fields.UUID(required=True, metadata={"description": "The author's subject id."})
+    in_reply_to_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    language = fields.String(allow_none=True)
+    public_text = fields.String(
+        allow_none=True, metadata={"description": "The redacted text; null until scanned."}
+    )
+    scan_status = fields.String(required=True, metadata={"description": "pending or done"})
+    has_pii = fields.Boolean(allow_none=True)
+    finding_count = fields.Integer(allow_none=True)
+
+
+class FeedbackListSchema(Schema):
+    items = fields.List(fields.Nested(FeedbackSummarySchema), required=True)
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "Pass as `cursor` for the next page."}
+    )
+
+
+class StoredFindingSchema(Schema):
+    entity_type = fields.String(required=True)
+    start = fields.Integer(required=True, metadata={"description": "Offset into `text`."})
+    end = fields.Integer(required=True)
+    score = fields.Float(required=True)
+    recognizer = fields.String(required=True)
+    engine_version = fields.String(required=True)
+    scanned_at = fields.DateTime(required=True)
+
+
+class ReplyLinkSchema(Schema):
+    id = fields.UUID(allow_none=True, metadata={"description": "null until the parent is stored"})
+    external_id = fields.String(required=True)
+
+
+class ItemAuthorSchema(Schema):
+    subject_id = fields.UUID(required=True)
+    handle = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True)
+
+
+class FeedbackDetailSchema(Schema):
+    id = fields.UUID(required=True)
+    platform = fields.String(required=True)
+    external_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    visibility = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    ingested_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    in_reply_to = fields.Nested(ReplyLinkSchema, allow_none=True)
+    author = fields.Nested(ItemAuthorSchema, required=True)
+    text = fields.String(required=True, metadata={"description": "The raw text."})
+    public_text = fields.String(allow_none=True)
+    language = fields.String(allow_none=True)
+    scan_status = fields.String(required=True)
+    scanned_at = fields.DateTime(allow_none=True)
+    engine_version = fields.String(allow_none=True)
+    findings = fields.List(fields.Nested(StoredFindingSchema), required=True)
+
+
+class FeedbackPublicSchema(Schema):
+    id = fields.UUID(required=True)
+    platform = fields.String(required=True)
+    kind = fields.String(required=True)
+    visibility = fields.String(required=True)
+    in_reply_to_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    language = fields.String(allow_none=True)
+    text = fields.String(
+        allow_none=True,
+        metadata={"description": "The redacted text; null while the item awaits its scan."},
+    )
+    scan_status = fields.String(required=True)
+    redactions = fields.Integer(allow_none=True)
+    scanned_at = fields.DateTime(allow_none=True)

@@ -1,0 +1,59 @@
+"""Reply-guard policy endpoints: read and set which entity types block, redact or pass."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.policies import PolicyDocumentSchema, PolicySchema
+from service.archive.identifiers import IdentifierError
+from service.archive.ingest import platform_codes, resolve_platform
+from service.archive.policies import get_policy, put_policy
+from service.auth import current_actor, requires
+from service.errors import NotFound
+from service.redaction import DENY_LIST_ENTITY, get_engine
+
+blp = Blueprint(
+    "policies",
+    __name__,
+    url_prefix="/v1/policies",
+    description="Per-platform policies of the reply guard.",
+)
+
+
+def _platform(conn, name: str) -> str:
+    try:
+        return resolve_platform(platform_codes(conn), name)
+    except IdentifierError as exc:
+        raise NotFound(f"No platform {name!r}. {exc}") from exc
+
+
+def known_entities() -> set[str]:
+    """Return every entity type the engine reports, in any language."""
+    engine = get_engine(current_app.extensions["privacy.secret"])
+    return {
+        entity
+        for entities in engine.supported_entities().values()
+        for entity in entities
+        if entity != DENY_LIST_ENTITY
+    }
+
+
+@blp.route("/<platform>")
+class PolicyByPlatform(MethodView):
+    @requires("admin")
+    @blp.response(200, PolicySchema)
+    def get(self, platform: str):
+        """Read a platform's reply policy (the built-in default until one is set)."""
+        with current_app.extensions["privacy.db"].transaction() as conn:
+            return get_policy(conn, _platform(conn, platform))
+
+    @requires("admin")
+    @blp.arguments(PolicyDocumentSchema)
+    @blp.response(200, PolicySchema)
+    def put(self, body, platform: str):
+        """Set a platform's reply policy; an unknown entity type is refused (422)."""
+        entities = known_entities()
+        with current_app.extensions["privacy.db"].transaction() as conn:
+            return put_policy(conn, current_actor(), _platform(conn, platform), body, entities)

@@ -1,0 +1,48 @@
+"""The reply guard endpoint: check a brand reply for personal data before it is published."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.replies import ReplyCheckSchema, ReplyVerdictSchema
+from service.api.feedback import platform_code
+from service.archive.guard import check_reply
+from service.auth import current_actor, requires
+from service.errors import PayloadTooLarge
+from service.redaction import get_engine
+
+blp = Blueprint(
+    "replies",
+    __name__,
+    url_prefix="/v1/replies",
+    description="Keep customers' personal data out of public replies.",
+)
+
+
+@blp.route("/check")
+class ReplyCheck(MethodView):
+    @requires("moderator", "privacy_officer")
+    @blp.arguments(ReplyCheckSchema)
+    @blp.response(200, ReplyVerdictSchema)
+    def post(self, body):
+        """Check a reply: allow, redact or block under the platform's policy, with reasons."""
+        limit = current_app.config["PRIVACY_MAX_TEXT_CHARS"]
+        if len(body["text"]) > limit:
+            raise PayloadTooLarge(
+                f"`text` is {len(body['text'])} characters; the limit is {limit}.",
+                extra={"limit": limit},
+            )
+        secret = current_app.extensions["privacy.secret"]
+        with current_app.extensions["privacy.db"].transaction() as conn:
+            return check_reply(
+                conn,
+                current_actor(),
+                get_engine(secret),
+                secret,
+                text=body["text"],
+                visibility=body["visibility"],
+                platform=platform_code(conn, body.get("platform")),
+                in_reply_to=body.get("in_reply_to"),
+            )

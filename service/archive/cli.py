@@ -1,0 +1,45 @@
+"""The `privacy-service worker` command: run a scan worker on the service's database."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import click
+
+from service.config import load_config, read_or_create_secret
+from service.db import migrate, resolve_database_url
+from service.logs import configure_logging
+
+
+@click.command("worker")
+@click.option(
+    "--concurrency",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Jobs run at once in this process; for more CPU, start more worker processes.",
+)
+def worker(concurrency: int) -> None:
+    """Run a scan worker: it scans new and changed feedback until stopped (Ctrl-C / SIGTERM).
+
+    Start as many as you like, on as many machines as share the database.
+    """
+    from service.archive.queue import run_worker
+    from service.audit.signing import configure_audit
+
+    config = load_config()
+    configure_logging(config["PRIVACY_LOG_LEVEL"])
+    url = resolve_database_url(config)
+    migrate(url)
+    # Audit events written by jobs sign checkpoints like the API's do.
+    configure_audit(config, url)
+    secret = read_or_create_secret(config, "PRIVACY_SECRET_KEY", "secret.key").encode()
+    click.echo(f"scan worker {os.getpid()} started (concurrency {concurrency})", err=True)
+    run_worker(
+        config,
+        url,
+        secret,
+        concurrency=concurrency,
+        name=f"{socket.gethostname()}:{os.getpid()}",
+    )

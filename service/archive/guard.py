@@ -1,0 +1,316 @@
+"""The reply guard: check a brand reply for personal data before it is published.
+
+Every finding in the reply gets an action from the platform's policy (block, redact or pass)
+for the reply's visibility. With ``in_reply_to``, the customer is the author of that item:
+values the customer posted in the thread (their order number, phone, ...) and their stored
+identifiers are recognised in the reply even where a generic recognizer would not see them,
+and greeting the customer by first name or handle passes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from service.archive.identifiers import (
+    first_name,
+    normalize_handle,
+    normalize_name,
+    value_hash,
+)
+from service.archive.policies import action_for, get_policy
+from service.audit import Actor, record_event, subject_ref
+from service.db import queries
+from service.errors import Unprocessable
+from service.redaction import DENY_LIST_ENTITY, RedactionEngine
+
+MAX_THREAD_DEPTH = 20
+# The engine takes at most this many deny-list values of at most 200 characters.
+_MAX_THREAD_VALUES = 1000
+_MAX_VALUE_CHARS = 200
+# Identifier kinds as the entity types that detect them.
+_KIND_ENTITY = {
+    "email": "EMAIL_ADDRESS",
+    "phone": "PHONE_NUMBER",
+    "handle": "SOCIAL_HANDLE",
+    "name": "PERSON",
+}
+# Names and handles are matched by the greeting rules, not forced in through the deny list.
+_NOT_DENIED = frozenset({"PERSON", "SOCIAL_HANDLE", "DATE_TIME", "LOCATION", "NRP", "URL"})
+_ENTITY_WORDS = {
+    "EMAIL_ADDRESS": "e-mail addresses",
+    "PHONE_NUMBER": "phone numbers",
+    "STREET_ADDRESS": "street addresses",
+    "POSTCODE": "postcodes",
+    "ORDER_NUMBER": "order, booking and ticket numbers",
+    "ACCOUNT_NUMBER": "account and customer numbers",
+    "CREDIT_CARD": "card numbers",
+    "IBAN_CODE": "bank account numbers",
+    "PERSON": "names",
+    "SOCIAL_HANDLE": "handles",
+    "DATE_OF_BIRTH": "dates of birth",
+}
+_PRIVATE_CHANNEL = {
+    "email": "reply to our e-mail",
+    "trustpilot": "e-mail our support team",
+    "google_reviews": "e-mail our support team",
+    "app_store": "e-mail our support team",
+    "play_store": "e-mail our support team",
+    "web": "e-mail our support team",
+}
+
+
+@dataclass
+class CustomerContext:
+    """What the thread says about the customer being answered."""
+
+    subject_id: UUID
+    platform: str
+    item_id: UUID
+    handle: str | None = None
+    display_name: str | None = None
+    # (entity type, value) of everything the customer posted or is known by.
+    values: list[tuple[str, str]] = field(default_factory=list)
+    hashes: set[bytes] = field(default_factory=set)
+
+    def owns(self, secret: bytes, entity_type: str, value: str) -> bool:
+        """Tell whether a value found in the reply is one of the customer's."""
+        return value_hash(secret, entity_type, value) in self.hashes
+
+    def entity_of(self, value: str) -> str | None:
+        """Return the entity type of a customer value matched by the deny list."""
+        wanted = normalize_name(value)
+        for entity_type, known in self.values:
+            if normalize_name(known) == wanted:
+                return entity_type
+        return None
+
+    def greeting(self, entity_type: str, value: str, allowed: list[str]) -> str | None:
+        """Return how a name or handle in the reply greets the customer, if allowed."""
+        if entity_type == "SOCIAL_HANDLE" or value.lstrip().startswith("@"):
+            if "handle" in allowed and self.handle and _handle(value) == self.handle:
+                return "handle"
+            return None
+        if entity_type != "PERSON":
+            return None
+        name = normalize_name(value)
+        if self.display_name:
+            first = first_name(self.display_name)
+            if "first_name" in allowed and first and name == normalize_name(first):
+                return "first name"
+            if "full_name" in allowed and name == normalize_name(self.display_name):
+                return "full name"
+        if "handle" in allowed and self.handle and _handle(value) == self.handle:
+            return "handle"
+        return None
+
+
+def _handle(value: str) -> str | None:
+    """Return a value in handle form, or None when it cannot be one."""
+    try:
+        return normalize_handle(value)
+    except ValueError:
+        return None
+
+
+def customer_context(
+    conn: psycopg.Connection, engine: RedactionEngine, secret: bytes, item_id: UUID
+) -> CustomerContext:
+    """Collect the customer's identifiers and the personal data they posted in the thread."""
+    q = queries()
+    chain = conn.execute(
+        q["select_thread_ancestors"], {"id": item_id, "max_depth": MAX_THREAD_DEPTH}
+    ).fetchall()
+    if not chain:
+        raise Unprocessable(
+            f"No feedback item with id {item_id}.",
+            errors={"in_reply_to": [f"No feedback item with id {item_id}."]},
+        )
+    item = chain[0]
+    context = CustomerContext(
+        subject_id=item["author_id"], platform=item["platform"], item_id=item["id"]
+    )
+    for row in conn.execute(
+        q["select_subject_identifiers"], {"subject_id": context.subject_id}
+    ).fetchall():
+        if row["kind"] == "handle" and row["platform"] == context.platform:
+            context.handle = context.handle or row["value"]
+        if row["kind"] == "name" and row["platform"] == context.platform:
+            context.display_name = row["value"]
+        context.values.append((_KIND_ENTITY[row["kind"]], row["value"]))
+
+    if context.display_name and (first := first_name(context.display_name)):
+        context.values.append(("PERSON", first))
+
+    own = [row for row in chain if row["author_id"] == context.subject_id]
+    scanned = [row for row in own if row["scanned"]]
+    texts = {row["id"]: row["text"] for row in own}
+    for finding in conn.execute(
+        q["select_findings_of_items"], {"ids": [row["id"] for row in scanned]}
+    ).fetchall():
+        text = texts[finding["item_id"]]
+        context.values.append(
+            (finding["entity_type"], text[finding["start_offset"] : finding["end_offset"]])
+        )
+    # An item not scanned yet (just ingested) is analysed now: the guard cannot wait.
+    for row in own:
+        if not row["scanned"]:
+            for finding in engine.analyze(row["text"]).findings:
+                context.values.append(
+                    (finding.entity_type, row["text"][finding.start : finding.end])
+                )
+    context.hashes = {value_hash(secret, entity, value) for entity, value in context.values}
+    return context
+
+
+def check_reply(
+    conn: psycopg.Connection,
+    actor: Actor,
+    engine: RedactionEngine,
+    secret: bytes,
+    *,
+    text: str,
+    visibility: str,
+    platform: str | None = None,
+    in_reply_to: UUID | None = None,
+) -> dict[str, Any]:
+    """Return the verdict on a reply (allow, redact, block) with findings, reasons and a
+    suggestion, and record `reply.checked` (counts, never text)."""
+    context = customer_context(conn, engine, secret, in_reply_to) if in_reply_to else None
+    if platform is None and context is not None:
+        platform = context.platform
+    policy = get_policy(conn, platform)["policy"]
+
+    deny = list(
+        dict.fromkeys(
+            value.strip()
+            for entity, value in (context.values if context else [])
+            if entity not in _NOT_DENIED and 0 < len(value.strip()) <= _MAX_VALUE_CHARS
+        )
+    )[:_MAX_THREAD_VALUES]
+    analysis = engine.analyze(
+        text, allow_list=policy["allow_values"] or None, deny_list=deny or None
+    )
+
+    findings: list[dict[str, Any]] = []
+    for finding in analysis.findings:
+        value = text[finding.start : finding.end]
+        entity_type = finding.entity_type
+        belongs_to = "unknown"
+        if context is not None:
+            belongs_to = "other"
+            if entity_type == DENY_LIST_ENTITY:
+                entity_type = context.entity_of(value) or entity_type
+                belongs_to = "customer"
+            elif context.owns(secret, entity_type, value):
+                belongs_to = "customer"
+        greeting = (
+            context.greeting(entity_type, value, policy["greet_customer_by"])
+            if context is not None
+            else None
+        )
+        action = "pass" if greeting else action_for(policy, visibility, entity_type)
+        findings.append(
+            {
+                "entity_type": entity_type,
+                "start": finding.start,
+                "end": finding.end,
+                "score": finding.score,
+                "recognizer": finding.recognizer,
+                "action": action,
+                "belongs_to": "customer" if greeting else belongs_to,
+                "greeting": greeting,
+            }
+        )
+
+    actions = {f["action"] for f in findings}
+    verdict = "block" if "block" in actions else "redact" if "redact" in actions else "allow"
+    result: dict[str, Any] = {
+        "verdict": verdict,
+        "text": text if verdict == "allow" else _redacted(text, findings),
+        "findings": findings,
+        "reasons": _reasons(findings, visibility, platform),
+    }
+    if verdict != "allow" and visibility == "public":
+        result["suggestion"] = _suggestion(context, policy["greet_customer_by"], platform)
+    record_event(
+        conn,
+        actor,
+        "reply.checked",
+        target_type="feedback_item" if context else None,
+        target_id=context.item_id if context else None,
+        subject_ref=subject_ref(secret, context.subject_id) if context else None,
+        details={
+            "verdict": verdict,
+            "visibility": visibility,
+            "platform": platform,
+            "findings": len(findings),
+            "actions": dict(Counter(f["action"] for f in findings)),
+            "entity_types": dict(Counter(f["entity_type"] for f in findings)),
+            "customer_data": sum(1 for f in findings if f["belongs_to"] == "customer"),
+        },
+    )
+    return result
+
+
+def _redacted(text: str, findings: list[Mapping[str, Any]]) -> str:
+    """Replace every blocked or redacted finding by <ENTITY_TYPE>."""
+    parts: list[str] = []
+    position = 0
+    for finding in sorted(findings, key=lambda f: f["start"]):
+        if finding["action"] == "pass" or finding["start"] < position:
+            continue
+        parts.append(text[position : finding["start"]])
+        parts.append(f"<{finding['entity_type']}>")
+        position = finding["end"]
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def _reasons(findings: list[Mapping[str, Any]], visibility: str, platform: str | None) -> list[str]:
+    """Explain, once per entity type and outcome, why the reply gets its verdict."""
+    where = f"{visibility} replies on {platform}" if platform else f"{visibility} replies"
+    reasons: list[str] = []
+    for finding in findings:
+        words = _ENTITY_WORDS.get(finding["entity_type"], finding["entity_type"])
+        owner = {
+            "customer": "the customer's own",
+            "other": "someone else's",
+            "unknown": "",
+        }[finding["belongs_to"]]
+        if finding["greeting"]:
+            reason = f"Greeting the customer by {finding['greeting']} is allowed."
+        elif finding["action"] == "block":
+            reason = f"{finding['entity_type']}: {where} may not disclose {words}" + (
+                f" ({owner} data)." if owner else "."
+            )
+        elif finding["action"] == "redact":
+            reason = f"{finding['entity_type']}: {words} are redacted in {where}" + (
+                f" ({owner} data)." if owner else "."
+            )
+        else:
+            continue
+        if reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
+def _suggestion(context: CustomerContext | None, greet_by: list[str], platform: str | None) -> str:
+    """Suggest a public reply that moves the conversation to a private channel."""
+    greeting = "Hi there"
+    if context is not None:
+        first = first_name(context.display_name) if context.display_name else None
+        if "first_name" in greet_by and first:
+            greeting = f"Hi {first}"
+        elif "handle" in greet_by and context.handle:
+            greeting = f"Hi @{context.handle}"
+    channel = _PRIVATE_CHANNEL.get(platform or "", "send us a direct message")
+    return (
+        f"{greeting}, thanks for getting in touch. We'd like to sort this out with you "
+        f"privately: please {channel} and we'll pick it up from there."
+    )
