@@ -16,8 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The API and one scan worker beside it. The worker runs in its own session, so Ctrl-C reaches
+# only the server; once the server has stopped, the worker gets one SIGTERM (a graceful stop).
 run: $(STAMP)
-	$(BIN)/privacy-service serve --host $(HOST) --port $(PORT)
+	@setsid $(BIN)/privacy-service worker & worker=$$!; \
+	$(BIN)/privacy-service serve --host $(HOST) --port $(PORT) & server=$$!; \
+	trap 'kill -TERM $$server 2>/dev/null' INT TERM; \
+	wait $$server; wait $$server; status=$$?; \
+	kill -TERM $$worker 2>/dev/null; wait $$worker; exit $$status
 
 test: $(STAMP)
 	$(BIN)/pytest

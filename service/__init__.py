@@ -11,13 +11,18 @@ from typing import Any
 from flask import Flask, g, request
 from flask_smorest import Api
 
+from service.audit.signing import configure_audit
 from service.config import load_config, read_or_create_secret
 from service.db import Database, migrate, resolve_database_url
 from service.errors import UnsupportedMediaType, register_error_handlers
 
 log = logging.getLogger("service.request")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A client's request id is kept only when it is opaque (hex or a UUID): it lands in logs and in
+# the audit log, so free text such as a name must never pass.
+_REQUEST_ID = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -55,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         max_size=settings["PRIVACY_DB_POOL_MAX"],
         timeout=settings["PRIVACY_DB_TIMEOUT"],
     )
+    app.extensions["privacy.audit"] = configure_audit(settings, url)
 
     secret = read_or_create_secret(settings, "PRIVACY_SECRET_KEY", "secret.key")
     app.extensions["privacy.secret"] = secret.encode()
@@ -90,9 +96,33 @@ def _register_docs_assets(app: Flask) -> None:
 
 
 def _register_blueprints(api: Api) -> None:
-    from service.api import health, keys, redaction
+    from service.api import (
+        audit,
+        feedback,
+        health,
+        holds,
+        keys,
+        policies,
+        redaction,
+        replies,
+        reports,
+        requests,
+        scans,
+    )
 
-    for module in (health, keys, redaction):
+    for module in (
+        health,
+        keys,
+        redaction,
+        audit,
+        requests,
+        holds,
+        reports,
+        feedback,
+        scans,
+        replies,
+        policies,
+    ):
         api.register_blueprint(module.blp)
 
 

@@ -12,7 +12,9 @@ import click
 import psycopg
 from psycopg.rows import dict_row
 
+from service.archive.cli import worker
 from service.audit import SYSTEM
+from service.audit.cli import audit
 from service.config import data_dir, load_config
 from service.db import migrate, queries, resolve_database_url, stop_embedded
 from service.logs import configure_logging
@@ -157,6 +159,10 @@ def keys_revoke(key_id: UUID) -> None:
     except NotFound as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"revoked key {key_id}")
+
+
+main.add_command(audit)
+main.add_command(worker)
 
 
 if __name__ == "__main__":

@@ -140,6 +140,10 @@ def migrate(url: str) -> list[str]:
                     conn.execute(q["record_migration"], {"version": version, "name": name})
                 applied_now.append(f"{version:04d}_{name}")
                 log.info("migration applied", extra={"migration": f"{version:04d}_{name}"})
+            # The job queue's own schema, from procrastinate's schema manager, when absent.
+            from service.archive.queue import ensure_queue_schema
+
+            ensure_queue_schema(conn)
         finally:
             conn.execute(q["migration_unlock"], {"lock_id": MIGRATION_LOCK_ID})
     return applied_now

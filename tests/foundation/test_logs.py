@@ -7,6 +7,8 @@ import logging
 
 from service.logs import JsonFormatter
 
+REQUEST_ID = "6f1c2d4e-8a7b-4c3d-9e0f-123456789abc"
+
 
 def test_request_log_has_fields_and_no_body(client, auth, caplog):
     caplog.set_level(logging.INFO, logger="service.request")
@@ -14,13 +16,13 @@ def test_request_log_has_fields_and_no_body(client, auth, caplog):
     response = client.post(
         "/v1/keys",
         json={"name": secret_name, "role": "moderator"},
-        headers={**auth("admin"), "X-Request-ID": "req-123"},
+        headers={**auth("admin"), "X-Request-ID": REQUEST_ID},
     )
     assert response.status_code == 201
-    assert response.headers["X-Request-ID"] == "req-123"
+    assert response.headers["X-Request-ID"] == REQUEST_ID
     records = [r for r in caplog.records if r.name == "service.request"]
     line = json.loads(JsonFormatter().format(records[-1]))
-    assert line["request_id"] == "req-123"
+    assert line["request_id"] == REQUEST_ID
     assert line["method"] == "POST" and line["path"] == "/v1/keys" and line["status"] == 201
     assert line["key_id"] and line["duration_ms"] >= 0
     for record in caplog.records:
@@ -38,3 +40,11 @@ def test_exception_logs_carry_no_message():
     line = json.loads(JsonFormatter().format(record))
     assert line["error_type"] == "ValueError"
     assert "jane@example.com" not in json.dumps(line)
+
+
+def test_free_text_request_id_is_replaced(client, conn):
+    response = client.get("/v1/keys", headers={"X-Request-ID": "jan.devries"})
+    assert response.status_code == 401
+    assert response.headers["X-Request-ID"] != "jan.devries"
+    stored = conn.execute("SELECT request_id FROM audit_events").fetchall()
+    assert stored and all(row["request_id"] != "jan.devries" for row in stored)

@@ -1,0 +1,43 @@
+"""Schemas of the legal hold resource."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from service.dsr.holds import HOLD_BASES
+
+
+class HoldCreateSchema(Schema):
+    feedback_id = fields.UUID(
+        load_default=None, metadata={"description": "Hold one feedback item (or give subject_id)."}
+    )
+    subject_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "Hold everything of one archive subject (or give feedback_id)."},
+    )
+    basis = fields.String(required=True, validate=validate.OneOf(sorted(HOLD_BASES)))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class HoldListArgsSchema(Schema):
+    include_released = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class HoldSchema(Schema):
+    id = fields.UUID(required=True)
+    feedback_id = fields.UUID(allow_none=True)
+    subject_id = fields.UUID(allow_none=True)
+    basis = fields.String(required=True)
+    basis_description = fields.String(allow_none=True)
+    reason = fields.String()
+    active = fields.Boolean()
+    placed_at = fields.AwareDateTime()
+    placed_by = fields.UUID(allow_none=True)
+    released_at = fields.AwareDateTime(allow_none=True)
+    released_by = fields.UUID(allow_none=True)
+
+
+class HoldListSchema(Schema):
+    items = fields.List(fields.Nested(HoldSchema), required=True)

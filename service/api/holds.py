@@ -1,0 +1,61 @@
+"""Legal holds: place, list, show and release."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.holds import HoldCreateSchema, HoldListArgsSchema, HoldListSchema, HoldSchema
+from service.api.requests import dsr_settings
+from service.auth import current_actor, requires
+from service.dsr.holds import get_hold, list_holds, place_hold, release_hold
+
+blp = Blueprint(
+    "legal_holds",
+    __name__,
+    url_prefix="/v1/holds",
+    description="Legal holds: data that erasure keeps, and why.",
+)
+
+
+def _db():
+    return current_app.extensions["privacy.db"]
+
+
+@blp.route("")
+class Holds(MethodView):
+    @requires("privacy_officer")
+    @blp.arguments(HoldListArgsSchema, location="query")
+    @blp.response(200, HoldListSchema)
+    def get(self, args):
+        """List holds, active ones first."""
+        with _db().transaction() as conn:
+            return {"items": list_holds(conn, **args)}
+
+    @requires("privacy_officer")
+    @blp.arguments(HoldCreateSchema)
+    @blp.response(201, HoldSchema)
+    def post(self, body):
+        """Place a hold on a feedback item or on an archive subject."""
+        with _db().transaction() as conn:
+            return place_hold(conn, current_actor(), dsr_settings(), **body)
+
+
+@blp.route("/<uuid:hold_id>")
+class HoldById(MethodView):
+    @requires("privacy_officer")
+    @blp.response(200, HoldSchema)
+    def get(self, hold_id: UUID):
+        """Show a hold."""
+        with _db().transaction() as conn:
+            return get_hold(conn, hold_id)
+
+    @requires("privacy_officer")
+    @blp.response(200, HoldSchema)
+    def delete(self, hold_id: UUID):
+        """Release a hold; what it kept can be erased again."""
+        with _db().transaction() as conn:
+            return release_hold(conn, current_actor(), dsr_settings(), hold_id)

@@ -1,0 +1,64 @@
+"""Reports on data-subject requests: yearly metrics and the request records."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.reports import (
+    DsrMetricsArgsSchema,
+    DsrMetricsSchema,
+    DsrRecordListSchema,
+    DsrRecordsArgsSchema,
+)
+from service.api.requests import dsr_settings
+from service.auth import requires
+from service.dsr.reports import dsr_metrics, dsr_records
+from service.errors import Unprocessable
+
+blp = Blueprint(
+    "dsr_reports",
+    __name__,
+    url_prefix="/v1/reports",
+    description="Metrics and records of data-subject requests (CCPA regulations §§ 7101-7102).",
+)
+
+
+def _db():
+    return current_app.extensions["privacy.db"]
+
+
+@blp.route("/dsr-metrics")
+class DsrMetrics(MethodView):
+    @requires("privacy_officer")
+    @blp.arguments(DsrMetricsArgsSchema, location="query")
+    @blp.response(200, DsrMetricsSchema)
+    def get(self, args):
+        """Count the requests received in a year per type and outcome; median days to respond."""
+        with _db().transaction() as conn:
+            return dsr_metrics(conn, dsr_settings(), **args)
+
+
+@blp.route("/dsr-records")
+class DsrRecords(MethodView):
+    @requires("privacy_officer")
+    @blp.arguments(DsrRecordsArgsSchema, location="query")
+    @blp.response(200, DsrRecordListSchema)
+    def get(self, args):
+        """List the record of each request received in a period: dates, manner, response."""
+        if args["received_before"] <= args["received_from"]:
+            raise Unprocessable(
+                "The period is empty.",
+                errors={"received_before": ["Must be after received_from."]},
+            )
+        with _db().transaction() as conn:
+            return {
+                "items": dsr_records(
+                    conn,
+                    dsr_settings(),
+                    start=args["received_from"],
+                    end=args["received_before"],
+                    regime=args["regime"],
+                )
+            }

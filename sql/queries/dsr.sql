@@ -1,0 +1,448 @@
+-- name: insert_dsr_request
+-- Store a new data-subject request with its statutory dates.
+INSERT INTO dsr_requests (
+    id, type, regime, channel, requester_kind, received_at, received_on, original_due_on,
+    due_on, due_at, acknowledge_by, subject_ref
+) VALUES (
+    %(id)s, %(type)s, %(regime)s, %(channel)s, %(requester_kind)s, %(received_at)s,
+    %(received_on)s, %(due_on)s, %(due_on)s, %(due_at)s, %(acknowledge_by)s, %(subject_ref)s
+);
+
+-- name: insert_dsr_request_identifier
+-- Store one identifier a request carries (the subject's, or the requester's name or proof).
+INSERT INTO dsr_request_identifiers (request_id, party, kind, platform, value)
+VALUES (%(request_id)s, %(party)s, %(kind)s, %(platform)s, %(value)s);
+
+-- name: insert_dsr_history
+-- Append one entry to a request's history.
+INSERT INTO dsr_request_history (
+    request_id, action, from_status, to_status, actor_key_id, actor_role, reason, basis, details
+) VALUES (
+    %(request_id)s, %(action)s, %(from_status)s, %(to_status)s, %(actor_key_id)s,
+    %(actor_role)s, %(reason)s, %(basis)s, %(details)s
+);
+
+-- name: get_dsr_request
+-- Fetch one request with a summary of its access package.
+SELECT r.*, p.created_at AS package_created_at, p.expires_at AS package_expires_at,
+       p.size_bytes AS package_size_bytes, p.sha256 AS package_sha256,
+       p.download_count AS package_download_count
+FROM dsr_requests r
+LEFT JOIN dsr_packages p ON p.request_id = r.id
+WHERE r.id = %(id)s;
+
+-- name: lock_dsr_request
+-- Fetch one request and lock it until the transaction ends (transitions are serialised).
+SELECT * FROM dsr_requests WHERE id = %(id)s FOR UPDATE;
+
+-- name: list_dsr_request_identifiers
+-- List the identifiers a request carries, in the order they were given.
+SELECT party, kind, platform, value
+FROM dsr_request_identifiers
+WHERE request_id = %(request_id)s
+ORDER BY id;
+
+-- name: list_dsr_history
+-- List a request's history, oldest first.
+SELECT occurred_at, action, from_status, to_status, actor_key_id, actor_role, reason, basis,
+       details
+FROM dsr_request_history
+WHERE request_id = %(request_id)s
+ORDER BY id;
+
+-- name: list_dsr_requests
+-- List requests matching the filters, most urgent first: open ones by due time, then closed
+-- ones, most recently closed first.
+SELECT r.*, count(*) OVER () AS total,
+       p.created_at AS package_created_at, p.expires_at AS package_expires_at,
+       p.size_bytes AS package_size_bytes, p.sha256 AS package_sha256,
+       p.download_count AS package_download_count
+FROM dsr_requests r
+LEFT JOIN dsr_packages p ON p.request_id = r.id
+WHERE (%(status)s::text IS NULL OR r.status = %(status)s)
+  AND (%(type)s::text IS NULL OR r.type = %(type)s)
+  AND (%(regime)s::text IS NULL OR r.regime = %(regime)s)
+  AND (%(overdue)s::boolean IS NULL
+       OR %(overdue)s = (r.closed_at IS NULL AND r.due_at <= %(now)s))
+  AND (%(due_before)s::date IS NULL OR r.due_on < %(due_before)s)
+ORDER BY r.closed_at IS NOT NULL,
+         CASE WHEN r.closed_at IS NULL THEN r.due_at END,
+         r.closed_at DESC,
+         r.received_at,
+         r.id
+LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: mark_dsr_verified
+-- Record how the data subject's identity was established.
+UPDATE dsr_requests
+SET status = 'verified', verified_at = %(now)s, verification_method = %(method)s,
+    verification_degree = %(degree)s, matched_data_points = %(matched_data_points)s,
+    signed_declaration = %(signed_declaration)s, updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: mark_dsr_extended
+-- Move a request's due date after a lawful extension.
+UPDATE dsr_requests
+SET due_on = %(due_on)s, due_at = %(due_at)s, extended_at = %(now)s, updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: mark_dsr_started
+-- Mark a request as being carried out.
+UPDATE dsr_requests
+SET status = 'in_progress', started_at = coalesce(started_at, %(now)s), updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: mark_dsr_closed
+-- Close a request (completed, denied or cancelled) with its result.
+UPDATE dsr_requests
+SET status = %(status)s, closed_at = %(now)s, denial_basis = %(denial_basis)s,
+    result = %(result)s, updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: set_dsr_lock_timeout
+-- Give up (instead of queueing) when a row stays locked longer than this, for this transaction.
+SELECT set_config('lock_timeout', %(timeout)s, true);
+
+-- name: insert_legal_hold
+-- Place a legal hold on a feedback item or on everything of one archive subject.
+INSERT INTO legal_holds (feedback_id, subject_id, basis, reason, placed_by)
+VALUES (%(feedback_id)s, %(subject_id)s, %(basis)s, %(reason)s, %(placed_by)s)
+RETURNING *;
+
+-- name: lock_legal_hold
+-- Fetch one hold and lock it until the transaction ends.
+SELECT * FROM legal_holds WHERE id = %(id)s FOR UPDATE;
+
+-- name: get_legal_hold
+-- Fetch one hold.
+SELECT * FROM legal_holds WHERE id = %(id)s;
+
+-- name: release_legal_hold
+-- Release a hold; the row stays as the record of what was kept.
+UPDATE legal_holds SET released_at = %(now)s, released_by = %(released_by)s
+WHERE id = %(id)s
+RETURNING *;
+
+-- name: list_legal_holds
+-- List holds, active ones first, newest first.
+SELECT * FROM legal_holds
+WHERE %(include_released)s OR released_at IS NULL
+ORDER BY released_at IS NOT NULL, placed_at DESC, id
+LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: upsert_dsr_package
+-- Store (or replace) the access package of a request.
+INSERT INTO dsr_packages (request_id, content, size_bytes, sha256, created_at, expires_at)
+VALUES (%(request_id)s, %(content)s, %(size_bytes)s, %(sha256)s, %(now)s, %(expires_at)s)
+ON CONFLICT (request_id) DO UPDATE
+SET content = excluded.content, size_bytes = excluded.size_bytes, sha256 = excluded.sha256,
+    created_at = excluded.created_at, expires_at = excluded.expires_at, download_count = 0;
+
+-- name: get_dsr_package
+-- Fetch a request's package (its content is NULL once purged).
+SELECT request_id, content, size_bytes, sha256, created_at, expires_at, download_count
+FROM dsr_packages WHERE request_id = %(request_id)s;
+
+-- name: count_dsr_package_download
+-- Count one download of a package.
+UPDATE dsr_packages SET download_count = download_count + 1 WHERE request_id = %(request_id)s;
+
+-- name: purge_expired_dsr_packages
+-- Drop the content of every expired package; the row stays as a record that one was sent.
+UPDATE dsr_packages SET content = NULL
+WHERE content IS NOT NULL AND expires_at <= %(now)s;
+
+-- name: dsr_metrics
+-- Per type: requests received in a period, how they ended, and the median days to respond.
+SELECT type,
+       count(*) AS received,
+       count(*) FILTER (WHERE status = 'completed'
+                        AND coalesce((result ->> 'kept_by_hold')::int, 0) = 0) AS complied,
+       count(*) FILTER (WHERE status = 'completed'
+                        AND coalesce((result ->> 'kept_by_hold')::int, 0) > 0)
+           AS complied_in_part,
+       count(*) FILTER (WHERE status = 'denied') AS denied,
+       count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE closed_at IS NULL) AS open,
+       percentile_cont(0.5) WITHIN GROUP (
+           ORDER BY ((closed_at AT TIME ZONE %(zone)s)::date - received_on)
+       ) FILTER (WHERE status IN ('completed', 'denied')) AS median_days_to_respond,
+       avg((closed_at AT TIME ZONE %(zone)s)::date - received_on)
+           FILTER (WHERE status IN ('completed', 'denied')) AS mean_days_to_respond
+FROM dsr_requests
+WHERE received_on >= %(start)s AND received_on < %(end)s
+  AND (%(regime)s::text IS NULL OR regime = %(regime)s)
+GROUP BY type
+ORDER BY type;
+
+-- name: dsr_median_days
+-- The median days to respond over every type, for requests received in a period.
+SELECT percentile_cont(0.5) WITHIN GROUP (
+           ORDER BY ((closed_at AT TIME ZONE %(zone)s)::date - received_on)
+       ) AS median_days_to_respond
+FROM dsr_requests
+WHERE received_on >= %(start)s AND received_on < %(end)s
+  AND (%(regime)s::text IS NULL OR regime = %(regime)s)
+  AND status IN ('completed', 'denied');
+
+-- name: dsr_records
+-- The record of each request (CCPA regulations § 7101): date, type, manner, response date,
+-- nature of the response and basis for denial; no identifiers.
+SELECT id, regime, type, channel, requester_kind, received_at, received_on, due_on, status,
+       closed_at, denial_basis, coalesce((result ->> 'kept_by_hold')::int, 0) AS kept_by_hold,
+       extended_at, verification_degree
+FROM dsr_requests
+WHERE received_on >= %(start)s AND received_on < %(end)s
+  AND (%(regime)s::text IS NULL OR regime = %(regime)s)
+ORDER BY received_at, id;
+
+-- name: list_dsr_requests_to_minimise
+-- Requests closed before the cut-off whose identifiers are still held.
+SELECT id, subject_ref FROM dsr_requests
+WHERE closed_at < %(cutoff)s AND identifiers_minimised_at IS NULL
+ORDER BY closed_at
+FOR UPDATE;
+
+-- name: minimise_dsr_request
+-- Drop the personal data a closed request carries, keeping its record.
+WITH dropped AS (
+    DELETE FROM dsr_request_identifiers WHERE request_id = %(id)s RETURNING 1
+), cleared AS (
+    UPDATE dsr_request_history SET reason = NULL
+    WHERE request_id = %(id)s AND reason IS NOT NULL RETURNING 1
+), package AS (
+    UPDATE dsr_packages SET content = NULL WHERE request_id = %(id)s RETURNING 1
+)
+UPDATE dsr_requests SET identifiers_minimised_at = %(now)s, updated_at = %(now)s
+WHERE id = %(id)s
+RETURNING (SELECT count(*) FROM dropped) AS identifiers_dropped,
+          (SELECT count(*) FROM cleared) AS reasons_cleared;
+
+-- name: dsr_platform_names
+-- List every platform code with its aliases, to resolve the platform of a handle.
+SELECT code, aliases FROM platforms;
+
+-- name: dsr_identifiers_by_hash
+-- Find the archive's handles, e-mail addresses and phone numbers with one of these hashes.
+SELECT subject_id, kind, platform, value
+FROM subject_identifiers
+WHERE value_hash = ANY(%(value_hashes)s::bytea[]) AND kind IN ('handle', 'email', 'phone');
+
+-- name: dsr_identifiers_of_subjects
+-- List every identifier of the given subjects.
+SELECT id, subject_id, kind, platform, value, value_hash, created_at
+FROM subject_identifiers
+WHERE subject_id = ANY(%(subject_ids)s::uuid[])
+ORDER BY subject_id, kind, id;
+
+-- name: dsr_lock_subjects
+-- Lock subjects for erasure (ingestion adding items for them waits), in id order.
+SELECT id FROM subjects WHERE id = ANY(%(subject_ids)s::uuid[]) ORDER BY id FOR UPDATE;
+
+-- name: dsr_items_by_authors
+-- The feedback items the given subjects wrote, oldest first.
+SELECT id, platform, external_id, kind, visibility, author_id, in_reply_to_id,
+       in_reply_to_external_id, text, public_text, created_at, ingested_at, updated_at, language,
+       scanned_text_hash IS NOT DISTINCT FROM text_hash AS scanned
+FROM feedback_items
+WHERE author_id = ANY(%(subject_ids)s::uuid[])
+ORDER BY created_at, id;
+
+-- name: dsr_thread_items
+-- Other people's items around the subjects' own: those they replied to and the direct replies.
+SELECT f.id, f.platform, f.external_id, f.kind, f.visibility, f.author_id, f.in_reply_to_id,
+       f.text, f.public_text, f.created_at,
+       f.scanned_text_hash IS NOT DISTINCT FROM f.text_hash AS scanned
+FROM feedback_items f
+WHERE f.id IN (
+          SELECT own.in_reply_to_id FROM feedback_items own
+          WHERE own.author_id = ANY(%(subject_ids)s::uuid[]) AND own.in_reply_to_id IS NOT NULL
+      )
+  AND f.author_id <> ALL(%(subject_ids)s::uuid[])
+UNION
+SELECT f.id, f.platform, f.external_id, f.kind, f.visibility, f.author_id, f.in_reply_to_id,
+       f.text, f.public_text, f.created_at,
+       f.scanned_text_hash IS NOT DISTINCT FROM f.text_hash AS scanned
+FROM feedback_items own
+JOIN feedback_items f ON f.in_reply_to_id = own.id
+WHERE own.author_id = ANY(%(subject_ids)s::uuid[])
+  AND f.author_id <> ALL(%(subject_ids)s::uuid[])
+ORDER BY created_at, id;
+
+-- name: dsr_mention_items
+-- Other people's items with a finding whose value hashes to one of the subject's identifiers.
+SELECT f.id, f.platform, f.external_id, f.kind, f.visibility, f.author_id, f.in_reply_to_id,
+       f.text, f.public_text, f.created_at,
+       f.scanned_text_hash IS NOT DISTINCT FROM f.text_hash AS scanned
+FROM feedback_items f
+WHERE f.id IN (SELECT item_id FROM findings WHERE value_hash = ANY(%(value_hashes)s::bytea[]))
+  AND f.author_id <> ALL(%(subject_ids)s::uuid[])
+ORDER BY f.created_at, f.id;
+
+-- name: dsr_findings_of_items
+-- The findings of the given items, with the hash that tells whose data each one is.
+SELECT item_id, entity_type, start_offset, end_offset, value_hash
+FROM findings
+WHERE item_id = ANY(%(item_ids)s::uuid[]);
+
+-- name: dsr_findings_by_authors
+-- The findings of every item the given subjects wrote.
+SELECT fi.item_id, fi.entity_type, fi.start_offset, fi.end_offset, fi.value_hash
+FROM feedback_items f
+JOIN findings fi ON fi.item_id = f.id
+WHERE f.author_id = ANY(%(subject_ids)s::uuid[]);
+
+-- name: dsr_insert_suppressions
+-- Add entries (parallel arrays) to the suppression list; known entries are left alone.
+INSERT INTO dsr_suppressions (kind, platform, value_hash, request_id)
+SELECT kind, platform, value_hash, %(request_id)s
+FROM unnest(%(kinds)s::text[], %(platforms)s::text[], %(value_hashes)s::bytea[])
+    AS entry (kind, platform, value_hash)
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: dsr_find_suppressions
+-- Return the entries (parallel arrays of kind, platform, hash) that are on the list.
+SELECT s.kind, s.platform, s.value_hash
+FROM dsr_suppressions s
+JOIN unnest(%(kinds)s::text[], %(platforms)s::text[], %(value_hashes)s::bytea[])
+    AS wanted (kind, platform, value_hash)
+    ON s.value_hash = wanted.value_hash
+   AND s.kind = wanted.kind
+   AND coalesce(s.platform, '') = coalesce(wanted.platform, '');
+
+-- name: dsr_insert_flags
+-- Flag identifiers (parallel arrays) for a kind of request; active flags are left alone.
+INSERT INTO dsr_processing_flags (flag, kind, platform, value_hash, request_id)
+SELECT %(flag)s, kind, platform, value_hash, %(request_id)s
+FROM unnest(%(kinds)s::text[], %(platforms)s::text[], %(value_hashes)s::bytea[])
+    AS entry (kind, platform, value_hash)
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: dsr_excluded_subjects
+-- The archive subjects a kind of processing must leave out.
+SELECT DISTINCT subject_id FROM dsr_processing_exclusions WHERE processing = %(processing)s;
+
+-- name: dsr_subject_exclusions
+-- The kinds of processing one archive subject is excluded from, with the flags behind them.
+SELECT processing, flag FROM dsr_processing_exclusions
+WHERE subject_id = %(subject_id)s
+ORDER BY processing, flag;
+
+-- name: dsr_update_identifier
+-- Correct one stored identifier of a subject.
+UPDATE subject_identifiers SET value = %(value)s, value_hash = %(value_hash)s
+WHERE id = %(id)s;
+
+-- name: dsr_active_holds
+-- The active holds on the given subjects, on their items, or on the given items; with the
+-- author of each held item.
+SELECT h.id, h.feedback_id, h.subject_id, h.basis, f.author_id AS item_author_id
+FROM legal_holds h
+LEFT JOIN feedback_items f ON f.id = h.feedback_id
+WHERE h.released_at IS NULL
+  AND (
+      h.subject_id = ANY(%(subject_ids)s::uuid[])
+      OR f.author_id = ANY(%(subject_ids)s::uuid[])
+      OR h.feedback_id = ANY(%(item_ids)s::uuid[])
+  )
+ORDER BY h.placed_at, h.id;
+
+-- name: dsr_count_items_by_authors
+-- How many items each of the given subjects wrote.
+SELECT author_id, count(*) AS items
+FROM feedback_items
+WHERE author_id = ANY(%(subject_ids)s::uuid[])
+GROUP BY author_id;
+
+-- name: dsr_delete_findings_of_authors
+-- Delete the findings of the items the given subjects wrote, except on the kept items.
+DELETE FROM findings fi
+USING feedback_items f
+WHERE fi.item_id = f.id
+  AND f.author_id = ANY(%(subject_ids)s::uuid[])
+  AND f.id <> ALL(%(kept_item_ids)s::uuid[]);
+
+-- name: dsr_delete_items_of_authors
+-- Delete the items the given subjects wrote, except the kept ones (replies to them keep their
+-- platform parent id and lose the link); return what was deleted.
+DELETE FROM feedback_items
+WHERE author_id = ANY(%(subject_ids)s::uuid[])
+  AND id <> ALL(%(kept_item_ids)s::uuid[])
+RETURNING id, author_id, platform, external_id;
+
+-- name: dsr_delete_findings_of_items
+-- Delete every finding of the given items.
+DELETE FROM findings WHERE item_id = ANY(%(item_ids)s::uuid[]);
+
+-- name: dsr_replace_item_texts
+-- Replace the text of items by their redacted text, which is then also their scanned text.
+UPDATE feedback_items f
+SET text = r.text, text_hash = r.text_hash, public_text = r.text, finding_count = 0,
+    scanned_text_hash = r.text_hash, scanned_at = %(now)s, updated_at = %(now)s
+FROM unnest(%(item_ids)s::uuid[], %(texts)s::text[], %(text_hashes)s::bytea[])
+    AS r (id, text, text_hash)
+WHERE f.id = r.id;
+
+-- name: dsr_delete_identifiers_of_subjects
+-- Delete every identifier of the given subjects.
+DELETE FROM subject_identifiers WHERE subject_id = ANY(%(subject_ids)s::uuid[]);
+
+-- name: dsr_delete_subjects
+-- Delete subjects (their items and identifiers are gone already).
+DELETE FROM subjects WHERE id = ANY(%(subject_ids)s::uuid[]);
+
+-- name: dsr_purge_packages_of_same_subject
+-- Drop the stored packages of every request naming one of this request's subject identifiers.
+UPDATE dsr_packages p SET content = NULL
+WHERE p.content IS NOT NULL
+  AND p.request_id IN (
+      SELECT other.request_id
+      FROM dsr_request_identifiers mine
+      JOIN dsr_request_identifiers other
+          ON other.party = 'subject'
+         AND other.kind = mine.kind
+         AND lower(other.value) = lower(mine.value)
+         AND other.platform IS NOT DISTINCT FROM mine.platform
+      WHERE mine.request_id = %(request_id)s AND mine.party = 'subject'
+  );
+
+-- name: dsr_hold_item_author
+-- The author of a feedback item (to check a hold's target and reference its subject).
+SELECT author_id FROM feedback_items WHERE id = %(id)s;
+
+-- name: dsr_subject_exists
+-- Tell whether an archive subject exists.
+SELECT 1 FROM subjects WHERE id = %(id)s;
+
+-- name: dsr_bench_copy_subjects
+-- Benchmark only: bulk-load subjects.
+COPY subjects (id) FROM STDIN;
+
+-- name: dsr_bench_copy_identifiers
+-- Benchmark only: bulk-load subject identifiers.
+COPY subject_identifiers (subject_id, kind, platform, value, value_hash) FROM STDIN;
+
+-- name: dsr_bench_copy_items
+-- Benchmark only: bulk-load feedback items, scanned as they are.
+COPY feedback_items (
+    id, platform, external_id, kind, visibility, author_id, in_reply_to_external_id,
+    in_reply_to_id, text, text_hash, created_at, language, public_text, finding_count,
+    scanned_text_hash, scanned_at, engine_version
+) FROM STDIN;
+
+-- name: dsr_bench_copy_findings
+-- Benchmark only: bulk-load findings.
+COPY findings (
+    item_id, entity_type, start_offset, end_offset, score, recognizer, value_hash,
+    engine_version, scanned_at
+) FROM STDIN;
+
+-- name: dsr_bench_analyze
+-- Benchmark only: refresh planner statistics after the bulk load.
+ANALYZE;
+
+-- name: dsr_bench_count_items
+-- Benchmark only: count the items left in the archive.
+SELECT count(*) AS n FROM feedback_items;
