@@ -26,20 +26,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scratch import create_scratch_database, drop_scratch_database  # noqa: E402
 from service.archive.ingest import ingest_feedback  # noqa: E402
 from service.archive.settings import ArchiveSettings  # noqa: E402
 from service.audit import SYSTEM  # noqa: E402
-from service.db import migrate, start_embedded  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATA = ROOT / ".data" / "bench"
 SECRET = b"archive-benchmark-secret-0123456789abcdef"
 PLATFORMS = ("x", "instagram", "facebook", "tiktok", "trustpilot", "email", "reddit")
 KINDS = ("comment", "review", "dm", "mention", "reply")
@@ -192,13 +188,8 @@ def main() -> None:
     if not 1 <= args.batch <= 1000:
         parser.error("--batch must be between 1 and 1000")
 
-    server_url = os.environ.get("DATABASE_URL") or start_embedded(BENCH_DATA, database="postgres")
-    name = f"archive_bench_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = make_conninfo(server_url, dbname=name)
+    server_url, name, url = create_scratch_database("archive_bench")
     try:
-        migrate(url)
         generated = time.perf_counter()
         items = synthetic_items(args.items)
         print(f"generated {len(items):,} items in {time.perf_counter() - generated:.1f} s")
@@ -233,10 +224,7 @@ def main() -> None:
         )
     finally:
         if not args.keep:
-            with psycopg.connect(server_url, autocommit=True) as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+            drop_scratch_database(server_url, name)
 
 
 if __name__ == "__main__":

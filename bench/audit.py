@@ -18,10 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
+from bench.scratch import BENCH_DATA, create_scratch_database, drop_scratch_database
 from service import create_app
 from service.audit import Actor, record_event
 from service.audit.canonical import canonical_json, format_timestamp
@@ -29,10 +28,8 @@ from service.audit.events import row_hash
 from service.audit.export import EVENT_FIELDS
 from service.audit.signing import AuditSettings
 from service.auth import create_key
-from service.db import migrate, queries, start_embedded
+from service.db import queries
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATA = ROOT / ".data" / "bench"
 ACTIONS = ("key.created", "auth.denied", "redaction.performed", "dsr.created", "archive.stored")
 COPY_NULL = "\\N"
 
@@ -187,11 +184,7 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    server_url = os.environ.get("DATABASE_URL") or start_embedded(BENCH_DATA, database="postgres")
-    name = f"audit_bench_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = make_conninfo(server_url, dbname=name)
+    server_url, name, url = create_scratch_database("audit_bench")
     config = {
         "TESTING": True,
         "DATABASE_URL": url,
@@ -199,7 +192,6 @@ def main() -> None:
         "PRIVACY_DB_POOL_MIN": 0,
     }
     try:
-        migrate(url)
         app = create_app(config)
         settings = app.extensions["privacy.audit"]
         seconds = bulk_load(url, settings, args.events)
@@ -231,10 +223,7 @@ def main() -> None:
         app.extensions["privacy.db"].close()
     finally:
         if not args.keep:
-            with psycopg.connect(server_url, autocommit=True) as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+            drop_scratch_database(server_url, name)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import random
 import sys
 import time
@@ -26,24 +25,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scratch import create_scratch_database, drop_scratch_database  # noqa: E402
 from service.archive.identifiers import value_hash  # noqa: E402
 from service.audit import SYSTEM  # noqa: E402
-from service.db import Database, migrate, queries, start_embedded  # noqa: E402
+from service.db import Database, queries  # noqa: E402
 from service.dsr.access import cyclic_gc_paused, gather_subject_data  # noqa: E402
 from service.dsr.execute import execute_request  # noqa: E402
 from service.dsr.package import build_access_package  # noqa: E402
 from service.dsr.requests import create_request, lock_request, verify_request  # noqa: E402
 from service.dsr.settings import DsrSettings  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATA = ROOT / ".data" / "bench"
 SECRET = b"dsr-benchmark-secret-0123456789abcdef"
 PLATFORMS = ("x", "instagram", "reddit", "facebook", "trustpilot")
 SUBJECT_HANDLE = "anna_bench"
@@ -222,14 +218,9 @@ def main() -> None:
         parser.error("need 0 < --subject-items <= --items and 2 * --mentions <= --items")
     args.mentions = min(args.mentions, args.subject_items)
 
-    server_url = os.environ.get("DATABASE_URL") or start_embedded(BENCH_DATA, database="postgres")
-    name = f"dsr_bench_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = make_conninfo(server_url, dbname=name)
+    server_url, name, url = create_scratch_database("dsr_bench")
     db = None
     try:
-        migrate(url)
         loaded = build_archive(url, args.items, args.subject_items, args.mentions)
         print(
             f"archive: {args.items:,} items ({args.subject_items:,} by the subject, "
@@ -266,10 +257,7 @@ def main() -> None:
         if db is not None:
             db.close()
         if not args.keep:
-            with psycopg.connect(server_url, autocommit=True) as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+            drop_scratch_database(server_url, name)
 
 
 if __name__ == "__main__":
