@@ -12,7 +12,7 @@ import click
 import psycopg
 from psycopg.rows import dict_row
 
-from service.archive.cli import worker
+from service.archive.cli import dsr, worker
 from service.audit import SYSTEM
 from service.audit.cli import audit
 from service.config import data_dir, load_config
@@ -163,6 +163,7 @@ def keys_revoke(key_id: UUID) -> None:
 
 main.add_command(audit)
 main.add_command(worker)
+main.add_command(dsr)
 
 
 if __name__ == "__main__":

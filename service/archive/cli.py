@@ -43,3 +43,35 @@ def worker(concurrency: int) -> None:
         concurrency=concurrency,
         name=f"{socket.gethostname()}:{os.getpid()}",
     )
+
+
+@click.group("dsr")
+def dsr() -> None:
+    """Data-subject request upkeep."""
+
+
+@dsr.command("retention")
+def retention() -> None:
+    """Minimise closed requests past their record period and purge expired packages now.
+
+    Workers also run this once a day.
+    """
+    from service.archive.queue import run_retention
+    from service.audit.signing import configure_audit
+    from service.db import Database
+    from service.dsr.settings import load_dsr_settings
+
+    config = load_config()
+    url = resolve_database_url(config)
+    migrate(url)
+    configure_audit(config, url)
+    secret = read_or_create_secret(config, "PRIVACY_SECRET_KEY", "secret.key").encode()
+    database = Database(url, min_size=1, max_size=1)
+    try:
+        result = run_retention(database, load_dsr_settings(config, secret))
+    finally:
+        database.close()
+    click.echo(
+        f"{result['requests_minimised']} request(s) minimised, "
+        f"{result['packages_purged']} expired package(s) purged"
+    )

@@ -24,10 +24,12 @@ from psycopg.rows import tuple_row
 from service.archive.scanning import QUEUE, SCAN_TASK, scan_chunk
 from service.archive.settings import ArchiveSettings, load_archive_settings
 from service.db import Database, queries
+from service.dsr.settings import load_dsr_settings
 
 log = logging.getLogger(__name__)
 
 RETRY_STALLED_TASK = "archive.retry_stalled_jobs"
+RETENTION_TASK = "dsr.retention"
 # A scan chunk that fails (database restart, deadlock) is tried again, up to 5 times in all.
 SCAN_RETRY = procrastinate.RetryStrategy(max_attempts=5, wait=1, exponential_wait=2)
 # The stalled-job sweep jumps the queue: recovering a dead worker's chunk must not wait
@@ -57,6 +59,8 @@ class WorkerResources:
     engine: Any
     secret: bytes
     settings: ArchiveSettings
+    # The data-subject request settings, for the daily retention job.
+    dsr_settings: Any = None
 
 
 def build_queue_app(url: str, resources: WorkerResources | None = None) -> procrastinate.App:
@@ -104,7 +108,25 @@ def build_queue_app(url: str, resources: WorkerResources | None = None) -> procr
             log.warning("retried stalled jobs", extra={"jobs": retried})
         return retried
 
+    # Once a day, any one worker minimises old closed requests and purges expired packages.
+    @app.periodic(cron="17 3 * * *", periodic_id="retention")
+    @app.task(name=RETENTION_TASK, queue=QUEUE, queueing_lock=RETENTION_TASK)
+    def retention_job(timestamp: int) -> dict[str, Any]:
+        if resources is None or resources.dsr_settings is None:
+            raise RuntimeError("this queue app was built without worker resources")
+        result = run_retention(resources.database, resources.dsr_settings)
+        return {key: value for key, value in result.items() if key != "cutoff"}
+
     return app
+
+
+def run_retention(database: Database, dsr_settings: Any) -> dict[str, Any]:
+    """Minimise closed requests past their record period and purge expired packages."""
+    from service.audit import SYSTEM
+    from service.dsr.retention import minimise_closed_requests
+
+    with database.transaction() as conn:
+        return minimise_closed_requests(conn, SYSTEM, dsr_settings)
 
 
 def run_worker(
@@ -124,7 +146,13 @@ def run_worker(
     # Built before the first job, so a job's time is spent scanning.
     engine = get_engine(secret)
     database = Database(url, min_size=1, max_size=max(2, concurrency + 1))
-    resources = WorkerResources(database=database, engine=engine, secret=secret, settings=settings)
+    resources = WorkerResources(
+        database=database,
+        engine=engine,
+        secret=secret,
+        settings=settings,
+        dsr_settings=load_dsr_settings(config, secret),
+    )
     app = build_queue_app(url, resources)
     try:
         app.run_worker(

@@ -177,3 +177,33 @@ def test_record_retention_cannot_be_set_below_24_months():
     with pytest.raises(ValueError, match="at least 24"):
         load_dsr_settings({"PRIVACY_DSR_RECORD_MONTHS": 12}, SECRET)
     assert load_dsr_settings({}, SECRET).record_months == 24
+
+
+def test_retention_command_minimises_old_closed_requests(
+    client, officer, file_request, conn, db_url, tmp_path
+):
+    import os
+    import subprocess
+    import sys
+
+    old = file_request(subject={"emails": ["carla@example.com"]})
+    client.post(f"/v1/requests/{old['id']}/cancel", json={"reason": "x"}, headers=officer)
+    close_on(conn, old["id"], "2022-06-01T00:00:00+00:00")
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "PRIVACY_DATA_DIR": str(tmp_path),
+        "PRIVACY_SECRET_KEY": SECRET.decode(),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "dsr", "retention"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 request(s) minimised" in done.stdout
+    shown = client.get(f"/v1/requests/{old['id']}", headers=officer).get_json()
+    assert shown["subject"] is None
+    assert [e["target_id"] for e in audit_events(conn, "dsr.minimised")] == [old["id"]]
