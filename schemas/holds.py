@@ -22,7 +22,7 @@ class HoldCreateSchema(Schema):
 class HoldListArgsSchema(Schema):
     include_released = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
 
 class HoldSchema(Schema):

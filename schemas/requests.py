@@ -79,7 +79,7 @@ class RequestListArgsSchema(Schema):
     )
     due_before = fields.Date(metadata={"description": "Requests due strictly before this date."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
 
 class DsrVerifySchema(Schema):

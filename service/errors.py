@@ -113,6 +113,9 @@ def _flatten_webargs_messages(messages: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+# RFC 9110 names where werkzeug still uses the older ones.
+_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
 _HTTP_DETAILS = {
     400: "The request body is not valid JSON.",
     404: "No resource at this address.",
@@ -148,7 +151,9 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and getattr(exc, "valid_methods", None):
             headers["Allow"] = ", ".join(exc.valid_methods)
         slug = "validation" if status == 422 else str(status)
-        return problem_response(status, exc.name, detail, slug=slug, errors=errors, headers=headers)
+        return problem_response(
+            status, _TITLES.get(status, exc.name), detail, slug=slug, errors=errors, headers=headers
+        )
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:

@@ -117,3 +117,27 @@ def test_database_down_is_503(app_without_database):
     assert client.get("/health").status_code == 200
     assert_problem(client.get("/ready"), 503)
     assert_problem(client.get("/v1/keys", headers={"Authorization": "Bearer psk_x"}), 503)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "bad\u0000name", "role": "admin"}, "name"),
+        ({"name": "lone \ud800 surrogate", "role": "admin"}, "name"),
+        ({"name": "ok", "role": "admin", "nested": [{"x": "a\u0000"}]}, "nested.0.x"),
+    ],
+)
+def test_unstorable_text_is_422_not_500(client, auth, conn, body, field):
+    import json
+
+    response = client.post(
+        "/v1/keys", data=json.dumps(body), headers=auth("admin"), content_type="application/json"
+    )
+    problem = assert_problem(response, 422)
+    assert field in problem["errors"]
+    assert conn.execute("SELECT count(*) AS n FROM api_keys").fetchone()["n"] == 1  # only auth's
+
+
+def test_titles_are_the_same_for_schema_and_domain_validation(client, auth):
+    schema_error = client.post("/v1/keys", json={"role": "nobody"}, headers=auth("admin"))
+    assert schema_error.get_json()["title"] == "Unprocessable Content"
