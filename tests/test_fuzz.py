@@ -1,0 +1,40 @@
+"""Generated requests for every operation in the OpenAPI document never get a server error."""
+
+from __future__ import annotations
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+EXAMPLES_PER_OPERATION = 25
+
+
+def content_type(response) -> str:
+    for name, value in response.headers.items():
+        if name.lower() == "content-type":
+            return value[0] if isinstance(value, list) else value
+    return ""
+
+
+def test_generated_requests_never_get_a_server_error(app, auth):
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
+    headers = auth("admin")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 30
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,  # the same cases on every run: CI stays reproducible
+        )
+        def check(case):
+            response = case.call(headers=headers)
+            assert response.status_code < 500, (case.method, case.path, response.text[:500])
+            if response.status_code >= 400:
+                assert content_type(response).startswith("application/problem+json")
+
+        check()
