@@ -118,3 +118,36 @@ def test_serve_on_embedded_database_with_cli_alongside():
         time.sleep(0.2)
     assert not pid_file.exists()
     shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_db_stop_stops_the_embedded_server_another_process_holds():
+    data = ROOT / ".data" / f"stop-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PRIVACY_DATA_DIR"] = str(data)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from service.db import start_embedded; "
+            "start_embedded(Path(sys.argv[1])); print('up', flush=True); time.sleep(120)",
+            str(data),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "up"
+        pid_file = data / "pg" / "postmaster.pid"
+        assert pid_file.exists()
+        stopped = run_cli("db-stop", env=env)
+        assert stopped.returncode == 0, stopped.stderr
+        assert "stopped" in stopped.stdout
+        assert not pid_file.exists()
+        again = run_cli("db-stop", env=env)
+        assert "was not running" in again.stdout
+    finally:
+        holder.kill()
+        holder.communicate()
+        shutil.rmtree(data, ignore_errors=True)
