@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.requests import DsrSubjectSchema
 from service.dsr.holds import HOLD_BASES
 
 
 class HoldCreateSchema(Schema):
     feedback_id = fields.UUID(
-        load_default=None, metadata={"description": "Hold one feedback item (or give subject_id)."}
+        load_default=None,
+        metadata={"description": "Hold one feedback item (or give subject_id or subject)."},
     )
     subject_id = fields.UUID(
         load_default=None,
-        metadata={"description": "Hold everything of one archive subject (or give feedback_id)."},
+        metadata={
+            "description": "Hold everything of one archive subject (or give feedback_id or "
+            "subject)."
+        },
+    )
+    subject = fields.Nested(
+        DsrSubjectSchema,
+        load_default=None,
+        metadata={
+            "description": "Hold everything of the archive subjects these identifiers name, as "
+            "a request names its subject (a handle, e-mail or phone is needed; names alone "
+            "match nobody). Or give feedback_id or subject_id."
+        },
     )
     basis = fields.String(required=True, validate=validate.OneOf(sorted(HOLD_BASES)))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
@@ -37,6 +51,31 @@ class HoldSchema(Schema):
     placed_by = fields.UUID(allow_none=True)
     released_at = fields.AwareDateTime(allow_none=True)
     released_by = fields.UUID(allow_none=True)
+
+
+class HoldUnmatchedSchema(Schema):
+    handles = fields.Integer()
+    emails = fields.Integer()
+    phones = fields.Integer()
+
+
+class HoldPlacedSchema(HoldSchema):
+    holds = fields.List(
+        fields.Nested(HoldSchema),
+        required=True,
+        metadata={
+            "description": "Every hold placed: one, or one per archive subject `subject` "
+            "matched. The top-level fields are the first of them."
+        },
+    )
+    unmatched = fields.Nested(
+        HoldUnmatchedSchema,
+        allow_none=True,
+        metadata={
+            "description": "With subject: per kind, the identifiers that matched no archive "
+            "subject."
+        },
+    )
 
 
 class HoldListSchema(Schema):

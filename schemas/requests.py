@@ -78,6 +78,12 @@ class RequestListArgsSchema(Schema):
         metadata={"description": "true: open requests past their due time; false: the others."}
     )
     due_before = fields.Date(metadata={"description": "Requests due strictly before this date."})
+    unacknowledged = fields.Boolean(
+        metadata={
+            "description": "true: open requests whose receipt is still to be confirmed (CCPA "
+            "know, delete, correct), soonest acknowledge_by first; false: the others."
+        }
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
@@ -96,6 +102,16 @@ class DsrVerifySchema(Schema):
     signed_declaration = fields.Boolean(
         load_default=False,
         metadata={"description": "A declaration under penalty of perjury was signed (CCPA)."},
+    )
+    notes = fields.String(validate=_TEXT, load_default=None, allow_none=True)
+
+
+class DsrAcknowledgeSchema(Schema):
+    channel = fields.String(
+        validate=validate.OneOf(CHANNELS),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "How the confirmation of receipt was sent."},
     )
     notes = fields.String(validate=_TEXT, load_default=None, allow_none=True)
 
@@ -146,6 +162,14 @@ class DsrVerificationSchema(Schema):
     verified_at = fields.AwareDateTime()
 
 
+class DsrAcknowledgementSchema(Schema):
+    acknowledged_at = fields.AwareDateTime()
+    on_time = fields.Boolean(
+        metadata={"description": "Confirmed before acknowledge_by ended (CCPA regs § 7021(a))."}
+    )
+    channel = fields.String(allow_none=True)
+
+
 class DsrDenialSchema(Schema):
     basis = fields.String()
     reason = fields.String(allow_none=True)
@@ -193,6 +217,10 @@ class RequestSchema(Schema):
     acknowledge_by = fields.Date(
         allow_none=True, metadata={"description": "CCPA: confirm receipt by the end of this day."}
     )
+    acknowledged_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When receipt was confirmed (CCPA)."}
+    )
+    acknowledgement = fields.Nested(DsrAcknowledgementSchema, allow_none=True)
     extended_until = fields.Date(allow_none=True)
     extended_at = fields.AwareDateTime(allow_none=True)
     overdue = fields.Boolean()

@@ -37,6 +37,7 @@ ROUTE_ROLES: dict[tuple[str, str], object] = {
     ("POST", "/v1/requests"): {"privacy_officer"},
     ("GET", "/v1/requests/<uuid:request_id>"): {"privacy_officer"},
     ("POST", "/v1/requests/<uuid:request_id>/verify"): {"privacy_officer"},
+    ("POST", "/v1/requests/<uuid:request_id>/acknowledge"): {"privacy_officer"},
     ("POST", "/v1/requests/<uuid:request_id>/extend"): {"privacy_officer"},
     ("POST", "/v1/requests/<uuid:request_id>/deny"): {"privacy_officer"},
     ("POST", "/v1/requests/<uuid:request_id>/cancel"): {"privacy_officer"},

@@ -8,7 +8,13 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from schemas.holds import HoldCreateSchema, HoldListArgsSchema, HoldListSchema, HoldSchema
+from schemas.holds import (
+    HoldCreateSchema,
+    HoldListArgsSchema,
+    HoldListSchema,
+    HoldPlacedSchema,
+    HoldSchema,
+)
 from service.api.requests import dsr_settings
 from service.auth import current_actor, requires
 from service.dsr.holds import get_hold, list_holds, place_hold, release_hold
@@ -37,9 +43,9 @@ class Holds(MethodView):
 
     @requires("privacy_officer")
     @blp.arguments(HoldCreateSchema)
-    @blp.response(201, HoldSchema)
+    @blp.response(201, HoldPlacedSchema)
     def post(self, body):
-        """Place a hold on a feedback item or on an archive subject."""
+        """Place a hold on a feedback item, an archive subject, or the subjects identifiers name."""
         with _db().transaction() as conn:
             return place_hold(conn, current_actor(), dsr_settings(), **body)
 

@@ -1,4 +1,4 @@
-"""Data-subject requests: file, list, verify, extend, deny, cancel, execute, download."""
+"""Data-subject requests: file, verify, acknowledge, extend, deny, cancel, execute, download."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schemas.requests import (
+    DsrAcknowledgeSchema,
     DsrCancelSchema,
     DsrDenySchema,
     DsrExecuteSchema,
@@ -23,6 +24,7 @@ from service.auth import current_actor, requires
 from service.dsr.access import download_package
 from service.dsr.execute import execute_request
 from service.dsr.requests import (
+    acknowledge_request,
     cancel_request,
     create_request,
     deny_request,
@@ -60,7 +62,7 @@ class Requests(MethodView):
     @blp.arguments(RequestListArgsSchema, location="query")
     @blp.response(200, RequestListSchema)
     def get(self, args):
-        """List requests, most urgent first (filters: status, type, regime, overdue, due_before)."""
+        """List requests, most urgent first, filtered by status, type, regime and deadlines."""
         with _db().transaction() as conn:
             return list_requests(conn, **args)
 
@@ -92,6 +94,17 @@ class RequestVerification(MethodView):
         """Record how the data subject's identity was established."""
         with _db().transaction() as conn:
             return verify_request(conn, current_actor(), dsr_settings(), request_id, **body)
+
+
+@blp.route("/<uuid:request_id>/acknowledge")
+class RequestAcknowledgement(MethodView):
+    @requires("privacy_officer")
+    @blp.arguments(DsrAcknowledgeSchema)
+    @blp.response(200, RequestDetailSchema)
+    def post(self, body, request_id: UUID):
+        """Record that receipt of a CCPA request was confirmed to the consumer (§ 7021(a))."""
+        with _db().transaction() as conn:
+            return acknowledge_request(conn, current_actor(), dsr_settings(), request_id, **body)
 
 
 @blp.route("/<uuid:request_id>/extend")

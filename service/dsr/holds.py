@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -11,6 +12,7 @@ import psycopg
 
 from service.audit import Actor, record_event, subject_ref
 from service.db import queries
+from service.dsr.discovery import find_subject
 from service.dsr.settings import DsrSettings
 from service.errors import NotFound, Unprocessable
 
@@ -29,6 +31,10 @@ HOLD_BASES: dict[str, str] = {
     "security": "detecting security incidents and protecting against fraud or illegal activity "
     "(CCPA § 1798.105(d))",
 }
+# What a hold is placed on: exactly one of these is given.
+_TARGETS = ("feedback_id", "subject_id", "subject")
+# The identifiers of a request that can name an archive subject (a display name cannot).
+_STRONG_IDENTIFIERS = ("handles", "emails", "phones")
 
 
 def place_hold(
@@ -40,11 +46,37 @@ def place_hold(
     reason: str,
     feedback_id: UUID | None = None,
     subject_id: UUID | None = None,
+    subject: Mapping[str, Sequence[Any]] | None = None,
 ) -> dict[str, Any]:
-    """Place a hold on one feedback item or on one archive subject; return it."""
-    if (feedback_id is None) == (subject_id is None):
-        message = "Give exactly one of feedback_id and subject_id."
-        raise Unprocessable(message, errors={"feedback_id": [message], "subject_id": [message]})
+    """Place a hold on a feedback item, an archive subject, or every subject identifiers name.
+
+    ``subject`` holds identifiers as a request gives them (handles, emails, phones, names); they
+    are matched as erasure matches them, and each archive subject found gets its own hold.
+    Return the hold placed plus ``holds``, every hold placed (the top-level fields are the first
+    of them), and ``unmatched``, per kind the identifiers of ``subject`` that matched nobody.
+    """
+    if sum(target is not None for target in (feedback_id, subject_id, subject)) != 1:
+        message = "Give exactly one of feedback_id, subject_id and subject."
+        raise Unprocessable(message, errors={name: [message] for name in _TARGETS})
+    if subject is not None:
+        matched = _match_subjects(conn, settings, subject)
+        holds = [
+            _insert_hold(
+                conn,
+                actor,
+                settings,
+                basis=basis,
+                reason=reason,
+                subject_id=matched_id,
+                author_id=matched_id,
+                audit_details={
+                    "matched_by": "identifiers",
+                    "subjects_matched": len(matched.subject_ids),
+                },
+            )
+            for matched_id in matched.subject_ids
+        ]
+        return {**holds[0], "holds": holds, "unmatched": matched.unmatched}
     q = queries()
     if feedback_id is not None:
         item = conn.execute(q["dsr_hold_item_author"], {"id": feedback_id}).fetchone()
@@ -61,26 +93,17 @@ def place_hold(
                 errors={"subject_id": ["No subject with this id."]},
             )
         author_id = subject_id
-    hold = conn.execute(
-        q["insert_legal_hold"],
-        {
-            "feedback_id": feedback_id,
-            "subject_id": subject_id,
-            "basis": basis,
-            "reason": reason,
-            "placed_by": actor.key_id,
-        },
-    ).fetchone()
-    record_event(
+    hold = _insert_hold(
         conn,
         actor,
-        "hold.placed",
-        target_type="legal_hold",
-        target_id=hold["id"],
-        subject_ref=subject_ref(settings.secret, author_id),
-        details={"basis": basis, "scope": "feedback_item" if feedback_id else "subject"},
+        settings,
+        basis=basis,
+        reason=reason,
+        feedback_id=feedback_id,
+        subject_id=subject_id,
+        author_id=author_id,
     )
-    return present_hold(hold)
+    return {**hold, "holds": [hold], "unmatched": None}
 
 
 def release_hold(
@@ -157,3 +180,77 @@ def present_hold(row: Mapping[str, Any]) -> dict[str, Any]:
         "released_at": row["released_at"],
         "released_by": row["released_by"],
     }
+
+
+@dataclass(frozen=True)
+class _MatchedSubjects:
+    subject_ids: list[UUID]
+    unmatched: dict[str, int]
+
+
+def _match_subjects(
+    conn: psycopg.Connection, settings: DsrSettings, subject: Mapping[str, Sequence[Any]]
+) -> _MatchedSubjects:
+    """Return the archive subjects the identifiers name, locked; raise when they name nobody."""
+    if not any(subject.get(kind) for kind in _STRONG_IDENTIFIERS):
+        message = (
+            "Give a handle, e-mail address or phone number: a display name alone never "
+            "identifies an archive subject (many people share one)."
+        )
+        raise Unprocessable(message, errors={"subject": [message]})
+    # The lookup erasure and access use, so a hold covers exactly whom an erasure would erase.
+    match = find_subject(conn, settings.secret, subject, phone_region=settings.phone_region)
+    locked: list[UUID] = []
+    if match.subject_ids:
+        # A concurrent erasure holds these rows; once it commits, its subjects are gone.
+        rows = conn.execute(
+            queries()["dsr_lock_subjects"], {"subject_ids": sorted(match.subject_ids)}
+        ).fetchall()
+        still_there = {row["id"] for row in rows}
+        locked = [subject_id for subject_id in match.subject_ids if subject_id in still_there]
+    if not locked:
+        message = (
+            "No subject in the archive has these handles, e-mail addresses or phone numbers; "
+            "nothing was held."
+        )
+        raise Unprocessable(message, errors={"subject": [message]})
+    return _MatchedSubjects(subject_ids=locked, unmatched=match.unmatched)
+
+
+def _insert_hold(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    *,
+    basis: str,
+    reason: str,
+    author_id: UUID,
+    feedback_id: UUID | None = None,
+    subject_id: UUID | None = None,
+    audit_details: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Store one hold and record ``hold.placed`` under its author's reference; return it."""
+    hold = conn.execute(
+        queries()["insert_legal_hold"],
+        {
+            "feedback_id": feedback_id,
+            "subject_id": subject_id,
+            "basis": basis,
+            "reason": reason,
+            "placed_by": actor.key_id,
+        },
+    ).fetchone()
+    record_event(
+        conn,
+        actor,
+        "hold.placed",
+        target_type="legal_hold",
+        target_id=hold["id"],
+        subject_ref=subject_ref(settings.secret, author_id),
+        details={
+            "basis": basis,
+            "scope": "feedback_item" if feedback_id else "subject",
+            **(audit_details or {}),
+        },
+    )
+    return present_hold(hold)

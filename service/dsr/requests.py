@@ -8,9 +8,10 @@ Status machine::
     received | verified | in_progress --cancel--> cancelled
 
 ``in_progress`` may be started again: that is how a failed execution is retried. An extension
-moves ``due_on`` and leaves the status alone. Every transition locks the request row, writes a
-history entry (with the free-text reason) and an audit event (with the basis, never the text) in
-the caller's transaction.
+moves ``due_on`` and an acknowledgement (the CCPA confirmation of receipt) sets
+``acknowledged_at``; both leave the status alone. Every transition locks the request row, writes
+a history entry (with the free-text reason) and an audit event (with the basis, never the text)
+in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -209,11 +210,16 @@ def list_requests(
     regime: str | None = None,
     overdue: bool | None = None,
     due_before: date | None = None,
+    unacknowledged: bool | None = None,
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Return requests matching the filters, most urgent first, and how many match in all."""
+    """Return requests matching the filters, most urgent first, and how many match in all.
+
+    ``unacknowledged=True`` keeps the open requests whose receipt is still to be confirmed (CCPA
+    requests to know, delete or correct), soonest ``acknowledge_by`` first.
+    """
     now = now or datetime.now(UTC)
     filters = {
         "status": status,
@@ -221,6 +227,7 @@ def list_requests(
         "regime": regime,
         "overdue": overdue,
         "due_before": due_before,
+        "unacknowledged": unacknowledged,
         "now": now,
     }
     list_query = queries()["list_dsr_requests"]
@@ -285,6 +292,57 @@ def verify_request(
             "matched_data_points": len(points),
             "signed_declaration": signed_declaration,
             "degree": degree if row["regime"] == "ccpa" else None,
+        },
+    )
+    return get_request(conn, request_id, now=now)
+
+
+def acknowledge_request(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    request_id: UUID,
+    *,
+    channel: str | None = None,
+    notes: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record that receipt of a CCPA request was confirmed to the consumer, and if on time."""
+    now = now or datetime.now(UTC)
+    row = _lock(conn, request_id)
+    if row["acknowledge_by"] is None:
+        raise Conflict(
+            "Only a CCPA request to know, delete or correct has its receipt confirmed (CCPA "
+            f"regulations § 7021(a)); this {row['regime'].upper()} {row['type']} request has no "
+            "acknowledge_by date.",
+            extra={"regime": row["regime"], "type": row["type"]},
+        )
+    _require_status(row, set(STATUSES) - TERMINAL_STATUSES, "acknowledged")
+    if row["acknowledged_at"] is not None:
+        acknowledged_at = row["acknowledged_at"].isoformat()
+        raise Conflict(
+            f"Receipt of this request was already confirmed at {acknowledged_at}.",
+            extra={"acknowledged_at": acknowledged_at},
+        )
+    # On time means strictly before acknowledge_by ends in the deployment's zone, as for due_at.
+    on_time = now < end_of_due_day(row["acknowledge_by"], settings.zone)
+    conn.execute(
+        queries()["mark_dsr_acknowledged"],
+        {"id": request_id, "now": now, "on_time": on_time, "channel": channel},
+    )
+    _record_transition(
+        conn,
+        actor,
+        row,
+        action="acknowledged",
+        to_status=row["status"],
+        reason=notes,
+        audit_action="dsr.acknowledged",
+        details={
+            "regime": row["regime"],
+            "type": row["type"],
+            "on_time": on_time,
+            "channel": channel,
         },
     )
     return get_request(conn, request_id, now=now)
@@ -547,6 +605,7 @@ def present_request(row: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
             "due_at",
             "original_due_on",
             "acknowledge_by",
+            "acknowledged_at",
             "extended_at",
             "verified_at",
             "started_at",
@@ -570,6 +629,15 @@ def present_request(row: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
             "verified_at": row["verified_at"],
         }
         if row["verified_at"] is not None
+        else None
+    )
+    shown["acknowledgement"] = (
+        {
+            "acknowledged_at": row["acknowledged_at"],
+            "on_time": row["acknowledged_on_time"],
+            "channel": row["acknowledgement_channel"],
+        }
+        if row["acknowledged_at"] is not None
         else None
     )
     shown["denial"] = (

@@ -52,7 +52,7 @@ ORDER BY id;
 
 -- name: list_dsr_requests
 -- List requests matching the filters, most urgent first: open ones by due time, then closed
--- ones, most recently closed first.
+-- ones, most recently closed first (receipts still to confirm: by acknowledge_by).
 SELECT r.*, count(*) OVER () AS total,
        p.created_at AS package_created_at, p.expires_at AS package_expires_at,
        p.size_bytes AS package_size_bytes, p.sha256 AS package_sha256,
@@ -65,7 +65,11 @@ WHERE (%(status)s::text IS NULL OR r.status = %(status)s)
   AND (%(overdue)s::boolean IS NULL
        OR %(overdue)s = (r.closed_at IS NULL AND r.due_at <= %(now)s))
   AND (%(due_before)s::date IS NULL OR r.due_on < %(due_before)s)
-ORDER BY r.closed_at IS NOT NULL,
+  AND (%(unacknowledged)s::boolean IS NULL
+       OR %(unacknowledged)s = (r.closed_at IS NULL AND r.acknowledge_by IS NOT NULL
+                                AND r.acknowledged_at IS NULL))
+ORDER BY CASE WHEN %(unacknowledged)s::boolean THEN r.acknowledge_by END,
+         r.closed_at IS NOT NULL,
          CASE WHEN r.closed_at IS NULL THEN r.due_at END,
          r.closed_at DESC,
          r.received_at,
@@ -84,6 +88,13 @@ WHERE id = %(id)s;
 -- Move a request's due date after a lawful extension.
 UPDATE dsr_requests
 SET due_on = %(due_on)s, due_at = %(due_at)s, extended_at = %(now)s, updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: mark_dsr_acknowledged
+-- Record that receipt of a request was confirmed to the consumer (CCPA regulations § 7021(a)).
+UPDATE dsr_requests
+SET acknowledged_at = %(now)s, acknowledged_on_time = %(on_time)s,
+    acknowledgement_channel = %(channel)s, updated_at = %(now)s
 WHERE id = %(id)s;
 
 -- name: mark_dsr_started

@@ -102,6 +102,12 @@ def _verified_request(probe: Probe) -> Prepared:
     return prepared
 
 
+def _filed_ccpa_request(probe: Probe) -> Prepared:
+    body = {**DSR_REQUEST, "regime": "ccpa"}
+    filed = probe.call("POST", "/v1/requests", "privacy_officer", body)
+    return Prepared({"request_id": filed["id"]})
+
+
 AUDITED_ROUTES: dict[tuple[str, str], AuditedRoute] = {
     ("POST", "/v1/keys"): AuditedRoute("key.created", body={"name": "c", "role": "moderator"}),
     ("DELETE", "/v1/keys/<uuid:key_id>"): AuditedRoute("key.revoked", prepare=_new_key),
@@ -143,6 +149,9 @@ AUDITED_ROUTES: dict[tuple[str, str], AuditedRoute] = {
     ("POST", "/v1/requests"): AuditedRoute("dsr.created", role="privacy_officer", body=DSR_REQUEST),
     ("POST", "/v1/requests/<uuid:request_id>/verify"): AuditedRoute(
         "dsr.verified", role="privacy_officer", body={"method": "other"}, prepare=_filed_request
+    ),
+    ("POST", "/v1/requests/<uuid:request_id>/acknowledge"): AuditedRoute(
+        "dsr.acknowledged", role="privacy_officer", body={}, prepare=_filed_ccpa_request
     ),
     ("POST", "/v1/requests/<uuid:request_id>/extend"): AuditedRoute(
         "dsr.extended",
