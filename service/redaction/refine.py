@@ -60,13 +60,16 @@ _HEX_ID_RE = re.compile(
 )
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF-")
 _WORD_RE = re.compile(r"\w")
+# Month names and abbreviations start with one of these, in English and in Dutch
+# ("maart", "mrt", "mei", "okt"; the other Dutch months share the English stems).
+_MONTH_STEMS = "jan|feb|mar|maa|apr|may|mei|jun|jul|aug|sep|oct|okt|nov|dec|mrt"
 # A DATE_TIME span is kept only when it names a calendar day (which can narrow down a
 # person, e.g. a birth or visit date); years, months, weekdays, times of day and
 # relative dates ("tonight", "last week") name nobody.
 _DAY_DATE_RE = re.compile(
     r"\d{1,4}[./\-]\d{1,2}(?:[./\-]\d{1,4})?|"
-    r"(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mei|mrt|okt)[a-z]*\.?\s+\d{1,2}\b|"
-    r"\b\d{1,2}(?:st|nd|rd|th|e)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mei|mrt|okt))"
+    rf"(?i:\b(?:{_MONTH_STEMS})[a-z]*\.?\s+\d{{1,2}}\b|"
+    rf"\b\d{{1,2}}(?:st|nd|rd|th|e)?\s+(?:of\s+)?(?:{_MONTH_STEMS}))"
 )
 # Twitter conventions the NER model takes for names or organisations.
 TWITTER_MARKERS = frozenset({"RT", "MT", "HT", "FF", "ICYMI", "via", "Via", "DM", "DMs"})

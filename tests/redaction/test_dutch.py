@@ -52,6 +52,25 @@ def test_ordinary_capitalised_dutch_words_are_not_names(engine, text):
 
 
 @pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("groetjes, sanne", "sanne"),
+        ("Gesproken met John Smith van jullie klantenservice.", "John Smith"),
+        ("Bedankt Pieter van den Berg voor de snelle hulp!", "Pieter van den Berg"),
+        ("Ik heb met mevrouw van der Linden gesproken", "van der Linden"),
+    ],
+)
+def test_names_end_where_the_dutch_sentence_goes_on(engine, text, name):
+    persons = {value for entity, value in found(engine, text) if entity == "PERSON"}
+    assert persons == {name}
+
+
+def test_a_greeting_to_a_group_names_nobody(engine):
+    for text in ("Hallo Allemaal, weet iemand hoe dit werkt?", "Hoi Iedereen!", "Hey Jongens"):
+        assert {entity for entity, _ in found(engine, text)} & {"PERSON"} == set()
+
+
+@pytest.mark.parametrize(
     "phone",
     [
         "06-12345678",

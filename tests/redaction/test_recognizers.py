@@ -288,6 +288,52 @@ def test_common_words_handles_and_emails_are_not_names(names, text):
     assert found(names, text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hi Jan de Vries, your parcel is here", "Jan de Vries"),
+        ("thanks jan van der laan for the help", "jan van der laan"),
+        ("I spoke to Pieter van den Berg yesterday", "Pieter van den Berg"),
+        ("Dear Mr Jansen van de klantenservice", "Jansen"),
+    ],
+)
+def test_name_particles_join_a_family_name_but_never_end_a_name(names, text, name):
+    assert name in found(names, text)
+    assert all(not value.endswith((" van", " de", " van de")) for value in found(names, text))
+
+
+@pytest.fixture(scope="module")
+def dutch_names() -> PersonNameRecognizer:
+    return PersonNameRecognizer(supported_language="nl")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Super Snel Geleverd, Dank Jullie Wel! Aanrader.",
+        "Mijn Pakket Is Nog Steeds Niet Aangekomen, Wat Een Slechte Service",
+        "Vandaag Besteld, Morgen In Huis. Helemaal Top!",
+        "Ben je morgen thuis? Lieve mensen, de bezorger kwam niet.",
+        "Hallo Allemaal, weet iemand hoe dit werkt?",
+    ],
+)
+def test_capitalised_dutch_words_are_not_names_on_dutch_text(dutch_names, text):
+    assert found(dutch_names, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hoi! Ik ben Sanne de Jong uit Amersfoort", "Sanne de Jong"),
+        ("groetjes, sanne", "sanne"),
+        ("hoi ik ben sanne de jong en mijn pakket is zoek", "sanne de jong"),
+        ("Gebeld met John Smith van jullie klantenservice", "John Smith"),
+    ],
+)
+def test_names_on_dutch_text_stop_at_dutch_words(dutch_names, text, name):
+    assert name in found(dutch_names, text)
+
+
 def test_lower_case_ibans_with_a_valid_checksum_are_found():
     text = "my iban is nl91abna0417164300, not nl91abna0417164301"
     assert found(LowercaseIbanRecognizer(), text) == ["nl91abna0417164300"]

@@ -70,10 +70,18 @@ def test_dates_that_name_no_day_are_dropped(date):
     assert refine_findings(text, [at(text, date, "DATE_TIME")], "en") == []
 
 
-def test_calendar_dates_are_kept():
-    text = "the visit on 12 March 2019"
-    found = [at(text, "12 March 2019", "DATE_TIME")]
-    assert spans(text, refine_findings(text, found, "en")) == [("DATE_TIME", "12 March 2019")]
+@pytest.mark.parametrize(
+    ("text", "date", "language"),
+    [
+        ("the visit on 12 March 2019", "12 March 2019", "en"),
+        ("mijn bestelling is van 12 maart 2024.", "12 maart 2024", "nl"),
+        ("geboren op 3 okt. 1990", "3 okt. 1990", "nl"),
+        ("bezorgd op 1e mei", "1e mei", "nl"),
+    ],
+)
+def test_calendar_dates_are_kept_in_english_and_dutch(text, date, language):
+    found = [at(text, date, "DATE_TIME")]
+    assert spans(text, refine_findings(text, found, language)) == [("DATE_TIME", date)]
 
 
 def test_phone_numbers_inside_uuids_and_hex_ids_are_dropped():

@@ -298,8 +298,11 @@ _ENGLISH_STREET_RE = re.compile(
 )
 # "Kerkstraat 5a", "Erzsébet tér 19.", "Koepenicker Str. 74": the street word itself;
 # preceding name words and a leading number are added in code.
+# The look-ahead (a word, then a house number) is implied by the rest of the pattern; it
+# lets most words fail in one scan instead of trying every ending at every letter.
 _COMPOUND_STREET_RE = re.compile(
-    rf"(?<![\w\-/])(?P<street>(?:[^\W\d_][\w'’\-]*)?(?:{words_pattern(_COMPOUND_ENDINGS)})\b\.?|\b[uU]\.)"
+    rf"(?<![\w\-/])(?P<street>(?=[^\W\d_][\w'’\-]*\.?[ \t]*\d)"
+    rf"(?:[^\W\d_][\w'’\-]*)?(?:{words_pattern(_COMPOUND_ENDINGS)})\b\.?|\b[uU]\.)"
     rf"[ \t]*(?:{_NUM})\b\.?",
     re.I,
 )
@@ -317,8 +320,10 @@ _BEFORE_UNIT_RE = re.compile(
     re.I,
 )
 # Phrases after which a short "Name 12" or "12 Name" is an address.
+# Every cue starts with one of the letters of the leading look-ahead, which lets other
+# positions fail at once instead of trying every cue.
 _ADDRESS_CUE_RE = re.compile(
-    r"(?:(?=the\s+corner\s+of\b)|\baddress(?:\s+of\s+[^\n]{1,60}?\s+is|\s+is|\s+to|\s+for|\s*:)?|\baddr\.?:?|\blives?\s+(?:at|on|in)"
+    r"(?=[acdhilmorstw])(?:(?=the\s+corner\s+of\b)|\baddress(?:\s+of\s+[^\n]{1,60}?\s+is|\s+is|\s+to|\s+for|\s*:)?|\baddr\.?:?|\blives?\s+(?:at|on|in)"
     r"|\bliving\s+at|\blocated\s+(?:at|on|in)|\breside[sd]?\s+(?:at|on)|\bmeet\s+(?:me|us|you)\s+at"
     r"|\boff\s+at|\bsen[dt]\s+(?:it\s+|this\s+|them\s+)?to|\bship(?:ped)?\s+to|\bdeliver(?:ed)?\s+to"
     r"|\bmoved\s+to|\bit'?s\s+(?:in|at|on)|\bis\s+on|\bis\s+at|\bside\s+of|\bcorner\s+of|\bwith"

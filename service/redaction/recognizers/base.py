@@ -15,11 +15,15 @@ class RuleRecognizer(LocalRecognizer):
     Subclasses implement :meth:`find` and yield ``(start, end, score, rule)``;
     :meth:`analyze` turns those into Presidio results for the single entity type.
     A subclass may set ``prefilter`` to a compiled regex that must occur in the
-    text before :meth:`find` is run at all, which keeps the common case cheap.
+    text before :meth:`find` is run at all, or ``prefilter_words`` to lower-case
+    words one of which must occur (in the case-folded text), which keeps the common
+    case cheap. Word checks are several times faster than a case-insensitive regex
+    alternation of the same words.
     """
 
     entity_type: str = ""
     prefilter: re.Pattern[str] | None = None
+    prefilter_words: tuple[str, ...] = ()
 
     def __init__(self, supported_language: str = "en", name: str | None = None) -> None:
         super().__init__(
@@ -46,6 +50,10 @@ class RuleRecognizer(LocalRecognizer):
             return []
         if self.prefilter is not None and not self.prefilter.search(text):
             return []
+        if self.prefilter_words:
+            folded = text.casefold()
+            if not any(word in folded for word in self.prefilter_words):
+                return []
         return [
             self._result(start, end, score, rule) for start, end, score, rule in self.find(text)
         ]

@@ -122,3 +122,21 @@ def english_vocabulary() -> frozenset[str]:
     for entries in table.values():
         words.update(w.lower() for w in entries if "_" not in w)
     return frozenset(words)
+
+
+@functools.cache
+def dutch_common_words() -> frozenset[str]:
+    """Return frequent Dutch words: Faker's nl_NL and nl_BE lorem lists plus spaCy's stop words.
+
+    The English vocabulary knows no Dutch, so on Dutch text every capitalised Dutch
+    word ("Vandaag", "Steeds", "Jullie") would otherwise look like an unknown name.
+    """
+    from faker.providers.lorem.nl_BE import Provider as BelgianLorem
+    from faker.providers.lorem.nl_NL import Provider as DutchLorem
+    from spacy.lang.nl.stop_words import STOP_WORDS
+
+    words = {
+        w.lower() for provider in (DutchLorem, BelgianLorem) for w in _strings(provider.word_list)
+    }
+    words.update(STOP_WORDS)
+    return frozenset(words)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from service.redaction.dutch import AMBIGUOUS_GIVEN_NAMES, NOT_NAME_WORDS
 from service.redaction.recognizers import lexicon
 from service.redaction.recognizers.base import RuleRecognizer
 
@@ -218,6 +219,15 @@ _NOT_NAMES = frozenset(
     ]
 )
 
+# Lower-case particles inside a name ("Jan van der Berg", "Leonardo da Vinci"). They never
+# end a name, and a listed family name after them is taken even if it is also a word
+# ("de Jong", "van den Berg"). Place prepositions that Dutch also uses as particles
+# ("in", "op", "te") are left out: "Sanne in Utrecht" is not one name.
+_PARTICLES = frozenset(
+    ["van", "de", "der", "den", "ter", "ten", "vd", "von", "di", "da", "del", "du", "la", "le"]
+)
+_MAX_PARTICLES = 3
+
 
 @dataclass(frozen=True)
 class _Token:
@@ -288,20 +298,60 @@ class PersonNameRecognizer(RuleRecognizer):
         self._common = lexicon.common_words() | _NOT_NAMES
         self._vocabulary = lexicon.english_vocabulary()
         self._countries = lexicon.country_names()
+        self._ambiguous: frozenset[str] = frozenset()
+        # On Dutch text the English vocabulary cannot tell a Dutch word from a name, so
+        # evidence must come from the name lists: Dutch function and frequent words are
+        # common words, given names that are also Dutch words need context, and a run
+        # of words merely unknown to the English vocabulary is no name.
+        self._dutch = supported_language == "nl"
+        if self._dutch:
+            self._common = self._common | lexicon.dutch_common_words() | NOT_NAME_WORDS
+            self._ambiguous = frozenset(name.lower() for name in AMBIGUOUS_GIVEN_NAMES)
 
     # -- word classes ---------------------------------------------------------------
     def _is_first(self, token: _Token) -> bool:
         return token.lower in self._first
 
     def _is_last(self, token: _Token) -> bool:
-        return token.lower in self._last
+        return token.lower in self._last and token.lower not in _PARTICLES
 
     def _is_common(self, token: _Token) -> bool:
         return token.lower in self._common or token.lower in self._countries
 
     def _is_plain_word(self, token: _Token) -> bool:
-        """Tell whether the word is an English word (so a lone match needs more evidence)."""
-        return token.lower in self._vocabulary or token.lower in self._common
+        """Tell whether the word is an ordinary word (so a lone match needs more evidence)."""
+        return (
+            token.lower in self._vocabulary
+            or token.lower in self._common
+            or token.lower in self._ambiguous
+        )
+
+    def _is_surname_after_particle(self, token: _Token) -> bool:
+        """Tell whether the word can be the family name after a particle ("de Jong")."""
+        if token.lower in _NOT_NAMES or token.lower in NOT_NAME_WORDS:
+            return False
+        return self._is_last(token) or (
+            token.shape in ("title", "upper") and not self._is_plain_word(token)
+        )
+
+    def _particle_bridge(self, text: str, tokens: list[_Token], position: int) -> int | None:
+        """Return the index of the family name after particles starting at ``position``.
+
+        Returns None unless ``position`` starts 1-3 adjacent particles followed by an
+        adjacent word that can be a family name, so a name never ends in "van de".
+        """
+        index = position
+        while (
+            index < len(tokens)
+            and index - position < _MAX_PARTICLES
+            and _is_particle(tokens[index])
+        ):
+            index += 1
+        if index == position or index >= len(tokens):
+            return None
+        if not all(_adjacent(text, tokens[k - 1], tokens[k]) for k in range(position, index + 1)):
+            return None
+        return index if self._is_surname_after_particle(tokens[index]) else None
 
     def _namelike(self, token: _Token, mode: str) -> bool:
         """Tell whether the word is cased like a name for the text's casing mode."""
@@ -379,11 +429,16 @@ class PersonNameRecognizer(RuleRecognizer):
         if not ok:
             return None
         last = index
-        for follower in range(index + 1, min(index + 3, len(tokens))):
-            nxt = tokens[follower]
-            if not _adjacent(text, tokens[follower - 1], nxt):
+        for _ in range(2):
+            follower = last + 1
+            if follower >= len(tokens) or not _adjacent(text, tokens[last], tokens[follower]):
                 break
-            if nxt.lower in self._common:
+            surname = self._particle_bridge(text, tokens, follower)
+            if surname is not None:
+                last = surname
+                continue
+            nxt = tokens[follower]
+            if nxt.lower in self._common or nxt.lower in _PARTICLES:
                 break
             same_case = nxt.shape == token.shape or nxt.shape == "initial"
             if self._is_last(nxt) or (same_case and cased and not self._is_plain_word(nxt)):
@@ -404,14 +459,22 @@ class PersonNameRecognizer(RuleRecognizer):
             end = index
             # One-case text carries no casing cue, so its whole word run is read with the lists.
             cap = 3 if mode == "mixed" else len(tokens)
-            while (
-                end + 1 < len(tokens)
-                and end + 1 not in taken
-                and end - index < cap
-                and self._namelike(tokens[end + 1], mode)
-                and _adjacent(text, tokens[end], tokens[end + 1])
-            ):
-                end += 1
+            while end + 1 < len(tokens) and end + 1 not in taken and end - index < cap:
+                if self._namelike(tokens[end + 1], mode) and _adjacent(
+                    text, tokens[end], tokens[end + 1]
+                ):
+                    end += 1
+                    continue
+                surname = self._particle_bridge(text, tokens, end + 1) if mode == "mixed" else None
+                if (
+                    surname is None
+                    or tokens[surname].shape != "title"
+                    or self._is_common(tokens[end])
+                    or any(k in taken for k in range(end + 1, surname + 1))
+                ):
+                    break
+                # "Jan de Vries": lower-case particles join two name-cased words.
+                end = surname
             if mode == "mixed":
                 yield from self._score_run(text, tokens, index, end, mode)
             else:
@@ -422,13 +485,21 @@ class PersonNameRecognizer(RuleRecognizer):
         self, text: str, tokens: list[_Token], first: int, last: int, mode: str
     ) -> Iterator[tuple[int, int, float, str]]:
         """Yield the name inside one run of name-cased words, trimmed of common words."""
-        while (
-            first <= last
-            and (self._is_common(tokens[first]) or tokens[first].shape == "initial")
-            and not (self._is_first(tokens[first]) and not self._is_plain_word(tokens[first]))
+        while first <= last and (
+            _is_particle(tokens[first])
+            or (
+                (self._is_common(tokens[first]) or tokens[first].shape == "initial")
+                and not (self._is_first(tokens[first]) and not self._is_plain_word(tokens[first]))
+            )
         ):
             first += 1
-        while last >= first and (self._is_common(tokens[last]) or tokens[last].shape == "initial"):
+        while last >= first and (
+            _is_particle(tokens[last])
+            or (
+                (self._is_common(tokens[last]) or tokens[last].shape == "initial")
+                and not self._ends_particle_name(tokens, first, last)
+            )
+        ):
             last -= 1
         if first > last:
             return
@@ -439,10 +510,10 @@ class PersonNameRecognizer(RuleRecognizer):
             return
         if len(run) >= 2:
             has_initial = any(t.shape == "initial" for t in run[1:-1])
-            unknown = all(
+            unknown = not self._dutch and all(
                 not self._is_plain_word(t) and not self._is_common(t)
                 for t in run
-                if t.shape != "initial"
+                if t.shape != "initial" and t.lower not in _PARTICLES
             )
             if self._is_first(head) and self._is_last(tail) and not self._is_common(head):
                 score = 0.85
@@ -464,19 +535,36 @@ class PersonNameRecognizer(RuleRecognizer):
         if self._is_common(token):
             return
         at_start = _sentence_start(text, token)
-        if self._is_first(token) and (not at_start or not self._is_plain_word(token)):
+        if (
+            self._is_first(token)
+            and token.lower not in self._ambiguous
+            and (not at_start or not self._is_plain_word(token))
+        ):
             yield token.start, token.end, 0.6, "given_name"
         elif self._is_last(token) and not self._is_plain_word(token):
             yield token.start, token.end, 0.5, "family_name"
-        elif at_start and text[token.end : token.end + 1] == ":" and not self._is_plain_word(token):
+        elif (
+            not self._dutch
+            and at_start
+            and text[token.end : token.end + 1] == ":"
+            and not self._is_plain_word(token)
+        ):
             yield token.start, token.end, 0.5, "speaker"
+
+    def _ends_particle_name(self, tokens: list[_Token], first: int, last: int) -> bool:
+        """Tell whether the word at ``last`` is a family name after a particle ("de Jong")."""
+        return (
+            last > first
+            and _is_particle(tokens[last - 1])
+            and self._is_surname_after_particle(tokens[last])
+        )
 
     def _lower_run(self, run: list[_Token]) -> Iterator[tuple[int, int, float, str]]:
         """Yield given names (with a following family name) inside one-case words."""
         index = 0
         while index < len(run):
             token = run[index]
-            if not self._is_first(token) or self._is_common(token):
+            if not self._is_first(token) or self._is_common(token) or token.lower in _PARTICLES:
                 index += 1
                 continue
             last = index
@@ -487,7 +575,20 @@ class PersonNameRecognizer(RuleRecognizer):
                 or (probe < len(run) and len(run[probe].lower) == 1)
             ):
                 probe += 1
-            if (
+            after_particles = probe
+            while (
+                after_particles < len(run)
+                and after_particles - probe < _MAX_PARTICLES
+                and run[after_particles].lower in _PARTICLES
+            ):
+                after_particles += 1
+            if after_particles > probe:
+                # "jan de vries": particles only count with a family name after them.
+                if after_particles < len(run) and self._is_surname_after_particle(
+                    run[after_particles]
+                ):
+                    last = after_particles
+            elif (
                 probe < len(run)
                 and not self._is_common(run[probe])
                 and (self._is_last(run[probe]) or not self._is_plain_word(run[probe]))
@@ -498,6 +599,11 @@ class PersonNameRecognizer(RuleRecognizer):
             elif not self._is_plain_word(token) and len(token.lower) > 3:
                 yield token.start, token.end, 0.5, "lowercase_given_name"
             index = last + 1
+
+
+def _is_particle(token: _Token) -> bool:
+    """Tell whether the word is a lower-case name particle ("van", "de", "da")."""
+    return token.shape == "lower" and token.lower in _PARTICLES
 
 
 def _adjacent(text: str, left: _Token, right: _Token, allow: str = "") -> bool:

@@ -81,10 +81,11 @@ _PROFILE_URL_RE = re.compile(
     r"/(?P<user>@?[\w.\-]{1,60})(?:/[^\s<>\"')\]]*)?",
     re.I,
 )
-_PROFILE_PREFILTER = re.compile(
-    r"twitter|x\.com|instagram|tiktok|facebook|fb\.|threads|linkedin|youtube|reddit|github"
-    r"|snapchat|pinterest|twitch|t\.me|mastodon|bsky",
-    re.I,
+# Words one of which every profile URL holds (see RuleRecognizer.prefilter_words).
+_PROFILE_WORDS = (
+    *("twitter", "x.com", "instagram", "tiktok", "facebook", "fb.", "threads", "linkedin"),
+    *("youtube", "reddit", "github", "snapchat", "pinterest", "twitch", "t.me", "mastodon"),
+    "bsky",
 )
 
 
@@ -111,7 +112,7 @@ class ProfileUrlRecognizer(RuleRecognizer):
     """Find links to a person's profile on the big social platforms."""
 
     entity_type = "PROFILE_URL"
-    prefilter = _PROFILE_PREFILTER
+    prefilter_words = _PROFILE_WORDS
 
     def find(self, text: str) -> Iterator[tuple[int, int, float, str]]:
         """Yield each social-platform URL whose first path segment names an account."""

@@ -21,6 +21,12 @@ def offline_extractor() -> tldextract.TLDExtract:
 class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's e-mail recognizer, validating domains without reaching the network."""
 
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+        """Return e-mail addresses; a text without "@" holds none, so it is not searched."""
+        if "@" not in text:
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
+
     def validate_result(self, pattern_text: str) -> bool:
         """Accept the match when its domain ends in a known public suffix."""
         return offline_extractor()(pattern_text).fqdn != ""
