@@ -14,7 +14,7 @@ from flask_smorest import Api
 from service.audit.signing import configure_audit
 from service.config import load_config, read_or_create_secret
 from service.db import Database, migrate, resolve_database_url
-from service.errors import Unprocessable, UnsupportedMediaType, register_error_handlers
+from service.errors import UnsupportedMediaType, register_error_handlers
 
 log = logging.getLogger("service.request")
 
@@ -126,28 +126,6 @@ def _register_blueprints(api: Api) -> None:
         api.register_blueprint(module.blp)
 
 
-def unstorable_strings(value: Any, path: str = "") -> list[str]:
-    """Return the paths of strings that PostgreSQL cannot store (NUL, unpaired surrogates)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return [path or "body"]
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return [path or "body"]
-        return []
-    found: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = f"{path}.{key}" if path else str(key)
-            found += unstorable_strings(key, child) + unstorable_strings(item, child)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += unstorable_strings(item, f"{path}.{index}" if path else str(index))
-    return found
-
-
 def _register_request_hooks(app: Flask) -> None:
     from service.auth import authenticate_request
 
@@ -166,16 +144,6 @@ def _register_request_hooks(app: Flask) -> None:
             raise UnsupportedMediaType(
                 f"Send the body as application/json, not {request.mimetype or 'no content type'}."
             )
-        if request.method in _BODY_METHODS and request.is_json and request.content_length:
-            problems = unstorable_strings(request.get_json(silent=True))
-            if problems:
-                raise Unprocessable(
-                    "Text must be valid Unicode without NUL characters.",
-                    errors={
-                        path: ["Contains a NUL character or an unpaired surrogate."]
-                        for path in problems[:20]
-                    },
-                )
 
     app.before_request(authenticate_request)
 

@@ -24,6 +24,19 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "PRIVACY_LOG_LEVEL": ("INFO", str),
     "PRIVACY_WARM_ENGINE": (False, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
     "DATABASE_URL": (None, str),
+    # Parsed and checked by the area that uses them (service/archive/settings.py,
+    # service/dsr/settings.py); their defaults live there.
+    "PRIVACY_SCAN_CHUNK_ITEMS": (None, str),
+    "PRIVACY_MAX_INGEST_BYTES": (None, str),
+    "PRIVACY_PHONE_REGION": (None, str),
+    "PRIVACY_WORKER_HEARTBEAT_SECONDS": (None, str),
+    "PRIVACY_WORKER_STALLED_SECONDS": (None, str),
+    "PRIVACY_DSR_TIMEZONE": (None, str),
+    "PRIVACY_DSR_RECORD_MONTHS": (None, str),
+    "PRIVACY_DSR_LOCK_TIMEOUT": (None, str),
+    "PRIVACY_CONTROLLER_NAME": (None, str),
+    "PRIVACY_CONTROLLER_CONTACT": (None, str),
+    "PRIVACY_DPO_CONTACT": (None, str),
 }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.audit import (
     AuditEventPageSchema,
@@ -16,6 +15,7 @@ from schemas.audit import (
     PublicKeySchema,
     VerificationSchema,
 )
+from service.api import Blueprint
 from service.audit.export import ENCODERS, MEDIA_TYPES
 from service.audit.log import (
     AuditFilter,

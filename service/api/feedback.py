@@ -6,7 +6,6 @@ from uuid import UUID
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.feedback import (
     FeedbackDetailSchema,
@@ -16,6 +15,7 @@ from schemas.feedback import (
     IngestRequestSchema,
     IngestResponseSchema,
 )
+from service.api import Blueprint
 from service.archive.identifiers import IdentifierError
 from service.archive.ingest import ingest_feedback, platform_codes, resolve_platform
 from service.archive.reading import get_feedback_item, get_public_item, list_feedback

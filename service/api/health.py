@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.health import HealthSchema
+from service.api import Blueprint
 from service.auth import public
 from service.db import pending_migrations
 from service.errors import ServiceUnavailable

@@ -6,7 +6,6 @@ from uuid import UUID
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.holds import (
     HoldCreateSchema,
@@ -15,6 +14,7 @@ from schemas.holds import (
     HoldPlacedSchema,
     HoldSchema,
 )
+from service.api import Blueprint
 from service.api.requests import dsr_settings
 from service.auth import current_actor, requires
 from service.dsr.holds import get_hold, list_holds, place_hold, release_hold

@@ -6,9 +6,9 @@ from uuid import UUID
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.keys import KeyCreateSchema, KeyListSchema, KeySchema, NewKeySchema
+from service.api import Blueprint
 from service.auth import create_key, current_actor, list_keys, requires, revoke_key
 
 blp = Blueprint("keys", __name__, url_prefix="/v1/keys", description="API keys and roles.")

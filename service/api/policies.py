@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.policies import PolicyDocumentSchema, PolicySchema
+from service.api import Blueprint
 from service.archive.identifiers import IdentifierError
 from service.archive.ingest import platform_codes, resolve_platform
 from service.archive.policies import get_policy, put_policy

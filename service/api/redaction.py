@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.redaction import (
     AnalyzeRequestSchema,
@@ -22,6 +21,7 @@ from schemas.redaction import (
     RedactRequestSchema,
     RedactResponseSchema,
 )
+from service.api import Blueprint
 from service.audit import record_event
 from service.auth import current_actor, requires
 from service.errors import PayloadTooLarge, Unprocessable, problem_response

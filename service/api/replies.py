@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.replies import ReplyCheckSchema, ReplyVerdictSchema
+from service.api import Blueprint
 from service.api.feedback import platform_code
 from service.archive.guard import check_reply
 from service.auth import current_actor, requires

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.reports import (
     DsrMetricsArgsSchema,
@@ -12,6 +11,7 @@ from schemas.reports import (
     DsrRecordListSchema,
     DsrRecordsArgsSchema,
 )
+from service.api import Blueprint
 from service.api.requests import dsr_settings
 from service.auth import requires
 from service.dsr.reports import dsr_metrics, dsr_records

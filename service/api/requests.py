@@ -6,7 +6,6 @@ from uuid import UUID
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.requests import (
     DsrAcknowledgeSchema,
@@ -20,6 +19,7 @@ from schemas.requests import (
     RequestListArgsSchema,
     RequestListSchema,
 )
+from service.api import Blueprint
 from service.auth import current_actor, requires
 from service.dsr.access import download_package
 from service.dsr.execute import execute_request

@@ -6,9 +6,9 @@ from uuid import UUID
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.scans import ScanRequestSchema, ScanSchema
+from service.api import Blueprint
 from service.api.feedback import archive_settings, platform_code
 from service.archive.scanning import get_scan, request_scan
 from service.auth import current_actor, requires

@@ -1,8 +1,7 @@
-"""Settings of the feedback archive and its scan workers, from app configuration or environment."""
+"""Settings of the feedback archive and its scan workers, from the app configuration."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +22,8 @@ class ArchiveSettings:
 
 
 def _setting(config: Mapping[str, Any], name: str) -> Any:
-    # Explicit app configuration wins, then the environment.
+    # service.config.load_config has read the environment into the configuration.
     value = config.get(name)
-    if value in (None, ""):
-        value = os.environ.get(name)
     return None if value in (None, "") else value
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,15 +31,13 @@ class DsrSettings:
 
 
 def _setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
-    # Explicit app configuration wins, then the environment, then the default.
+    # service.config.load_config has read the environment into the configuration.
     value = config.get(name)
-    if value in (None, ""):
-        value = os.environ.get(name)
     return default if value in (None, "") else value
 
 
 def load_dsr_settings(config: Mapping[str, Any], secret: bytes) -> DsrSettings:
-    """Return the workflow's settings from app configuration and PRIVACY_* environment variables."""
+    """Return the workflow's settings from the app configuration (see service.config)."""
     zone = str(_setting(config, "PRIVACY_DSR_TIMEZONE", DEFAULT_ZONE))
     try:
         # Resolving the zone once here turns a typo into a start-up error, not a failed request.

@@ -130,14 +130,24 @@ def test_database_down_is_503(app_without_database):
 def test_unstorable_text_is_422_not_500(client, auth, conn, body, field):
     import json
 
+    from service.api import UNSTORABLE
+
     response = client.post(
         "/v1/keys", data=json.dumps(body), headers=auth("admin"), content_type="application/json"
     )
     problem = assert_problem(response, 422)
-    assert field in problem["errors"]
+    assert problem["errors"][field] == [UNSTORABLE]
     assert conn.execute("SELECT count(*) AS n FROM api_keys").fetchone()["n"] == 1  # only auth's
 
 
 def test_titles_are_the_same_for_schema_and_domain_validation(client, auth):
     schema_error = client.post("/v1/keys", json={"role": "nobody"}, headers=auth("admin"))
     assert schema_error.get_json()["title"] == "Unprocessable Content"
+
+
+def test_unstorable_query_value_is_422_not_500(client, auth):
+    from service.api import UNSTORABLE
+
+    response = client.get("/v1/feedback?platform=x%00", headers=auth("privacy_officer"))
+    problem = assert_problem(response, 422)
+    assert problem["errors"]["platform"] == [UNSTORABLE]
