@@ -150,7 +150,7 @@ def record_event(
 ) -> dict[str, Any]:
     """Append one event to the chain in the caller's transaction and return it.
 
-    The chain head is locked (SELECT ... FOR UPDATE) until the caller commits, so sequence numbers
+    The chain head row stays locked (FOR UPDATE) until the caller commits, so sequence numbers
     are gap-free and in commit order; if this write fails, the caller's action fails with it.
     When the audit settings of this database say a checkpoint is due, it is signed and stored in
     the same transaction.

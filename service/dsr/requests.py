@@ -423,25 +423,7 @@ def deny_request(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Deny a request with a reason and its legal basis."""
-    now = now or datetime.now(UTC)
-    row = _lock(conn, request_id)
-    _require_status(row, set(STATUSES) - TERMINAL_STATUSES, "denied")
-    conn.execute(
-        queries()["mark_dsr_closed"],
-        {"id": request_id, "status": "denied", "now": now, "denial_basis": basis, "result": None},
-    )
-    _record_transition(
-        conn,
-        actor,
-        row,
-        action="denied",
-        to_status="denied",
-        reason=reason,
-        basis=basis,
-        audit_action="dsr.denied",
-        details={"basis": basis, "type": row["type"], "regime": row["regime"]},
-    )
-    return get_request(conn, request_id, now=now)
+    return _close_unanswered(conn, actor, request_id, "denied", reason=reason, basis=basis, now=now)
 
 
 def cancel_request(
@@ -454,22 +436,40 @@ def cancel_request(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Cancel a request (withdrawn by the requester, or filed by mistake)."""
+    return _close_unanswered(conn, actor, request_id, "cancelled", reason=reason, now=now)
+
+
+def _close_unanswered(
+    conn: psycopg.Connection,
+    actor: Actor,
+    request_id: UUID,
+    status: str,
+    *,
+    reason: str,
+    basis: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Close an open request as denied or cancelled, with no result, and record why."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
-    _require_status(row, set(STATUSES) - TERMINAL_STATUSES, "cancelled")
+    _require_status(row, set(STATUSES) - TERMINAL_STATUSES, status)
     conn.execute(
         queries()["mark_dsr_closed"],
-        {"id": request_id, "status": "cancelled", "now": now, "denial_basis": None, "result": None},
+        {"id": request_id, "status": status, "now": now, "denial_basis": basis, "result": None},
     )
+    details = {"type": row["type"], "regime": row["regime"]}
+    if basis is not None:
+        details["basis"] = basis
     _record_transition(
         conn,
         actor,
         row,
-        action="cancelled",
-        to_status="cancelled",
+        action=status,
+        to_status=status,
         reason=reason,
-        audit_action="dsr.cancelled",
-        details={"type": row["type"], "regime": row["regime"]},
+        basis=basis,
+        audit_action=f"dsr.{status}",
+        details=details,
     )
     return get_request(conn, request_id, now=now)
 
