@@ -2,7 +2,7 @@
 
 Reports throughput, p50/p99 latency, error count and peak memory (VmHWM) per gunicorn worker.
 
-    .venv/bin/python bench/load.py [--clients 50] [--seconds 30] [--workers 2] [--threads 4]
+    .venv/bin/python bench/load.py [--clients 50] [--seconds 30] [--workers 2] [--threads 1]
 
 Runs against its own embedded PostgreSQL in a scratch data folder (or DATABASE_URL).
 """
@@ -124,7 +124,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="per worker, as serve")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 

@@ -132,6 +132,9 @@ class RedactionEngine:
         self._cipher = TokenCipher(secret_key)
         self._detector = LanguageDetector()
         self._nlp = self._build_nlp_engine()
+        # spaCy does not promise that one pipeline may run in several threads at once; under a
+        # threaded server only the pipeline call is serialised, everything around it overlaps.
+        self._nlp_lock = threading.Lock()
         lexicon = DutchLexicon.from_faker()
 
         recognizers: list[EntityRecognizer] = []
@@ -414,9 +417,10 @@ class RedactionEngine:
 
     def _artifacts(self, text: str, request: _Request) -> NlpArtifacts:
         """Run NER if a requested type needs it, else only the tokenizer (for context)."""
-        if request.needs_ner:
-            return self._nlp.process_text(text, request.language)
-        return self._nlp.tokens_only(text, request.language)
+        with self._nlp_lock:
+            if request.needs_ner:
+                return self._nlp.process_text(text, request.language)
+            return self._nlp.tokens_only(text, request.language)
 
     def _batch_artifacts(
         self, texts: list[str], requests: list[_Request]
@@ -431,7 +435,8 @@ class RedactionEngine:
             ]
             if not indexes:
                 continue
-            processed = self._nlp.process_many((texts[i] for i in indexes), language)
+            with self._nlp_lock:
+                processed = list(self._nlp.process_many((texts[i] for i in indexes), language))
             for i, item_artifacts in zip(indexes, processed, strict=True):
                 artifacts[i] = item_artifacts
         return artifacts
