@@ -17,6 +17,7 @@ from service.db import Database, migrate, resolve_database_url
 from service.errors import UnsupportedMediaType, register_error_handlers
 
 log = logging.getLogger("service.request")
+startup_log = logging.getLogger("service")
 
 # A client's request id is kept only when it is opaque (hex or a UUID): it lands in logs and in
 # the audit log, so free text such as a name must never pass.
@@ -61,6 +62,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         timeout=settings["PRIVACY_DB_TIMEOUT"],
     )
     app.extensions["privacy.audit"] = configure_audit(settings, url)
+    if settings.get("DATABASE_URL"):
+        missing = [
+            name
+            for name in ("PRIVACY_SECRET_KEY", "PRIVACY_AUDIT_SIGNING_KEY")
+            if not settings.get(name)
+        ]
+        if missing:
+            # Every process on a shared database must use the same secrets: keys generated
+            # into one host's data folder differ from another host's.
+            startup_log.warning(
+                "secrets taken from the data folder on a shared database",
+                extra={"settings": missing},
+            )
 
     secret = read_or_create_secret(settings, "PRIVACY_SECRET_KEY", "secret.key")
     app.extensions["privacy.secret"] = secret.encode()

@@ -36,3 +36,17 @@ def test_every_setting_is_documented_in_the_readme():
     documented = set(re.findall(r"`((?:PRIVACY|DATABASE|TEST_DATABASE)_[A-Z_]+)`", section))
     missing = set(_SETTINGS) - documented
     assert not missing, f"add these to README.md's Configuration table: {sorted(missing)}"
+
+
+def test_generated_secrets_on_a_shared_database_are_warned_about(app_config, caplog):
+    import logging
+
+    from service import create_app
+
+    caplog.set_level(logging.WARNING, logger="service")
+    config = {**app_config}
+    config.pop("PRIVACY_SECRET_KEY")
+    app = create_app(config)
+    app.extensions["privacy.db"].close()
+    warned = [r for r in caplog.records if "shared database" in r.getMessage()]
+    assert warned and warned[0].settings == ["PRIVACY_SECRET_KEY", "PRIVACY_AUDIT_SIGNING_KEY"]
