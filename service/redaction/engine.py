@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -113,6 +114,12 @@ class _Request:
     allow_values: frozenset[str]
     deny_recognizer: EntityRecognizer | None
     explain: bool
+
+
+# Presidio's debug messages quote the analysed text ("Context list is: ..."). Personal data must
+# never reach a log, however the service is run, so these loggers never go below WARNING.
+for _name in ("presidio-analyzer", "presidio-anonymizer"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 class RedactionEngine:

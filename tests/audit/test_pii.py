@@ -7,6 +7,7 @@ in its query string.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from service.audit import SYSTEM, record_event
+from service.logs import JsonFormatter
 from tests.audit.helpers import assert_no_pii_in_audit
 from tests.audit.test_coverage import Probe
 
@@ -121,7 +123,8 @@ def _sweep_query_strings(app, client, auth) -> None:
             response.close()
 
 
-def test_personal_data_never_reaches_the_audit_log(app, client, auth, conn):
+def test_personal_data_never_reaches_the_audit_log_or_the_logs(app, client, auth, conn, caplog):
+    caplog.set_level(logging.DEBUG)
     probe = Probe(client=client, auth=auth, conn=conn)
     for name, call in PII_CALLS.items():
         try:
@@ -132,6 +135,13 @@ def test_personal_data_never_reaches_the_audit_log(app, client, auth, conn):
     actions = {row["action"] for row in conn.execute("SELECT DISTINCT action FROM audit_events")}
     assert {"key.created", "redact.performed", "dsr.created", "hold.placed"} <= actions
     assert_no_pii_in_audit(conn, client, auth, NEEDLES)
+    # Every log line, as the JSON formatter writes it, at every level.
+    formatter = JsonFormatter()
+    lines = [formatter.format(record) for record in caplog.records]
+    assert any('"msg": "request"' in line for line in lines)
+    for needle in NEEDLES:
+        leaks = [line for line in lines if needle.lower() in line.lower()]
+        assert not leaks, f"{needle!r} in the logs: {leaks[:2]}"
 
 
 def test_the_helper_finds_personal_data_where_it_is(app, client, auth, conn, db_url):
