@@ -33,5 +33,9 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
             "timeout": 60,
             "graceful_timeout": 20,
             "keepalive": 5,
+            # spaCy's string store grows with every new word a process sees: recycle workers now
+            # and then (staggered, so they never restart together).
+            "max_requests": 50_000,
+            "max_requests_jitter": 5_000,
         }
     ).run()
