@@ -22,18 +22,6 @@ class DsrRecordsArgsSchema(Schema):
     regime = fields.String(validate=validate.OneOf(REGIMES), load_default=None)
 
 
-class DsrTypeMetricsSchema(Schema):
-    type = fields.String()
-    received = fields.Integer()
-    complied = fields.Integer()
-    complied_in_part = fields.Integer()
-    denied = fields.Integer()
-    cancelled = fields.Integer()
-    open = fields.Integer()
-    median_days_to_respond = fields.Float(allow_none=True)
-    mean_days_to_respond = fields.Float(allow_none=True)
-
-
 class DsrTotalsSchema(Schema):
     received = fields.Integer()
     complied = fields.Integer()
@@ -42,6 +30,11 @@ class DsrTotalsSchema(Schema):
     cancelled = fields.Integer()
     open = fields.Integer()
     median_days_to_respond = fields.Float(allow_none=True)
+
+
+class DsrTypeMetricsSchema(DsrTotalsSchema):
+    type = fields.String()
+    mean_days_to_respond = fields.Float(allow_none=True)
 
 
 class DsrMetricsSchema(Schema):

@@ -120,7 +120,6 @@ _HTTP_DETAILS = {
     400: "The request body is not valid JSON.",
     404: "No resource at this address.",
     405: "This method is not allowed on this resource.",
-    413: "The request body is larger than the service accepts.",
     415: "Send the body as application/json.",
 }
 
