@@ -118,6 +118,13 @@ class FeedbackSummarySchema(Schema):
     scan_status = fields.String(required=True, metadata={"description": "pending or done"})
     has_pii = fields.Boolean(allow_none=True)
     finding_count = fields.Integer(allow_none=True)
+    processing_restricted = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The author obtained a restriction or objected (GDPR Art. 18, 21), or "
+            "a legal hold kept the data: it is stored, not processed further."
+        },
+    )
 
 
 class FeedbackListSchema(Schema):
@@ -166,6 +173,13 @@ class FeedbackDetailSchema(Schema):
     scanned_at = fields.DateTime(allow_none=True)
     engine_version = fields.String(allow_none=True)
     findings = fields.List(fields.Nested(StoredFindingSchema), required=True)
+    processing_restricted = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The author obtained a restriction or objected (GDPR Art. 18, 21), or "
+            "a legal hold kept the data: it is stored, not processed further."
+        },
+    )
 
 
 class FeedbackPublicSchema(Schema):
@@ -183,3 +197,10 @@ class FeedbackPublicSchema(Schema):
     scan_status = fields.String(required=True)
     redactions = fields.Integer(allow_none=True)
     scanned_at = fields.DateTime(allow_none=True)
+    processing_restricted = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The author obtained a restriction or objected (GDPR Art. 18, 21), or "
+            "a legal hold kept the data: it is stored, not processed further."
+        },
+    )

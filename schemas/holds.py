@@ -45,6 +45,13 @@ class HoldSchema(Schema):
     subject_id = fields.UUID(allow_none=True)
     basis = fields.String(required=True)
     basis_description = fields.String(allow_none=True)
+    regimes = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The regimes whose erasure exceptions this basis is; under any other "
+            "the hold keeps nothing (GDPR Art. 17(3) is exhaustive)."
+        },
+    )
     reason = fields.String()
     active = fields.Boolean()
     placed_at = fields.AwareDateTime()

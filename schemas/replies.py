@@ -50,6 +50,12 @@ class ReplyVerdictSchema(Schema):
     )
     findings = fields.List(fields.Nested(GuardFindingSchema), required=True)
     reasons = fields.List(fields.String(), required=True)
+    customer_processing_restricted = fields.Boolean(
+        metadata={
+            "description": "The customer restricted or objected to processing: their stored "
+            "data was not used to check this reply (generic detection only)."
+        }
+    )
     suggestion = fields.String(
         metadata={"description": "A public reply that continues the conversation privately."}
     )

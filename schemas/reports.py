@@ -9,7 +9,11 @@ from service.dsr.deadlines import REGIMES
 
 class DsrMetricsArgsSchema(Schema):
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=9998))
-    regime = fields.String(validate=validate.OneOf(REGIMES), load_default=None)
+    regime = fields.String(
+        required=True,
+        validate=validate.OneOf(REGIMES),
+        metadata={"description": "One regime per report: GDPR and CCPA figures never mix."},
+    )
 
 
 class DsrRecordsArgsSchema(Schema):
@@ -26,21 +30,40 @@ class DsrTotalsSchema(Schema):
     received = fields.Integer()
     complied = fields.Integer()
     complied_in_part = fields.Integer()
+    no_data_held = fields.Integer(
+        metadata={"description": "Completed with nothing to do: the identifiers matched nobody."}
+    )
+    categories_only = fields.Integer(
+        metadata={"description": "CCPA requests to know answered with categories (§ 7024(a))."}
+    )
     denied = fields.Integer()
     cancelled = fields.Integer()
     open = fields.Integer()
     median_days_to_respond = fields.Float(allow_none=True)
+    mean_days_to_respond = fields.Float(allow_none=True)
 
 
 class DsrTypeMetricsSchema(DsrTotalsSchema):
     type = fields.String()
-    mean_days_to_respond = fields.Float(allow_none=True)
+
+
+class DsrCategoryMetricsSchema(DsrTotalsSchema):
+    category = fields.String(
+        metadata={
+            "description": "CCPA: know (access + portability), delete, correct, opt_out, limit."
+        }
+    )
+    types = fields.List(fields.String())
 
 
 class DsrMetricsSchema(Schema):
     year = fields.Integer()
-    regime = fields.String(allow_none=True)
+    regime = fields.String()
     by_type = fields.List(fields.Nested(DsrTypeMetricsSchema))
+    by_category = fields.List(
+        fields.Nested(DsrCategoryMetricsSchema),
+        metadata={"description": "CCPA reports only (regulations § 7102(a))."},
+    )
     totals = fields.Nested(DsrTotalsSchema)
 
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-from service.dsr.deadlines import REGIMES, REQUEST_TYPES
+from service.dsr.deadlines import REGIMES, REQUEST_TYPES, valid_zone
+from service.dsr.notices import NOTICE_KINDS
 from service.dsr.requests import (
     CHANNELS,
     DENIAL_BASES,
+    LANGUAGES,
     REQUESTER_KINDS,
     STATUSES,
     VERIFICATION_METHODS,
 )
+from service.dsr.settings import CCPA_DEGREES
+
+
+def _known_zone(value: str) -> None:
+    if not valid_zone(value):
+        raise ValidationError("Not a known IANA time zone (for example Europe/Amsterdam).")
+
 
 _TEXT = validate.Length(min=1, max=2000)
 _MAX_PER_KIND = 50
@@ -61,12 +70,34 @@ class RequestCreateSchema(Schema):
     subject = fields.Nested(DsrSubjectSchema, required=True)
     requester = fields.Nested(DsrRequesterSchema, load_default=None)
     received_at = fields.AwareDateTime(
-        load_default=None, metadata={"description": "When the request arrived; default now."}
+        required=True,
+        metadata={
+            "description": "When the request reached us, by any channel, with a zone offset; "
+            "not in the future. The statutory clock runs from here."
+        },
     )
     channel = fields.String(
         load_default="other",
         validate=validate.OneOf(CHANNELS),
         metadata={"description": "How the request was made (the CCPA's 'manner')."},
+    )
+    time_zone = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=64), _known_zone],
+        metadata={
+            "description": "IANA zone the request's dates are counted in; default "
+            "America/Los_Angeles for CCPA, PRIVACY_DSR_TIMEZONE for GDPR."
+        },
+    )
+    language = fields.String(
+        load_default="en",
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "Language of the notices to the data subject."},
+    )
+    contact_email = fields.Email(
+        load_default=None,
+        validate=validate.Length(max=320),
+        metadata={"description": "Where notices go; default the subject's first e-mail address."},
     )
 
 
@@ -103,7 +134,41 @@ class DsrVerifySchema(Schema):
         load_default=False,
         metadata={"description": "A declaration under penalty of perjury was signed (CCPA)."},
     )
+    degree = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(CCPA_DEGREES),
+        metadata={
+            "description": "CCPA: the degree of certainty reached, when higher than the method's "
+            "own (§ 7062 says a degree 'may include' matching points); explain it in notes."
+        },
+    )
     notes = fields.String(validate=_TEXT, load_default=None, allow_none=True)
+
+
+class DsrRequestInformationSchema(Schema):
+    what = fields.String(
+        required=True,
+        validate=_TEXT,
+        metadata={"description": "What the data subject is asked for (sent to them)."},
+    )
+    reason = fields.String(
+        required=True,
+        validate=_TEXT,
+        metadata={"description": "Why it is needed (sent to them)."},
+    )
+
+
+class DsrInformationReceivedSchema(Schema):
+    notes = fields.String(validate=_TEXT, load_default=None, allow_none=True)
+
+
+class DsrLiftSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=_TEXT,
+        metadata={"description": "Why the restriction ends (sent to the data subject)."},
+    )
 
 
 class DsrAcknowledgeSchema(Schema):
@@ -160,6 +225,13 @@ class DsrVerificationSchema(Schema):
     matched_data_points = fields.List(fields.String())
     signed_declaration = fields.Boolean()
     verified_at = fields.AwareDateTime()
+    scope = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "CCPA request to know: specific_pieces, or categories_only when "
+            "verified to a reasonable degree only (§ 7024(a))."
+        },
+    )
 
 
 class DsrAcknowledgementSchema(Schema):
@@ -200,6 +272,11 @@ class DsrHistoryEntrySchema(Schema):
     details = fields.Dict()
 
 
+class DsrErrorSchema(Schema):
+    failed_at = fields.AwareDateTime()
+    reason = fields.String()
+
+
 class RequestSchema(Schema):
     id = fields.UUID(required=True)
     type = fields.String(required=True)
@@ -237,14 +314,61 @@ class RequestSchema(Schema):
     identifiers_minimised_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    time_zone = fields.String(metadata={"description": "The zone the dates are counted in."})
+    language = fields.String()
+    outcome = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "complied, complied_in_part (a hold kept data), no_data_held (the "
+            "identifiers matched nobody), categories_only (CCPA § 7024(a)); null until completed."
+        },
+    )
+    paused_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Waiting for the data subject since."}
+    )
+    paused_days = fields.Integer(
+        metadata={"description": "GDPR: days waited for the subject, added to the due date."}
+    )
+    lifted_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When the restriction was lifted."}
+    )
+    error = fields.Nested(
+        DsrErrorSchema,
+        allow_none=True,
+        metadata={"description": "Why the last execution failed; execute again to retry."},
+    )
 
 
 class RequestDetailSchema(RequestSchema):
     subject = fields.Nested(DsrSubjectSchema, allow_none=True)
     requester = fields.Nested(DsrRequesterSchema)
+    contact_email = fields.String(allow_none=True)
     history = fields.List(fields.Nested(DsrHistoryEntrySchema))
 
 
 class RequestListSchema(Schema):
     items = fields.List(fields.Nested(RequestSchema), required=True)
     total = fields.Integer(required=True)
+
+
+class NoticeSchema(Schema):
+    id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(NOTICE_KINDS))
+    template = fields.String(
+        required=True, metadata={"description": "kind/regime/language/version of the template."}
+    )
+    language = fields.String(required=True)
+    channel = fields.String(required=True, metadata={"description": "smtp or record_only"})
+    recipient = fields.String(
+        allow_none=True, metadata={"description": "The one address it went to, if any."}
+    )
+    subject_line = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "Exactly what was sent."})
+    status = fields.String(required=True, metadata={"description": "recorded, sent or failed"})
+    error = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+class NoticeListSchema(Schema):
+    items = fields.List(fields.Nested(NoticeSchema), required=True)

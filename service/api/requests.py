@@ -13,7 +13,11 @@ from schemas.requests import (
     DsrDenySchema,
     DsrExecuteSchema,
     DsrExtendSchema,
+    DsrInformationReceivedSchema,
+    DsrLiftSchema,
+    DsrRequestInformationSchema,
     DsrVerifySchema,
+    NoticeListSchema,
     RequestCreateSchema,
     RequestDetailSchema,
     RequestListArgsSchema,
@@ -23,6 +27,7 @@ from service.api import Blueprint
 from service.auth import current_actor, requires
 from service.dsr.access import download_package
 from service.dsr.execute import execute_request
+from service.dsr.notices import list_notices
 from service.dsr.requests import (
     acknowledge_request,
     cancel_request,
@@ -30,7 +35,10 @@ from service.dsr.requests import (
     deny_request,
     extend_request,
     get_request,
+    information_received,
+    lift_restriction,
     list_requests,
+    request_information,
     verify_request,
 )
 from service.dsr.settings import DsrSettings, load_dsr_settings
@@ -116,6 +124,49 @@ class RequestExtension(MethodView):
         """Extend the due date (GDPR: 1 or 2 months; CCPA: 45 days), before it passes."""
         with _db().transaction() as conn:
             return extend_request(conn, current_actor(), dsr_settings(), request_id, **body)
+
+
+@blp.route("/<uuid:request_id>/request-information")
+class RequestInformation(MethodView):
+    @requires("privacy_officer")
+    @blp.arguments(DsrRequestInformationSchema)
+    @blp.response(200, RequestDetailSchema)
+    def post(self, body, request_id: UUID):
+        """Ask the data subject for identity or clarification; the request awaits them."""
+        with _db().transaction() as conn:
+            return request_information(conn, current_actor(), dsr_settings(), request_id, **body)
+
+
+@blp.route("/<uuid:request_id>/information-received")
+class RequestInformationReceived(MethodView):
+    @requires("privacy_officer")
+    @blp.arguments(DsrInformationReceivedSchema)
+    @blp.response(200, RequestDetailSchema)
+    def post(self, body, request_id: UUID):
+        """Resume a request the data subject answered (GDPR: due date moves by the days waited)."""
+        with _db().transaction() as conn:
+            return information_received(conn, current_actor(), dsr_settings(), request_id, **body)
+
+
+@blp.route("/<uuid:request_id>/lift")
+class RequestLift(MethodView):
+    @requires("privacy_officer")
+    @blp.arguments(DsrLiftSchema)
+    @blp.response(200, RequestDetailSchema)
+    def post(self, body, request_id: UUID):
+        """End the restriction or objection a request obtained, telling the subject (Art. 18(3))."""
+        with _db().transaction() as conn:
+            return lift_restriction(conn, current_actor(), dsr_settings(), request_id, **body)
+
+
+@blp.route("/<uuid:request_id>/notices")
+class RequestNotices(MethodView):
+    @requires("privacy_officer")
+    @blp.response(200, NoticeListSchema)
+    def get(self, request_id: UUID):
+        """List the notices sent to the data subject about a request, as sent."""
+        with _db().transaction() as conn:
+            return {"items": list_notices(conn, request_id)}
 
 
 @blp.route("/<uuid:request_id>/deny")

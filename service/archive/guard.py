@@ -77,6 +77,7 @@ class CustomerContext:
     # (entity type, value) of everything the customer posted or is known by.
     values: list[tuple[str, str]] = field(default_factory=list)
     hashes: set[bytes] = field(default_factory=set)
+    processing_restricted: bool = False
 
     def owns(self, secret: bytes, entity_type: str, value: str) -> bool:
         """Tell whether a value found in the reply is one of the customer's."""
@@ -135,6 +136,14 @@ def customer_context(
     context = CustomerContext(
         subject_id=item["author_id"], platform=item["platform"], item_id=item["id"]
     )
+    restricted = conn.execute(
+        q["subject_processing_restricted"], {"subject_id": context.subject_id}
+    ).fetchone()["restricted"]
+    if restricted:
+        # A restricted subject's data is stored only (GDPR Art. 18(2), 21(1)): the guard does
+        # not read it; the reply is still checked by the generic recognizers.
+        context.processing_restricted = True
+        return context
     for row in conn.execute(
         q["select_subject_identifiers"], {"subject_id": context.subject_id}
     ).fetchall():
@@ -235,6 +244,7 @@ def check_reply(
         "text": text if verdict == "allow" else _redacted(text, findings),
         "findings": findings,
         "reasons": _reasons(findings, visibility, platform),
+        "customer_processing_restricted": bool(context and context.processing_restricted),
     }
     if verdict != "allow" and visibility == "public":
         result["suggestion"] = _suggestion(context, policy["greet_customer_by"], platform)

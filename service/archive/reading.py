@@ -77,6 +77,7 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     scanned = row["scanned"]
     return {
         **{k: v for k, v in row.items() if k not in ("scanned", "finding_count")},
+        "processing_restricted": row["processing_restricted"],
         "scan_status": "done" if scanned else "pending",
         "finding_count": row["finding_count"] if scanned else None,
         "has_pii": (row["finding_count"] > 0) if scanned else None,
@@ -137,15 +138,21 @@ def get_feedback_item(
         "scanned_at": row["scanned_at"],
         "engine_version": row["engine_version"],
         "findings": findings,
+        "processing_restricted": row["processing_restricted"],
     }
 
 
 def get_public_item(conn: psycopg.Connection, item_id: UUID) -> dict[str, Any]:
-    """Return the redacted view of an item (text is None until it is scanned)."""
+    """Return the redacted view of an item (text is None until it is scanned).
+
+    A restricted subject's item shows no text at all: moderators' use of it is processing
+    beyond storage (GDPR Art. 18(2), 21(1)).
+    """
     row = conn.execute(queries()["get_public_item"], {"id": item_id}).fetchone()
     if row is None:
         raise NotFound(f"No feedback item with id {item_id}.")
     scanned = row["scanned"]
+    visible = scanned and not row["processing_restricted"]
     return {
         "id": row["id"],
         "platform": row["platform"],
@@ -153,10 +160,11 @@ def get_public_item(conn: psycopg.Connection, item_id: UUID) -> dict[str, Any]:
         "visibility": row["visibility"],
         "in_reply_to_id": row["in_reply_to_id"],
         "created_at": row["created_at"],
-        "language": row["language"] if scanned else None,
+        "language": row["language"] if visible else None,
         # Only a scan of the current text may be shown; before it nothing is.
-        "text": row["public_text"] if scanned else None,
+        "text": row["public_text"] if visible else None,
         "scan_status": "done" if scanned else "pending",
         "redactions": row["finding_count"] if scanned else None,
         "scanned_at": row["scanned_at"] if scanned else None,
+        "processing_restricted": row["processing_restricted"],
     }

@@ -188,12 +188,16 @@ def scan_chunk(
     version = engine_version()
     with pool.connection() as conn:
         items = conn.execute(q["select_items_for_scan"], {"ids": planned["item_ids"]}).fetchall()
+    # A restricted subject's items are stored, not analysed (GDPR Art. 18(2), 21(1)).
     to_scan = [
         item
         for item in items
-        if planned["rescan"]
-        or item["scanned_text_hash"] != item["text_hash"]
-        or item["engine_version"] != version
+        if not item["processing_restricted"]
+        and (
+            planned["rescan"]
+            or item["scanned_text_hash"] != item["text_hash"]
+            or item["engine_version"] != version
+        )
     ]
     # The slow part runs outside any transaction: no lock is held while the engine works.
     results = (

@@ -33,6 +33,27 @@ from service.redaction import get_engine
 _PERSON_IDENTIFIER_TYPES = frozenset(
     {"PERSON", "SOCIAL_HANDLE", "PROFILE_URL", "EMAIL_ADDRESS", "PHONE_NUMBER"}
 )
+# CCPA regulations § 7024(d): a response to a request to know never discloses a Social Security
+# number, driver's licence or other government-issued identification number, financial account
+# number, health insurance or medical identification number, account password or security
+# questions and answers; it says that the business collects that type of information instead.
+# The same values are withheld from a GDPR package: sent by e-mail or a download link they
+# would be the most harmful data to leak (Art. 15(4), 32), and naming the type gives the
+# subject what Art. 15(1)(b) asks (the categories).
+SENSITIVE_TYPES: dict[str, str] = {
+    "US_SSN": "Social Security number",
+    "NL_BSN": "citizen service number (BSN)",
+    "US_DRIVER_LICENSE": "driver's licence number",
+    "US_PASSPORT": "passport number",
+    "UK_NHS": "health service number",
+    "MEDICAL_LICENSE": "medical licence number",
+    "CREDIT_CARD": "payment card number",
+    "IBAN_CODE": "bank account number (IBAN)",
+    "US_BANK_NUMBER": "bank account number",
+    "CRYPTO": "crypto wallet address",
+    "PASSWORD": "account password",
+    "ACCOUNT_CREDENTIAL": "account credentials",
+}
 
 
 def store_package(
@@ -105,9 +126,17 @@ def answer_access_request(
     now: datetime,
     **_: Any,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Build and store the package of an access or portability request; return its summary."""
+    """Build and store the package of an access or portability request; return its summary.
+
+    A CCPA request to know verified for categories only (§ 7024(a)) gets a package of the
+    categories of personal information held, with no specific pieces.
+    """
+    categories_only = request.get("verification_scope") == "categories_only"
     with cyclic_gc_paused():
         subject, records, counts = gather_subject_data(conn, settings, request)
+        if categories_only:
+            records = categories_of(records)
+            subject = {"archive_accounts": subject["archive_accounts"]}
         content = build_access_package(
             request={
                 "id": request["id"],
@@ -122,8 +151,28 @@ def answer_access_request(
             generated_at=now,
         )
     package = store_package(conn, settings, request["id"], content, now=now)
+    if categories_only:
+        counts = {**counts, "categories_only": True}
     result = {**counts, "package": {**package, "expires_at": package["expires_at"].isoformat()}}
     return result, counts
+
+
+def categories_of(records: Mapping[str, list[dict]]) -> dict[str, list[dict]]:
+    """Return, instead of the records, the categories of personal information they hold."""
+    categories: dict[str, int] = {}
+    for kind, rows in records.items():
+        if kind == "requests":
+            continue
+        if rows:
+            categories[kind] = len(rows)
+    for finding in records.get("findings", []):
+        name = f"found in posts: {finding['entity_type']}"
+        categories[name] = categories.get(name, 0) + 1
+    return {
+        "categories": [
+            {"category": name, "records": count} for name, count in sorted(categories.items())
+        ]
+    }
 
 
 def gather_subject_data(
@@ -217,7 +266,13 @@ def gather_subject_data(
             }
         ],
     }
-    subject = {"identifiers_given": given, "archive_accounts": len(match.subject_ids)}
+    withheld = sorted({f["withheld"] for f in records["findings"] if f.get("withheld")})
+    subject = {
+        "identifiers_given": given,
+        "archive_accounts": len(match.subject_ids),
+        # § 7024(d): the types collected whose values this package does not disclose.
+        "withheld_types": withheld,
+    }
     counts = {
         "subjects_matched": len(match.subject_ids),
         "items": len(own_rows),
@@ -225,6 +280,7 @@ def gather_subject_data(
         "findings": len(records["findings"]),
         "identifiers": len(identifiers),
         "third_party_values_redacted": own_redacted + related_redacted,
+        "sensitive_values_withheld": sum(1 for f in records["findings"] if f.get("withheld")),
     }
     return subject, records, counts
 
@@ -256,7 +312,17 @@ def redact_others(
             own_item and finding["entity_type"] not in _PERSON_IDENTIFIER_TYPES
         )
         if theirs:
-            kept.append({"entity_type": finding["entity_type"], "value": value})
+            sensitive = SENSITIVE_TYPES.get(finding["entity_type"])
+            if sensitive is None:
+                kept.append({"entity_type": finding["entity_type"], "value": value})
+                continue
+            # § 7024(d): the subject's own value is withheld, its type named.
+            kept.append(
+                {"entity_type": finding["entity_type"], "value": None, "withheld": sensitive}
+            )
+            pieces.append(text[position:start])
+            pieces.append(f"<{finding['entity_type']} withheld>")
+            position = end
             continue
         pieces.append(text[position:start])
         pieces.append(f"<{finding['entity_type']}>")

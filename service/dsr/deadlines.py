@@ -246,6 +246,20 @@ def us_federal_holidays(year: int) -> set[date]:
     return closed_days
 
 
+def no_holidays(year: int) -> frozenset[date]:
+    """Return no closed weekdays: a calendar of Monday-to-Friday business days only."""
+    return frozenset()
+
+
+def valid_zone(zone: str) -> bool:
+    """Tell whether ``zone`` is an IANA time zone name this system knows."""
+    try:
+        _resolve_zone(zone)
+    except DeadlineError:
+        return False
+    return True
+
+
 def receipt_date(received_at: datetime, zone: str | tzinfo = "UTC") -> date:
     """Return the calendar date in ``zone`` on which a request stamped ``received_at`` arrived."""
     if received_at.tzinfo is None or received_at.utcoffset() is None:

@@ -30,7 +30,8 @@ import psycopg
 from service.archive.scanning import text_hash
 from service.audit import Actor, record_event, subject_ref
 from service.db import queries
-from service.dsr.discovery import SubjectMatch, find_subject, mention_items
+from service.dsr.discovery import STRONG_KINDS, SubjectMatch, find_subject, mention_items
+from service.dsr.holds import hold_applies
 from service.dsr.requests import request_identifiers
 from service.dsr.settings import DsrSettings
 from service.dsr.suppression import item_hasher, suppress
@@ -58,6 +59,7 @@ def answer_erasure_request(
         given,
         request_id=request["id"],
         request_subject_ref=request["subject_ref"],
+        regime=request["regime"],
         now=now,
     )
     audit_counts = {key: value for key, value in result.items() if isinstance(value, int)}
@@ -72,6 +74,7 @@ def erase_subject(
     *,
     request_id: UUID,
     request_subject_ref: str,
+    regime: str,
     now: datetime,
 ) -> dict[str, Any]:
     """Erase everything the archive holds about a subject outside legal holds; return counts.
@@ -84,13 +87,20 @@ def erase_subject(
     match = _locked_match(conn, settings, subject)
     subject_ids = match.subject_ids
     mentions = mention_items(conn, match)
-    holds = conn.execute(
+    active = conn.execute(
         q["dsr_active_holds"],
         {
             "subject_ids": sorted(set(subject_ids) | {item["author_id"] for item in mentions}),
             "item_ids": [item["id"] for item in mentions],
         },
     ).fetchall()
+    # Only a hold whose basis is an exception of the request's regime keeps data.
+    holds = [hold for hold in active if hold_applies(hold["basis"], regime)]
+    not_applicable = [
+        {"hold_id": str(hold["id"]), "basis": hold["basis"]}
+        for hold in active
+        if not hold_applies(hold["basis"], regime)
+    ]
     subject_holds = {hold["subject_id"]: hold for hold in holds if hold["subject_id"]}
     item_holds = {hold["feedback_id"]: hold for hold in holds if hold["feedback_id"]}
 
@@ -150,6 +160,9 @@ def erase_subject(
         for item in erased_items
     ]
     suppressed = suppress(conn, request_id, entries)
+    # What a hold kept is processed for the hold's purpose only (CCPA regulations
+    # § 7022(f)(3); GDPR Art. 18(1)(c)): a 'hold' flag leaves it out of analysis and sharing.
+    restricted = restrict_kept(conn, request_id, match, kept_subjects)
     packages_purged = conn.execute(
         q["dsr_purge_packages_of_same_subject"], {"request_id": request_id}
     ).rowcount
@@ -179,8 +192,37 @@ def erase_subject(
         "packages_purged": packages_purged,
         "kept_by_hold": len(kept),
         "kept": kept,
+        "kept_restricted_identifiers": restricted,
+        "holds_not_applicable": not_applicable,
         "unmatched_identifiers": match.unmatched,
     }
+
+
+def restrict_kept(
+    conn: psycopg.Connection, request_id: UUID, match: SubjectMatch, kept_subjects: set[UUID]
+) -> int:
+    """Flag the identifiers of subjects a hold kept so only the hold's purpose uses them."""
+    keys = sorted(
+        {
+            (row["kind"], row["platform"], bytes(row["value_hash"]))
+            for row in match.identifiers
+            if row["subject_id"] in kept_subjects and row["kind"] in STRONG_KINDS
+        },
+        key=lambda key: (key[0], key[1] or "", key[2]),
+    )
+    if not keys:
+        return 0
+    conn.execute(
+        queries()["dsr_insert_flags"],
+        {
+            "flag": "hold",
+            "kinds": [kind for kind, _, _ in keys],
+            "platforms": [platform for _, platform, _ in keys],
+            "value_hashes": [digest for _, _, digest in keys],
+            "request_id": request_id,
+        },
+    )
+    return len(keys)
 
 
 def _locked_match(

@@ -24,11 +24,12 @@ from service.dsr.rectification import answer_rectification_request, plan_correct
 from service.dsr.requests import (
     complete_request,
     lock_request,
+    record_failure,
     set_lock_timeout,
     start_request,
 )
 from service.dsr.settings import DsrSettings
-from service.errors import Conflict, Unprocessable
+from service.errors import Conflict, ProblemError, Unprocessable
 
 # A handler does the work of one request type in the caller's transaction and returns
 # (result stored on the request, details for the dsr.completed audit event).
@@ -54,33 +55,42 @@ def execute_request(
         if row["type"] == "rectification":
             # Corrections that fit no stored identifier are a 422 that rolls the start back.
             plan_corrections(conn, settings, row, corrections)
-    with db.transaction() as conn:
-        try:
-            set_lock_timeout(conn, settings.lock_timeout_seconds)
-            row = lock_request(conn, request_id)
-            if row["status"] != "in_progress":
-                raise Conflict(
-                    f"The request became {row['status']} while it was being started.",
-                    extra={"status": row["status"]},
+    try:
+        with db.transaction() as conn:
+            try:
+                set_lock_timeout(conn, settings.lock_timeout_seconds)
+                row = lock_request(conn, request_id)
+                if row["status"] != "in_progress":
+                    raise Conflict(
+                        f"The request became {row['status']} while it was being started.",
+                        extra={"status": row["status"]},
+                    )
+                handler = _handler(row["type"])
+                result, audit_details = handler(
+                    conn, actor, settings, row, corrections=corrections, reason=reason, now=now
                 )
-            handler = _handler(row["type"])
-            result, audit_details = handler(
-                conn, actor, settings, row, corrections=corrections, reason=reason, now=now
-            )
-            return complete_request(
-                conn,
-                actor,
-                request_id,
-                result=result,
-                audit_details=audit_details,
-                reason=reason,
-                now=now,
-            )
-        except psycopg.errors.LockNotAvailable as exc:
-            raise Conflict(
-                "Some of the data this request touches is locked by another operation; the "
-                "request stays in progress and can be executed again."
-            ) from exc
+                return complete_request(
+                    conn,
+                    actor,
+                    settings,
+                    request_id,
+                    result=result,
+                    audit_details=audit_details,
+                    reason=reason,
+                    now=now,
+                )
+            except psycopg.errors.LockNotAvailable as exc:
+                raise Conflict(
+                    "Some of the data this request touches is locked by another operation; the "
+                    "request stays in progress and can be executed again."
+                ) from exc
+    except (ProblemError, psycopg.Error) as exc:
+        # The work rolled back; the request stays in_progress and shows why (our own message
+        # for a domain error, only the error class for a database one: no data in either).
+        failure = exc.detail if isinstance(exc, ProblemError) else type(exc).__name__
+        with db.transaction() as conn:
+            record_failure(conn, request_id, failure, now=now)
+        raise
 
 
 def _check_parameters(

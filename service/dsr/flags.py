@@ -21,11 +21,16 @@ from service.dsr.discovery import find_subject
 from service.dsr.requests import request_identifiers
 from service.dsr.settings import DsrSettings
 
-# Which processing each flag stops (mirrors the dsr_flag_exclusions table).
+# Which processing each flag stops (mirrors the dsr_flag_exclusions table). "analysis" is
+# everything beyond storage inside the business: scans, the reply guard's customer context,
+# moderators' views; "sharing" is disclosure to recipients. Restriction (GDPR Art. 18(2)) and
+# objection (Art. 21(1)) leave storage only; an opt-out (CCPA § 1798.120) stops sharing; a
+# 'hold' flag marks data an erasure kept for a legal hold (its purpose only).
 FLAG_EXCLUSIONS = {
-    "objection": ("analysis",),
+    "objection": ("analysis", "sharing"),
     "restriction": ("analysis", "sharing"),
     "opt_out": ("sharing",),
+    "hold": ("analysis", "sharing"),
 }
 PROCESSING_KINDS = ("analysis", "sharing")
 

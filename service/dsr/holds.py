@@ -31,6 +31,24 @@ HOLD_BASES: dict[str, str] = {
     "security": "detecting security incidents and protecting against fraud or illegal activity "
     "(CCPA § 1798.105(d))",
 }
+# The regimes whose erasure exceptions each basis is. GDPR Art. 17(3) is exhaustive: a basis it
+# does not list (security, a CCPA exception of Civ. Code § 1798.105(d)) never keeps data
+# against a GDPR erasure; public interest and public health are GDPR exceptions only.
+HOLD_REGIMES: dict[str, tuple[str, ...]] = {
+    "legal_claims": ("gdpr", "ccpa"),
+    "legal_obligation": ("gdpr", "ccpa"),
+    "freedom_of_expression": ("gdpr", "ccpa"),
+    "public_interest": ("gdpr",),
+    "archiving_research": ("gdpr", "ccpa"),
+    "security": ("ccpa",),
+}
+
+
+def hold_applies(basis: str, regime: str) -> bool:
+    """Tell whether a hold on this basis is a lawful exception to an erasure under ``regime``."""
+    return regime in HOLD_REGIMES.get(basis, ())
+
+
 # What a hold is placed on: exactly one of these is given.
 _TARGETS = ("feedback_id", "subject_id", "subject")
 # The identifiers of a request that can name an archive subject (a display name cannot).
@@ -173,6 +191,7 @@ def present_hold(row: Mapping[str, Any]) -> dict[str, Any]:
         "subject_id": row["subject_id"],
         "basis": row["basis"],
         "basis_description": HOLD_BASES.get(row["basis"]),
+        "regimes": list(HOLD_REGIMES.get(row["basis"], ())),
         "reason": row["reason"],
         "active": row["released_at"] is None,
         "placed_at": row["placed_at"],

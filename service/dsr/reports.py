@@ -1,7 +1,9 @@
-"""Request records (CCPA regulations § 7101) and yearly metrics (§ 7102)."""
+"""Request records (CCPA regulations § 7101) and yearly metrics (§ 7102), one regime at a time."""
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -11,13 +13,33 @@ from service.db import queries
 from service.dsr.deadlines import REQUEST_TYPES, receipt_date
 from service.dsr.settings import DsrSettings
 
-OUTCOMES = ("complied", "complied_in_part", "denied", "cancelled", "open")
+# How a request ended. "no_data_held" is not "complied": nothing was done because the
+# identifiers matched nobody. "categories_only" answered a CCPA request to know with the
+# categories only (§ 7024(a)).
+OUTCOMES = (
+    "complied",
+    "complied_in_part",
+    "no_data_held",
+    "categories_only",
+    "denied",
+    "cancelled",
+    "open",
+)
+# CCPA regulations § 7102(a)(1): the metrics are per kind of request, and a request to know
+# covers both access to specific pieces and a copy for portability.
+CCPA_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "know": ("access", "portability"),
+    "delete": ("erasure",),
+    "correct": ("rectification",),
+    "opt_out": ("opt_out",),
+    "limit": ("restriction",),
+}
 
 
-def nature_of_response(status: str, kept_by_hold: int) -> str:
-    """Return how a request was answered: complied (in whole or part), denied, withdrawn, open."""
+def nature_of_response(status: str, outcome: str | None) -> str:
+    """Return how a request was answered: its outcome, denied, withdrawn or open."""
     if status == "completed":
-        return "complied_in_part" if kept_by_hold else "complied"
+        return outcome or "complied"
     if status == "denied":
         return "denied"
     if status == "cancelled":
@@ -26,44 +48,58 @@ def nature_of_response(status: str, kept_by_hold: int) -> str:
 
 
 def dsr_metrics(
-    conn: psycopg.Connection, settings: DsrSettings, *, year: int, regime: str | None = None
+    conn: psycopg.Connection, settings: DsrSettings, *, year: int, regime: str
 ) -> dict[str, Any]:
-    """Return, for requests received in ``year``, counts per type and outcome and the median days.
+    """Return, for one regime's requests received in ``year``: counts and days to respond.
 
-    Days to respond are calendar days from the receipt date to the date the request was completed
-    or denied (in the deployment's zone); cancelled and open requests have no response time.
+    Counted per type, per CCPA category (for a CCPA report: know = access + portability,
+    delete, correct, opt out, limit) and in total. Days to respond are calendar days from the
+    receipt date to the date of the answer (completed or denied), both in the request's own
+    zone; the mean and the median are given, cancelled and open requests have no response time.
     """
-    params = {
-        "start": date(year, 1, 1),
-        "end": date(year + 1, 1, 1),
-        "regime": regime,
-        "zone": settings.zone,
-    }
-    rows = {row["type"]: row for row in conn.execute(queries()["dsr_metrics"], params).fetchall()}
-    by_type = []
-    totals = dict.fromkeys(("received", *OUTCOMES), 0)
-    for request_type in REQUEST_TYPES:
-        row = rows.get(request_type)
-        counts = {key: int(row[key]) if row else 0 for key in ("received", *OUTCOMES)}
-        for key, value in counts.items():
-            totals[key] += value
-        by_type.append(
-            {
-                "type": request_type,
-                **counts,
-                "median_days_to_respond": _number(row["median_days_to_respond"]) if row else None,
-                "mean_days_to_respond": _number(row["mean_days_to_respond"]) if row else None,
-            }
-        )
-    overall = conn.execute(queries()["dsr_median_days"], params).fetchone()
-    return {
+    params = {"start": date(year, 1, 1), "end": date(year + 1, 1, 1), "regime": regime}
+    rows = conn.execute(queries()["dsr_metrics"], params).fetchall()
+    by_type = [
+        {"type": request_type, **_summary(row for row in rows if row["type"] == request_type)}
+        for request_type in REQUEST_TYPES
+    ]
+    report: dict[str, Any] = {
         "year": year,
         "regime": regime,
         "by_type": by_type,
-        "totals": {
-            **totals,
-            "median_days_to_respond": _number(overall["median_days_to_respond"]),
-        },
+        "totals": _summary(rows),
+    }
+    if regime == "ccpa":
+        report["by_category"] = [
+            {
+                "category": category,
+                "types": list(types),
+                **_summary(row for row in rows if row["type"] in types),
+            }
+            for category, types in CCPA_CATEGORIES.items()
+        ]
+    return report
+
+
+def _summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    counts = dict.fromkeys(("received", *OUTCOMES), 0)
+    days: list[int] = []
+    for row in rows:
+        counts["received"] += 1
+        if row["status"] == "completed":
+            counts[row["outcome"] or "complied"] += 1
+        elif row["status"] == "denied":
+            counts["denied"] += 1
+        elif row["status"] == "cancelled":
+            counts["cancelled"] += 1
+        else:
+            counts["open"] += 1
+        if row["days_to_respond"] is not None:
+            days.append(row["days_to_respond"])
+    return {
+        **counts,
+        "median_days_to_respond": _number(statistics.median(days)) if days else None,
+        "mean_days_to_respond": _number(statistics.fmean(days)) if days else None,
     }
 
 
@@ -92,9 +128,9 @@ def dsr_records(
             "extended": row["extended_at"] is not None,
             "status": row["status"],
             "response_date": (
-                receipt_date(row["closed_at"], settings.zone) if row["closed_at"] else None
+                receipt_date(row["closed_at"], row["time_zone"]) if row["closed_at"] else None
             ),
-            "nature_of_response": nature_of_response(row["status"], row["kept_by_hold"]),
+            "nature_of_response": nature_of_response(row["status"], row["outcome"]),
             "denial_basis": row["denial_basis"],
             "verification_degree": row["verification_degree"],
         }

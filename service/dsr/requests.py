@@ -3,9 +3,14 @@
 Status machine::
 
     received --verify--> verified --start--> in_progress --complete--> completed
-    received --start--> in_progress        (objection, restriction, opt-out, rectification only)
-    received | verified | in_progress --deny--> denied
-    received | verified | in_progress --cancel--> cancelled
+    received --start--> in_progress        (objection, restriction, opt-out only)
+    received | verified --request-information--> awaiting_subject
+    awaiting_subject --information-received--> the status it was paused from
+    received | verified | awaiting_subject | in_progress --deny--> denied
+    received | verified | awaiting_subject | in_progress --cancel--> cancelled
+
+Each request counts its dates in its own zone (``time_zone``): the one it names, else
+America/Los_Angeles for a CCPA request and ``PRIVACY_DSR_TIMEZONE`` for a GDPR one.
 
 ``in_progress`` may be started again: that is how a failed execution is retried. An extension
 moves ``due_on`` and an acknowledgement (the CCPA confirmation of receipt) sets
@@ -32,16 +37,31 @@ from service.dsr.deadlines import (
     end_of_due_day,
     extend_due_date,
     receipt_date,
+    valid_zone,
 )
+from service.dsr.notices import record_notice
 from service.dsr.settings import DsrSettings
 from service.errors import Conflict, NotFound, Unprocessable
 
-STATUSES = ("received", "verified", "in_progress", "completed", "denied", "cancelled")
+STATUSES = (
+    "received",
+    "verified",
+    "awaiting_subject",
+    "in_progress",
+    "awaiting_recipients",
+    "completed",
+    "denied",
+    "cancelled",
+)
 TERMINAL_STATUSES = frozenset({"completed", "denied", "cancelled"})
 CHANNELS = ("email", "web_form", "phone", "toll_free_number", "mail", "in_person", "other")
 REQUESTER_KINDS = ("subject", "authorized_agent")
-# Acting on these discloses or destroys data: the requester must be the data subject.
-VERIFICATION_REQUIRED = frozenset({"access", "portability", "erasure"})
+# Acting on these discloses, destroys or changes data: the requester must be the data subject.
+# Rectification is one of them (CCPA regulations § 7062 lists requests to correct): unverified,
+# it would let anyone replace a victim's e-mail address by their own and then pass an e-mail
+# check on an access request.
+VERIFICATION_REQUIRED = frozenset({"access", "portability", "erasure", "rectification"})
+LANGUAGES = ("en", "nl")
 VERIFICATION_METHODS = (
     "matching_data_points",
     "account_authentication",
@@ -51,20 +71,20 @@ VERIFICATION_METHODS = (
 )
 DENIAL_BASES = (
     "identity_not_verified",
+    "suspected_fraud",
     "agent_not_authorized",
     "manifestly_unfounded",
     "excessive",
     "legal_exemption",
     "other",
 )
-# CCPA regulations § 7062: the certainty each request needs. A "reasonable degree" is two
-# matching data points; a "reasonably high degree" three plus a signed declaration.
-CCPA_REQUIRED_DEGREE = {
-    "access": "reasonably_high",
-    "portability": "reasonably_high",
-    "erasure": "reasonable",
-    "rectification": "reasonable",
-}
+# CCPA regulations § 7026(e) (opt-out of sale/sharing) and § 7027 (limit the use of sensitive
+# personal information): no verifiable request is needed, and the business may refuse only on a
+# good-faith, reasonable and documented belief that the request is fraudulent.
+CCPA_FRAUD_ONLY_TYPES = frozenset({"opt_out", "restriction"})
+# CCPA regulations § 7062(b)-(c): a reasonable degree of certainty "may include" matching two
+# data points, a reasonably high degree three plus a signed declaration. Those are safe
+# harbours, not the only way: an officer may record another reasoned determination (notes).
 CCPA_REASONABLE_POINTS = 2
 CCPA_REASONABLY_HIGH_POINTS = 3
 _DEGREE_RANK = {None: 0, "reasonable": 1, "reasonably_high": 2}
@@ -92,13 +112,24 @@ def create_request(
     regime: str,
     subject: Mapping[str, Any],
     requester: Mapping[str, Any] | None = None,
-    received_at: datetime | None = None,
+    received_at: datetime | None,
     channel: str = "other",
+    time_zone: str | None = None,
+    language: str = "en",
+    contact_email: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Record a new request with its statutory deadlines; return it as shown to the officer."""
+    """Record a new request with its statutory deadlines; return it as shown to the officer.
+
+    ``received_at`` is when the request reached the business, by any channel: the clock runs
+    from then (GDPR Art. 12(3); CCPA regulations § 7021(b)), so it is never assumed to be now.
+    """
     now = now or datetime.now(UTC)
-    received_at = received_at or now
+    if received_at is None:
+        raise Unprocessable(
+            "Say when the request was received.",
+            errors={"received_at": ["Required: when the request reached us, with a zone."]},
+        )
     if received_at.tzinfo is None:
         raise Unprocessable(
             "received_at needs a time zone.", errors={"received_at": ["Give a time zone offset."]}
@@ -120,9 +151,15 @@ def create_request(
             "An authorized agent must be named.",
             errors={"requester": {"name": ["Required for an authorized agent."]}},
         )
-    received_on = receipt_date(received_at, settings.zone)
+    zone = time_zone or settings.zone_for(regime)
+    if not valid_zone(zone):
+        raise Unprocessable(
+            f"Unknown time zone {zone!r}.",
+            errors={"time_zone": ["Give an IANA time zone name such as Europe/Amsterdam."]},
+        )
+    received_on = receipt_date(received_at, zone)
     try:
-        deadlines = compute_deadlines(regime, type, received_on)
+        deadlines = compute_deadlines(regime, type, received_on, settings.holidays)
     except DeadlineError as exc:
         raise Unprocessable(str(exc), errors={"type": [str(exc)]}) from exc
 
@@ -139,14 +176,19 @@ def create_request(
             "received_at": received_at,
             "received_on": received_on,
             "due_on": deadlines.due_on,
-            "due_at": end_of_due_day(deadlines.due_on, settings.zone),
+            "due_at": end_of_due_day(deadlines.due_on, zone),
             "acknowledge_by": deadlines.acknowledge_by,
             "subject_ref": request_subject_ref(settings.secret, request_id),
+            "time_zone": zone,
+            "language": language,
         },
     )
     for field in ("name", "proof"):
         if requester.get(field):
             identifiers.append(("requester", field, None, requester[field]))
+    if contact_email:
+        # Where notices go; kept with the request's other personal data (minimised with it).
+        identifiers.append(("requester", "email", None, contact_email))
     with conn.cursor() as cur:
         cur.executemany(
             q["insert_dsr_request_identifier"],
@@ -176,6 +218,7 @@ def create_request(
             "channel": channel,
             "requester_kind": requester["kind"],
             "identifier_counts": counts,
+            "time_zone": zone,
         },
     )
     return get_request(conn, request_id, now=now)
@@ -252,17 +295,29 @@ def verify_request(
     method: str,
     matched_data_points: Sequence[str] | None = None,
     signed_declaration: bool = False,
+    degree: str | None = None,
     notes: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Record how the data subject's identity was established and mark the request verified."""
+    """Record how the data subject's identity was established and mark the request verified.
+
+    CCPA (regulations §§ 7060-7062): the degree reached is derived from the method (an account
+    holder signed in through the business's existing authentication: § 7061(a); matching data
+    points: § 7062(b)-(c)) or, with ``notes`` saying why, stated by the officer, since § 7062
+    says a degree "may include" matching points, not that it must. A request to know verified
+    to a reasonable degree only, below the reasonably high one specific pieces need, is answered
+    with categories only (§ 7024(a)).
+    """
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
     _require_status(row, {"received"}, "verified")
     points = sorted(set(matched_data_points or []))
-    degree = _ccpa_degree(method, len(points), signed_declaration)
+    scope = None
+    reached = None
     if row["regime"] == "ccpa":
-        _check_ccpa_certainty(row["type"], method, degree, len(points))
+        reached, scope = _check_ccpa_certainty(
+            settings, row["type"], method, points, signed_declaration, degree, notes
+        )
     if row["requester_kind"] == "authorized_agent" and not _has_requester_proof(conn, request_id):
         raise Conflict(
             "This request was made by an authorized agent without proof of their authority; "
@@ -274,7 +329,8 @@ def verify_request(
             "id": request_id,
             "now": now,
             "method": method,
-            "degree": degree if row["regime"] == "ccpa" else None,
+            "degree": reached,
+            "scope": scope,
             "matched_data_points": points,
             "signed_declaration": signed_declaration,
         },
@@ -291,7 +347,8 @@ def verify_request(
             "method": method,
             "matched_data_points": len(points),
             "signed_declaration": signed_declaration,
-            "degree": degree if row["regime"] == "ccpa" else None,
+            "degree": reached,
+            "scope": scope,
         },
     )
     return get_request(conn, request_id, now=now)
@@ -325,7 +382,7 @@ def acknowledge_request(
             extra={"acknowledged_at": acknowledged_at},
         )
     # On time means strictly before acknowledge_by ends in the deployment's zone, as for due_at.
-    on_time = now < end_of_due_day(row["acknowledge_by"], settings.zone)
+    on_time = now < end_of_due_day(row["acknowledge_by"], row["time_zone"])
     conn.execute(
         queries()["mark_dsr_acknowledged"],
         {"id": request_id, "now": now, "on_time": on_time, "channel": channel},
@@ -345,6 +402,7 @@ def acknowledge_request(
             "channel": channel,
         },
     )
+    record_notice(conn, settings, row, "acknowledgement", now=now)
     return get_request(conn, request_id, now=now)
 
 
@@ -378,7 +436,7 @@ def extend_request(
             row["original_due_on"],
             row["due_on"],
             months=months,
-            today=receipt_date(now, settings.zone),
+            today=receipt_date(now, row["time_zone"]),
             already_extended=row["extended_at"] is not None,
             request_type=row["type"],
         )
@@ -389,7 +447,7 @@ def extend_request(
         {
             "id": request_id,
             "due_on": due_on,
-            "due_at": end_of_due_day(due_on, settings.zone),
+            "due_at": end_of_due_day(due_on, row["time_zone"]),
             "now": now,
         },
     )
@@ -409,6 +467,116 @@ def extend_request(
         audit_action="dsr.extended",
         details=details,
     )
+    record_notice(
+        conn,
+        settings,
+        row,
+        "extension",
+        context={"reason": reason, "due_on": due_on, "previous_due_on": row["due_on"]},
+        now=now,
+    )
+    return get_request(conn, request_id, now=now)
+
+
+def request_information(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    request_id: UUID,
+    *,
+    what: str,
+    reason: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Ask the data subject for what the request needs and wait (status ``awaiting_subject``).
+
+    The clock while waiting:
+
+    GDPR
+        Art. 12(6) lets the controller ask for the information needed to confirm the identity,
+        and the EDPB (Guidelines 01/2022 on the right of access, on establishing the identity
+        and on the timing of the answer) reads the one-month period as running once the
+        controller has what it needs; asking the subject to clarify an unclear request is
+        treated alike. The days spent waiting are added to the due date when the answer
+        arrives (the period is suspended, not restarted: never later than a restart, so never
+        unlawful), and the request is not overdue meanwhile.
+    CCPA
+        Regulations § 7021(b): the 45 days begin on receipt "regardless of time required to
+        verify the request". Waiting changes no date, and the request can become overdue.
+    """
+    now = now or datetime.now(UTC)
+    row = _lock(conn, request_id)
+    _require_status(row, {"received", "verified"}, "paused to wait for the data subject")
+    conn.execute(
+        queries()["mark_dsr_paused"],
+        {"id": request_id, "now": now, "from_status": row["status"]},
+    )
+    _record_transition(
+        conn,
+        actor,
+        row,
+        action="information_requested",
+        to_status="awaiting_subject",
+        reason=f"{what}\n\n{reason}",
+        audit_action="dsr.information_requested",
+        details={"regime": row["regime"], "clock_suspended": row["regime"] == "gdpr"},
+    )
+    record_notice(
+        conn,
+        settings,
+        row,
+        "information_request",
+        context={"what": what, "reason": reason},
+        now=now,
+    )
+    return get_request(conn, request_id, now=now)
+
+
+def information_received(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    request_id: UUID,
+    *,
+    notes: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Resume a request the subject answered; for GDPR, move its dates by the days waited."""
+    now = now or datetime.now(UTC)
+    row = _lock(conn, request_id)
+    _require_status(row, {"awaiting_subject"}, "resumed")
+    zone = row["time_zone"]
+    waited = 0
+    if row["regime"] == "gdpr":
+        waited = (receipt_date(now, zone) - receipt_date(row["paused_at"], zone)).days
+    original_due_on = row["original_due_on"] + timedelta(days=waited)
+    due_on = row["due_on"] + timedelta(days=waited)
+    conn.execute(
+        queries()["mark_dsr_resumed"],
+        {
+            "id": request_id,
+            "now": now,
+            "status": row["paused_from_status"],
+            "days": waited,
+            "original_due_on": original_due_on,
+            "due_on": due_on,
+            "due_at": end_of_due_day(due_on, zone),
+        },
+    )
+    _record_transition(
+        conn,
+        actor,
+        row,
+        action="information_received",
+        to_status=row["paused_from_status"],
+        reason=notes,
+        audit_action="dsr.information_received",
+        details={
+            "days_waited": waited,
+            "due_on": due_on.isoformat(),
+            "previous_due_on": row["due_on"].isoformat(),
+        },
+    )
     return get_request(conn, request_id, now=now)
 
 
@@ -422,8 +590,46 @@ def deny_request(
     basis: str,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Deny a request with a reason and its legal basis."""
-    return _close_unanswered(conn, actor, request_id, "denied", reason=reason, basis=basis, now=now)
+    """Deny a request with a reason and its legal basis, and record the denial notice.
+
+    Refused: denying a CCPA opt-out or limit request on any basis but ``suspected_fraud``
+    (regulations § 7026(e), § 7027: no verification is needed, and only a good-faith,
+    reasonable and documented belief of fraud allows a refusal), and ``identity_not_verified``
+    for a request that needs no verification. The notice gives the reasons and the complaint
+    and judicial remedies (GDPR Art. 12(4); CCPA regulations § 7022(f), § 7024).
+    """
+    row = _lock(conn, request_id)
+    _check_denial(row, basis)
+    _close_unanswered(conn, actor, request_id, "denied", reason=reason, basis=basis, now=now)
+    record_notice(
+        conn, settings, row, "denial", context={"reason": reason, "basis": basis}, now=now
+    )
+    return get_request(conn, request_id, now=now)
+
+
+def _check_denial(row: Mapping[str, Any], basis: str) -> None:
+    """Raise 422 when the law does not let this request be denied on this basis."""
+    fraud_only = row["regime"] == "ccpa" and row["type"] in CCPA_FRAUD_ONLY_TYPES
+    if fraud_only and basis != "suspected_fraud":
+        message = (
+            f"A CCPA {row['type']} request needs no verification and may be denied only on a "
+            "good-faith, reasonable and documented belief that it is fraudulent (CCPA "
+            "regulations § 7026(e)): use basis suspected_fraud and document the belief in reason."
+        )
+        raise Unprocessable(message, errors={"basis": [message]})
+    if basis == "suspected_fraud" and not fraud_only:
+        message = (
+            "suspected_fraud is the basis for refusing a CCPA opt-out or limit request; for "
+            "this request use identity_not_verified or another basis."
+        )
+        raise Unprocessable(message, errors={"basis": [message]})
+    if (
+        basis == "identity_not_verified"
+        and row["type"] not in VERIFICATION_REQUIRED
+        and row["regime"] == "ccpa"
+    ):
+        message = f"A CCPA {row['type']} request needs no verification of identity."
+        raise Unprocessable(message, errors={"basis": [message]})
 
 
 def cancel_request(
@@ -455,7 +661,14 @@ def _close_unanswered(
     _require_status(row, set(STATUSES) - TERMINAL_STATUSES, status)
     conn.execute(
         queries()["mark_dsr_closed"],
-        {"id": request_id, "status": status, "now": now, "denial_basis": basis, "result": None},
+        {
+            "id": request_id,
+            "status": status,
+            "now": now,
+            "denial_basis": basis,
+            "result": None,
+            "outcome": None,
+        },
     )
     details = {"type": row["type"], "regime": row["regime"]}
     if basis is not None:
@@ -507,6 +720,7 @@ def start_request(
 def complete_request(
     conn: psycopg.Connection,
     actor: Actor,
+    settings: DsrSettings,
     request_id: UUID,
     *,
     result: Mapping[str, Any],
@@ -514,10 +728,16 @@ def complete_request(
     reason: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Close an in-progress request as completed with its result (counts, what was kept)."""
+    """Close an in-progress request as completed with its result, and record the notice.
+
+    The outcome: ``no_data_held`` when the identifiers matched nobody and nothing was done
+    (never "complied" with nothing done), ``categories_only`` for a CCPA request to know
+    verified for categories only (§ 7024(a)), ``complied_in_part`` when a hold kept data.
+    """
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
     _require_status(row, {"in_progress"}, "completed")
+    outcome = response_outcome(row, result)
     conn.execute(
         queries()["mark_dsr_closed"],
         {
@@ -525,9 +745,11 @@ def complete_request(
             "status": "completed",
             "now": now,
             "denial_basis": None,
-            "result": Jsonb(dict(result)),
+            "result": Jsonb({**result, "outcome": outcome}),
+            "outcome": outcome,
         },
     )
+    record_notice(conn, settings, row, "completion", context={"outcome": outcome}, now=now)
     _record_transition(
         conn,
         actor,
@@ -536,9 +758,81 @@ def complete_request(
         to_status="completed",
         reason=reason,
         audit_action="dsr.completed",
-        details={"type": row["type"], "regime": row["regime"], **audit_details},
+        details={
+            "type": row["type"],
+            "regime": row["regime"],
+            "outcome": outcome,
+            **audit_details,
+        },
     )
     return get_request(conn, request_id, now=now)
+
+
+def response_outcome(row: Mapping[str, Any], result: Mapping[str, Any]) -> str:
+    """Return how a carried-out request was answered, from its result counts."""
+    if result.get("kept_by_hold"):
+        return "complied_in_part"
+    if row.get("verification_scope") == "categories_only":
+        return "categories_only"
+    touched = result.get("mentions_redacted", 0) or result.get("related_items", 0)
+    if not result.get("subjects_matched") and not touched:
+        return "no_data_held"
+    return "complied"
+
+
+def lift_restriction(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    request_id: UUID,
+    *,
+    reason: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """End the restriction (or objection) a completed request obtained; notify the subject.
+
+    GDPR Art. 18(3): the data subject is informed before the restriction is lifted; the notice
+    is recorded in the same transaction that lifts the flags.
+    """
+    now = now or datetime.now(UTC)
+    row = _lock(conn, request_id)
+    if row["type"] not in ("restriction", "objection") or row["status"] != "completed":
+        raise Conflict(
+            "Only a completed restriction or objection request can be lifted; this is a "
+            f"{row['status']} {row['type']} request.",
+            extra={"status": row["status"], "type": row["type"]},
+        )
+    if row["lifted_at"] is not None:
+        raise Conflict(
+            f"This restriction was already lifted at {row['lifted_at'].isoformat()}.",
+            extra={"lifted_at": row["lifted_at"].isoformat()},
+        )
+    record_notice(conn, settings, row, "restriction_lifted", context={"reason": reason}, now=now)
+    lifted = conn.execute(
+        queries()["lift_dsr_flags"], {"request_id": request_id, "now": now}
+    ).fetchall()
+    conn.execute(queries()["mark_dsr_lifted"], {"id": request_id, "now": now})
+    _record_transition(
+        conn,
+        actor,
+        row,
+        action="lifted",
+        to_status=row["status"],
+        reason=reason,
+        audit_action="dsr.lifted",
+        details={"type": row["type"], "flags_lifted": len(lifted)},
+    )
+    return get_request(conn, request_id, now=now)
+
+
+def record_failure(
+    conn: psycopg.Connection, request_id: UUID, reason: str, *, now: datetime | None = None
+) -> None:
+    """Record why executing an in_progress request failed, for the officer to retry it."""
+    conn.execute(
+        queries()["mark_dsr_failed"],
+        {"id": request_id, "reason": reason, "now": now or datetime.now(UTC)},
+    )
 
 
 def lock_request(conn: psycopg.Connection, request_id: UUID) -> dict[str, Any]:
@@ -615,11 +909,22 @@ def present_request(row: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
             "identifiers_minimised_at",
             "created_at",
             "updated_at",
+            "time_zone",
+            "language",
+            "outcome",
+            "paused_at",
+            "paused_days",
+            "lifted_at",
         )
     }
     shown["requester_kind"] = row["requester_kind"]
     shown["extended_until"] = row["due_on"] if row["extended_at"] is not None else None
-    shown["overdue"] = is_open and now >= row["due_at"]
+    shown["overdue"] = is_open and now >= row["due_at"] and not clock_suspended(row)
+    shown["error"] = (
+        {"failed_at": row["failed_at"], "reason": row["failure_reason"]}
+        if row["failed_at"] is not None and row["status"] == "in_progress"
+        else None
+    )
     shown["verification"] = (
         {
             "method": row["verification_method"],
@@ -627,6 +932,7 @@ def present_request(row: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
             "matched_data_points": row["matched_data_points"] or [],
             "signed_declaration": bool(row["signed_declaration"]),
             "verified_at": row["verified_at"],
+            "scope": row["verification_scope"],
         }
         if row["verified_at"] is not None
         else None
@@ -656,6 +962,11 @@ def present_request(row: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
         else None
     )
     return shown
+
+
+def clock_suspended(row: Mapping[str, Any]) -> bool:
+    """Tell whether a request's clock is stopped: a GDPR request waiting for the subject."""
+    return row["status"] == "awaiting_subject" and row["regime"] == "gdpr"
 
 
 def _subject_identifiers(subject: Mapping[str, Any]) -> list[tuple[str, str, str | None, str]]:
@@ -691,13 +1002,17 @@ def _present_identifiers(
     row: Mapping[str, Any], identifiers: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
     requester = {"kind": row["requester_kind"], "name": None, "proof": None}
+    contact_email = None
     for identifier in identifiers:
-        if identifier["party"] == "requester":
+        if identifier["party"] == "requester" and identifier["kind"] == "email":
+            contact_email = identifier["value"]
+        elif identifier["party"] == "requester":
             requester[identifier["kind"]] = identifier["value"]
     minimised = row["identifiers_minimised_at"] is not None
     return {
         "subject": None if minimised else _group_subject(identifiers),
         "requester": requester,
+        "contact_email": contact_email,
     }
 
 
@@ -734,38 +1049,72 @@ def _require_status(row: Mapping[str, Any], allowed: set[str], verb: str) -> Non
         )
 
 
-def _ccpa_degree(method: str, points: int, signed_declaration: bool) -> str | None:
+def _derived_degree(
+    method: str, points: int, signed_declaration: bool, require_declaration: bool
+) -> str | None:
+    """Return the CCPA degree a method reaches by the regulations' own examples."""
+    if method == "account_authentication":
+        # § 7061(a): a password-protected account's existing authentication practices.
+        return "reasonably_high"
     if method != "matching_data_points":
         return None
-    if points >= CCPA_REASONABLY_HIGH_POINTS and signed_declaration:
+    if points >= CCPA_REASONABLY_HIGH_POINTS and (signed_declaration or not require_declaration):
         return "reasonably_high"
     if points >= CCPA_REASONABLE_POINTS:
         return "reasonable"
     return None
 
 
-def _check_ccpa_certainty(request_type: str, method: str, degree: str | None, points: int) -> None:
-    required = CCPA_REQUIRED_DEGREE.get(request_type)
-    if required is None or _DEGREE_RANK[degree] >= _DEGREE_RANK[required]:
-        return
-    if method != "matching_data_points":
-        message = (
-            "A CCPA request is verified by matching data points the requester gave against data "
-            "already held (CCPA regulations § 7062): use method matching_data_points."
-        )
-        raise Unprocessable(message, errors={"method": [message]})
+def _check_ccpa_certainty(
+    settings: DsrSettings,
+    request_type: str,
+    method: str,
+    points: Sequence[str],
+    signed_declaration: bool,
+    stated: str | None,
+    notes: str | None,
+) -> tuple[str | None, str | None]:
+    """Return (degree reached, scope) for a CCPA verification, or raise 422 when too weak."""
+    derived = _derived_degree(
+        method, len(points), signed_declaration, settings.ccpa_require_signed_declaration
+    )
+    reached = derived
+    if stated is not None and _DEGREE_RANK[stated] > _DEGREE_RANK[derived]:
+        if not notes:
+            message = (
+                f"The {method} verification given reaches "
+                f"{derived.replace('_', ' ') if derived else 'no degree of certainty'} by the "
+                "examples of CCPA regulations § 7062; to record a higher degree, say in notes how "
+                "it was reached."
+            )
+            raise Unprocessable(message, errors={"notes": [message]})
+        reached = stated
+    elif stated is not None:
+        reached = stated
+    required = settings.ccpa_degrees.get(request_type)
+    if required is None:
+        return reached, None
+    if _DEGREE_RANK[reached] >= _DEGREE_RANK[required]:
+        return reached, "specific_pieces" if request_type in ("access", "portability") else None
+    if request_type in ("access", "portability") and reached == "reasonable":
+        # § 7024(a): not verified for specific pieces, so answered as a request for categories.
+        return reached, "categories_only"
     if required == "reasonably_high":
         message = (
-            f"A CCPA {request_type} request needs a reasonably high degree of certainty: at "
-            f"least {CCPA_REASONABLY_HIGH_POINTS} matching data points and a signed declaration "
-            f"(got {points} point(s))."
+            f"A CCPA {request_type} request needs a reasonably high degree of certainty "
+            f"(CCPA regulations § 7062): for example {CCPA_REASONABLY_HIGH_POINTS} matching data "
+            "points, or signing in to the consumer's account (§ 7061)"
+            f"; got {len(points)} point(s) by {method}."
         )
     else:
         message = (
-            f"A CCPA {request_type} request needs a reasonable degree of certainty: at least "
-            f"{CCPA_REASONABLE_POINTS} matching data points (got {points})."
+            f"A CCPA {request_type} request needs a reasonable degree of certainty (CCPA "
+            f"regulations § 7062): for example {CCPA_REASONABLE_POINTS} matching data points, or "
+            f"signing in to the consumer's account (§ 7061); got {len(points)} point(s) by "
+            f"{method}."
         )
-    raise Unprocessable(message, errors={"matched_data_points": [message]})
+    field = "matched_data_points" if method == "matching_data_points" else "method"
+    raise Unprocessable(message, errors={field: [message]})
 
 
 def _has_requester_proof(conn: psycopg.Connection, request_id: UUID) -> bool:

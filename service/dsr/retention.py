@@ -44,6 +44,7 @@ def minimise_closed_requests(
             details={
                 "identifiers_dropped": counts["identifiers_dropped"],
                 "reasons_cleared": counts["reasons_cleared"],
+                "notices_minimised": counts["notices_minimised"],
             },
         )
         minimised += 1

@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from service.dsr.deadlines import DeadlineError, receipt_date
+from service.dsr.deadlines import (
+    DeadlineError,
+    HolidayCalendar,
+    no_holidays,
+    receipt_date,
+    us_federal_holidays,
+)
 
 DEFAULT_ZONE = "UTC"
+# CCPA regulations: the statute is Californian, so a CCPA request's days are counted in
+# California unless the request names another zone.
+CCPA_DEFAULT_ZONE = "America/Los_Angeles"
+DEFAULT_HOLIDAYS = "us-federal"
+# CCPA regulations § 7062(b)-(d): the degree of certainty each request type needs by default. A
+# business may ask a reasonably high degree for a deletion of sensitive data (§ 7062(d)):
+# PRIVACY_CCPA_VERIFICATION_DEGREES="erasure=reasonably_high" does that.
+DEFAULT_CCPA_DEGREES = {
+    "access": "reasonably_high",
+    "portability": "reasonably_high",
+    "erasure": "reasonable",
+    "rectification": "reasonable",
+}
+CCPA_DEGREES = ("reasonable", "reasonably_high")
 DEFAULT_PACKAGE_TTL_DAYS = 30
 # CCPA regulations § 7101(a): request records are kept for at least 24 months.
 MIN_RECORD_MONTHS = 24
@@ -28,6 +49,16 @@ class DsrSettings:
     # Country assumed for phone numbers written without one (the archive's setting).
     phone_region: str | None = None
     controller: dict[str, Any] = field(default_factory=dict)
+    # The weekdays the business is closed, for CCPA business-day deadlines.
+    holidays: HolidayCalendar = us_federal_holidays
+    ccpa_degrees: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CCPA_DEGREES))
+    # § 7062(c) says a reasonably high degree "may include" a signed declaration: off unless
+    # the business makes it its rule.
+    ccpa_require_signed_declaration: bool = False
+
+    def zone_for(self, regime: str) -> str:
+        """Return the zone a request of ``regime`` is counted in when it names none."""
+        return CCPA_DEFAULT_ZONE if regime == "ccpa" else self.zone
 
 
 def _setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
@@ -57,6 +88,14 @@ def load_dsr_settings(config: Mapping[str, Any], secret: bytes) -> DsrSettings:
     }
     return DsrSettings(
         secret=secret,
+        holidays=load_holidays(str(_setting(config, "PRIVACY_DSR_HOLIDAYS", DEFAULT_HOLIDAYS))),
+        ccpa_degrees=parse_ccpa_degrees(
+            str(_setting(config, "PRIVACY_CCPA_VERIFICATION_DEGREES", ""))
+        ),
+        ccpa_require_signed_declaration=str(
+            _setting(config, "PRIVACY_CCPA_REQUIRE_SIGNED_DECLARATION", "false")
+        ).lower()
+        in {"1", "true", "yes", "on"},
         zone=zone,
         package_ttl_days=int(
             _setting(config, "PRIVACY_PACKAGE_TTL_DAYS", DEFAULT_PACKAGE_TTL_DAYS)
@@ -68,3 +107,54 @@ def load_dsr_settings(config: Mapping[str, Any], secret: bytes) -> DsrSettings:
         phone_region=(str(_setting(config, "PRIVACY_PHONE_REGION", "")).strip().upper() or None),
         controller={key: value for key, value in controller.items() if value is not None},
     )
+
+
+def load_holidays(value: str) -> HolidayCalendar:
+    """Return the calendar ``PRIVACY_DSR_HOLIDAYS`` names: us-federal, none, or a file of dates.
+
+    The file lists one ISO date (YYYY-MM-DD) per line; blank lines and ``#`` comments are
+    ignored. Every closed weekday must be listed, observed days included.
+    """
+    if value == "us-federal":
+        return us_federal_holidays
+    if value == "none":
+        return no_holidays
+    path = Path(value)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ValueError(
+            f"PRIVACY_DSR_HOLIDAYS: give us-federal, none, or a readable file of dates ({exc})"
+        ) from exc
+    closed: set[date] = set()
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            closed.add(date.fromisoformat(text))
+        except ValueError as exc:
+            raise ValueError(
+                f"PRIVACY_DSR_HOLIDAYS: {path}:{number}: {text!r} is not a YYYY-MM-DD date"
+            ) from exc
+    frozen = frozenset(closed)
+
+    def from_file(year: int) -> frozenset[date]:
+        return frozenset(day for day in frozen if day.year == year)
+
+    return from_file
+
+
+def parse_ccpa_degrees(value: str) -> dict[str, str]:
+    """Return the CCPA degree per request type: the defaults, overridden by ``type=degree,...``."""
+    degrees = dict(DEFAULT_CCPA_DEGREES)
+    for pair in filter(None, (part.strip() for part in value.split(","))):
+        request_type, _, degree = (piece.strip() for piece in pair.partition("="))
+        if request_type not in DEFAULT_CCPA_DEGREES or degree not in CCPA_DEGREES:
+            raise ValueError(
+                f"PRIVACY_CCPA_VERIFICATION_DEGREES: {pair!r}: give type=degree pairs with a type "
+                f"among {', '.join(DEFAULT_CCPA_DEGREES)} and a degree among "
+                f"{', '.join(CCPA_DEGREES)}"
+            )
+        degrees[request_type] = degree
+    return degrees

@@ -148,9 +148,13 @@ RETURNING chunk;
 
 -- name: select_items_to_scan
 -- Select the ids of items a requested scan covers: all (rescan) or those not scanned as they are.
+-- Items of subjects whose processing is restricted (restriction, objection, hold) are left out.
 SELECT id
 FROM feedback_items
 WHERE (%(platform)s::text IS NULL OR platform = %(platform)s)
+  AND author_id NOT IN (
+      SELECT subject_id FROM dsr_processing_exclusions WHERE processing = 'analysis'
+  )
   AND (%(since)s::timestamptz IS NULL OR created_at >= %(since)s)
   AND (
       %(rescan)s
@@ -171,10 +175,11 @@ WHERE c.scan_id = %(scan_id)s AND c.chunk = %(chunk)s;
 UPDATE scan_runs SET started_at = now() WHERE id = %(scan_id)s AND started_at IS NULL;
 
 -- name: select_items_for_scan
--- Read the text and scan state of items.
-SELECT id, text, text_hash, scanned_text_hash, engine_version
-FROM feedback_items
-WHERE id = ANY(%(ids)s::uuid[]);
+-- Read the text and scan state of items, and whether their author's processing is restricted.
+SELECT f.id, f.text, f.text_hash, f.scanned_text_hash, f.engine_version,
+       EXISTS (SELECT 1 FROM dsr_processing_exclusions x WHERE x.subject_id = f.author_id AND x.processing = 'analysis') AS processing_restricted
+FROM feedback_items f
+WHERE f.id = ANY(%(ids)s::uuid[]);
 
 -- name: lock_scan_chunk
 -- Lock a chunk until the transaction ends; tells whether another run of its job finished it.
@@ -256,7 +261,8 @@ WHERE r.id = %(id)s;
 -- List items newest first, filtered, after a (created_at, id) cursor.
 SELECT f.id, f.platform, f.external_id, f.kind, f.visibility, f.author_id, f.in_reply_to_id,
        f.created_at, f.public_text, f.finding_count, f.language,
-       f.scanned_text_hash IS NOT DISTINCT FROM f.text_hash AS scanned
+       f.scanned_text_hash IS NOT DISTINCT FROM f.text_hash AS scanned,
+       EXISTS (SELECT 1 FROM dsr_processing_exclusions x WHERE x.subject_id = f.author_id AND x.processing = 'analysis') AS processing_restricted
 FROM feedback_items f
 WHERE (%(platform)s::text IS NULL OR f.platform = %(platform)s)
   AND (%(subject_id)s::uuid IS NULL OR f.author_id = %(subject_id)s)
@@ -275,6 +281,7 @@ SELECT f.id, f.platform, f.external_id, f.kind, f.visibility, f.author_id, f.in_
        f.in_reply_to_external_id, f.text, f.created_at, f.ingested_at, f.updated_at, f.language,
        f.public_text, f.finding_count, f.scanned_at, f.engine_version,
        f.scanned_text_hash IS NOT DISTINCT FROM f.text_hash AS scanned,
+       EXISTS (SELECT 1 FROM dsr_processing_exclusions x WHERE x.subject_id = f.author_id AND x.processing = 'analysis') AS processing_restricted,
        (
            SELECT i.value FROM subject_identifiers i
            WHERE i.subject_id = f.author_id AND i.kind = 'handle' AND i.platform = f.platform
@@ -296,11 +303,16 @@ ORDER BY start_offset, end_offset, entity_type;
 
 -- name: get_public_item
 -- Read what anyone with a moderator key may see of an item: never its raw text.
-SELECT id, platform, kind, visibility, in_reply_to_id, created_at, language, public_text,
-       finding_count, scanned_at,
-       scanned_text_hash IS NOT DISTINCT FROM text_hash AS scanned
-FROM feedback_items
-WHERE id = %(id)s;
+SELECT f.id, f.platform, f.kind, f.visibility, f.in_reply_to_id, f.created_at, f.language,
+       f.public_text, f.finding_count, f.scanned_at,
+       f.scanned_text_hash IS NOT DISTINCT FROM f.text_hash AS scanned,
+       EXISTS (SELECT 1 FROM dsr_processing_exclusions x WHERE x.subject_id = f.author_id AND x.processing = 'analysis') AS processing_restricted
+FROM feedback_items f
+WHERE f.id = %(id)s;
+
+-- name: subject_processing_restricted
+-- Tell whether processing beyond storage of a subject's data is restricted.
+SELECT EXISTS (SELECT 1 FROM dsr_processing_exclusions x WHERE x.subject_id = %(subject_id)s::uuid AND x.processing = 'analysis') AS restricted;
 
 -- name: select_thread_ancestors
 -- Read an item and the items it replies to, nearest first, up to max_depth levels up.

@@ -2,10 +2,11 @@
 -- Store a new data-subject request with its statutory dates.
 INSERT INTO dsr_requests (
     id, type, regime, channel, requester_kind, received_at, received_on, original_due_on,
-    due_on, due_at, acknowledge_by, subject_ref
+    due_on, due_at, acknowledge_by, subject_ref, time_zone, language
 ) VALUES (
     %(id)s, %(type)s, %(regime)s, %(channel)s, %(requester_kind)s, %(received_at)s,
-    %(received_on)s, %(due_on)s, %(due_on)s, %(due_at)s, %(acknowledge_by)s, %(subject_ref)s
+    %(received_on)s, %(due_on)s, %(due_on)s, %(due_at)s, %(acknowledge_by)s, %(subject_ref)s,
+    %(time_zone)s, %(language)s
 );
 
 -- name: insert_dsr_request_identifier
@@ -63,7 +64,8 @@ WHERE (%(status)s::text IS NULL OR r.status = %(status)s)
   AND (%(type)s::text IS NULL OR r.type = %(type)s)
   AND (%(regime)s::text IS NULL OR r.regime = %(regime)s)
   AND (%(overdue)s::boolean IS NULL
-       OR %(overdue)s = (r.closed_at IS NULL AND r.due_at <= %(now)s))
+       OR %(overdue)s = (r.closed_at IS NULL AND r.due_at <= %(now)s
+                         AND NOT (r.status = 'awaiting_subject' AND r.regime = 'gdpr')))
   AND (%(due_before)s::date IS NULL OR r.due_on < %(due_before)s)
   AND (%(unacknowledged)s::boolean IS NULL
        OR %(unacknowledged)s = (r.closed_at IS NULL AND r.acknowledge_by IS NOT NULL
@@ -80,9 +82,62 @@ LIMIT %(limit)s OFFSET %(offset)s;
 -- Record how the data subject's identity was established.
 UPDATE dsr_requests
 SET status = 'verified', verified_at = %(now)s, verification_method = %(method)s,
-    verification_degree = %(degree)s, matched_data_points = %(matched_data_points)s,
+    verification_degree = %(degree)s, verification_scope = %(scope)s,
+    matched_data_points = %(matched_data_points)s,
     signed_declaration = %(signed_declaration)s, updated_at = %(now)s
 WHERE id = %(id)s;
+
+-- name: mark_dsr_paused
+-- Wait for the data subject (identity or clarification), remembering the status to resume.
+UPDATE dsr_requests
+SET status = 'awaiting_subject', paused_at = %(now)s, paused_from_status = %(from_status)s,
+    updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: mark_dsr_resumed
+-- Resume a request the data subject answered, moving its dates by the days waited.
+UPDATE dsr_requests
+SET status = %(status)s, paused_at = NULL, paused_from_status = NULL,
+    paused_days = paused_days + %(days)s, original_due_on = %(original_due_on)s,
+    due_on = %(due_on)s, due_at = %(due_at)s, updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: mark_dsr_lifted
+-- Record that the restriction or objection a request obtained no longer applies.
+UPDATE dsr_requests SET lifted_at = %(now)s, updated_at = %(now)s WHERE id = %(id)s;
+
+-- name: lift_dsr_flags
+-- Lift the processing flags a request set; return how many.
+UPDATE dsr_processing_flags SET lifted_at = %(now)s
+WHERE request_id = %(request_id)s AND lifted_at IS NULL
+RETURNING id;
+
+-- name: mark_dsr_failed
+-- Record why the execution of an in_progress request failed (it can be retried).
+UPDATE dsr_requests SET failed_at = %(now)s, failure_reason = %(reason)s, updated_at = %(now)s
+WHERE id = %(id)s AND status = 'in_progress';
+
+-- name: insert_dsr_notice
+-- Store a notice as rendered and the one address it went to.
+INSERT INTO dsr_notices (
+    request_id, kind, template, language, channel, recipient, subject_line, body, status,
+    created_at
+) VALUES (
+    %(request_id)s, %(kind)s, %(template)s, %(language)s, %(channel)s, %(recipient)s,
+    %(subject_line)s, %(body)s, %(status)s, %(now)s
+)
+RETURNING *;
+
+-- name: mark_dsr_notice_delivery
+-- Record how sending a notice went.
+UPDATE dsr_notices
+SET channel = %(channel)s, status = %(status)s, error = %(error)s, sent_at = %(sent_at)s
+WHERE id = %(id)s
+RETURNING *;
+
+-- name: list_dsr_notices
+-- The notices of a request, oldest first.
+SELECT * FROM dsr_notices WHERE request_id = %(request_id)s ORDER BY created_at, id;
 
 -- name: mark_dsr_extended
 -- Move a request's due date after a lawful extension.
@@ -104,10 +159,11 @@ SET status = 'in_progress', started_at = coalesce(started_at, %(now)s), updated_
 WHERE id = %(id)s;
 
 -- name: mark_dsr_closed
--- Close a request (completed, denied or cancelled) with its result.
+-- Close a request (completed, denied or cancelled) with its result and outcome.
 UPDATE dsr_requests
 SET status = %(status)s, closed_at = %(now)s, denial_basis = %(denial_basis)s,
-    result = %(result)s, updated_at = %(now)s
+    result = %(result)s, outcome = %(outcome)s, paused_at = NULL, paused_from_status = NULL,
+    failed_at = NULL, failure_reason = NULL, updated_at = %(now)s
 WHERE id = %(id)s;
 
 -- name: set_dsr_lock_timeout
@@ -164,44 +220,19 @@ UPDATE dsr_packages SET content = NULL
 WHERE content IS NOT NULL AND expires_at <= %(now)s;
 
 -- name: dsr_metrics
--- Per type: requests received in a period, how they ended, and the median days to respond.
-SELECT type,
-       count(*) AS received,
-       count(*) FILTER (WHERE status = 'completed'
-                        AND coalesce((result ->> 'kept_by_hold')::int, 0) = 0) AS complied,
-       count(*) FILTER (WHERE status = 'completed'
-                        AND coalesce((result ->> 'kept_by_hold')::int, 0) > 0)
-           AS complied_in_part,
-       count(*) FILTER (WHERE status = 'denied') AS denied,
-       count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
-       count(*) FILTER (WHERE closed_at IS NULL) AS open,
-       percentile_cont(0.5) WITHIN GROUP (
-           ORDER BY ((closed_at AT TIME ZONE %(zone)s)::date - received_on)
-       ) FILTER (WHERE status IN ('completed', 'denied')) AS median_days_to_respond,
-       avg((closed_at AT TIME ZONE %(zone)s)::date - received_on)
-           FILTER (WHERE status IN ('completed', 'denied')) AS mean_days_to_respond
+-- Each request of one regime received in a period: its type, how it ended and, once answered
+-- (completed or denied), the calendar days from receipt to the answer in its own zone.
+SELECT type, status, outcome,
+       CASE WHEN status IN ('completed', 'denied')
+            THEN (closed_at AT TIME ZONE time_zone)::date - received_on END AS days_to_respond
 FROM dsr_requests
-WHERE received_on >= %(start)s AND received_on < %(end)s
-  AND (%(regime)s::text IS NULL OR regime = %(regime)s)
-GROUP BY type
-ORDER BY type;
-
--- name: dsr_median_days
--- The median days to respond over every type, for requests received in a period.
-SELECT percentile_cont(0.5) WITHIN GROUP (
-           ORDER BY ((closed_at AT TIME ZONE %(zone)s)::date - received_on)
-       ) AS median_days_to_respond
-FROM dsr_requests
-WHERE received_on >= %(start)s AND received_on < %(end)s
-  AND (%(regime)s::text IS NULL OR regime = %(regime)s)
-  AND status IN ('completed', 'denied');
+WHERE received_on >= %(start)s AND received_on < %(end)s AND regime = %(regime)s;
 
 -- name: dsr_records
 -- The record of each request (CCPA regulations § 7101): date, type, manner, response date,
 -- nature of the response and basis for denial; no identifiers.
 SELECT id, regime, type, channel, requester_kind, received_at, received_on, due_on, status,
-       closed_at, denial_basis, coalesce((result ->> 'kept_by_hold')::int, 0) AS kept_by_hold,
-       extended_at, verification_degree
+       closed_at, denial_basis, outcome, time_zone, extended_at, verification_degree
 FROM dsr_requests
 WHERE received_on >= %(start)s AND received_on < %(end)s
   AND (%(regime)s::text IS NULL OR regime = %(regime)s)
@@ -223,11 +254,16 @@ WITH dropped AS (
     WHERE request_id = %(id)s AND reason IS NOT NULL RETURNING 1
 ), package AS (
     UPDATE dsr_packages SET content = NULL WHERE request_id = %(id)s RETURNING 1
+), notices AS (
+    -- The record that a notice was sent stays; its address and the reasons it quoted go.
+    UPDATE dsr_notices SET recipient = NULL, body = '(minimised)'
+    WHERE request_id = %(id)s AND (recipient IS NOT NULL OR body <> '(minimised)') RETURNING 1
 )
 UPDATE dsr_requests SET identifiers_minimised_at = %(now)s, updated_at = %(now)s
 WHERE id = %(id)s
 RETURNING (SELECT count(*) FROM dropped) AS identifiers_dropped,
-          (SELECT count(*) FROM cleared) AS reasons_cleared;
+          (SELECT count(*) FROM cleared) AS reasons_cleared,
+          (SELECT count(*) FROM notices) AS notices_minimised;
 
 -- name: dsr_platform_names
 -- List every platform code with its aliases, to resolve the platform of a handle.

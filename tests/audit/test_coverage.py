@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -70,6 +71,7 @@ DSR_REQUEST = {
     "type": "access",
     "regime": "gdpr",
     "subject": {"handles": [{"platform": "x", "handle": "@coverage"}]},
+    "received_at": datetime.now(UTC).isoformat(),
 }
 
 
@@ -105,6 +107,20 @@ def _verified_request(probe: Probe) -> Prepared:
 def _filed_ccpa_request(probe: Probe) -> Prepared:
     body = {**DSR_REQUEST, "regime": "ccpa"}
     filed = probe.call("POST", "/v1/requests", "privacy_officer", body)
+    return Prepared({"request_id": filed["id"]})
+
+
+def _paused_request(probe: Probe) -> Prepared:
+    prepared = _filed_request(probe)
+    path = f"/v1/requests/{prepared.values['request_id']}/request-information"
+    probe.call("POST", path, "privacy_officer", {"what": "ID", "reason": "two accounts"})
+    return prepared
+
+
+def _completed_restriction(probe: Probe) -> Prepared:
+    body = {**DSR_REQUEST, "type": "restriction"}
+    filed = probe.call("POST", "/v1/requests", "privacy_officer", body)
+    probe.call("POST", f"/v1/requests/{filed['id']}/execute", "privacy_officer", {})
     return Prepared({"request_id": filed["id"]})
 
 
@@ -173,6 +189,21 @@ AUDITED_ROUTES: dict[tuple[str, str], AuditedRoute] = {
     ),
     ("POST", "/v1/requests/<uuid:request_id>/execute"): AuditedRoute(
         "dsr.completed", role="privacy_officer", body={}, prepare=_verified_request
+    ),
+    ("POST", "/v1/requests/<uuid:request_id>/request-information"): AuditedRoute(
+        "dsr.information_requested",
+        role="privacy_officer",
+        body={"what": "A copy of your ID", "reason": "Two accounts share this name."},
+        prepare=_filed_request,
+    ),
+    ("POST", "/v1/requests/<uuid:request_id>/information-received"): AuditedRoute(
+        "dsr.information_received", role="privacy_officer", body={}, prepare=_paused_request
+    ),
+    ("POST", "/v1/requests/<uuid:request_id>/lift"): AuditedRoute(
+        "dsr.lifted",
+        role="privacy_officer",
+        body={"reason": "Accuracy verified."},
+        prepare=_completed_restriction,
     ),
 }
 

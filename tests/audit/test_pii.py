@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import psycopg
 from psycopg.rows import dict_row
@@ -60,6 +61,7 @@ def _dsr_request() -> dict:
             "names": [NAME],
         },
         "requester": {"kind": "authorized_agent", "name": NAME, "proof": TEXT},
+        "received_at": datetime.now(UTC).isoformat(),
     }
 
 

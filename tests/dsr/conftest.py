@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 import psycopg
@@ -52,6 +53,7 @@ def file_request(client, officer) -> Callable[..., dict]:
             "type": "access",
             "regime": "gdpr",
             "subject": {"handles": [{"platform": "x", "handle": "@anna_j"}]},
+            "received_at": datetime.now(UTC).isoformat(),
             **fields,
         }
         response = client.post("/v1/requests", json=body, headers=officer)

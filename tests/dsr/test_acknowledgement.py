@@ -66,8 +66,9 @@ def test_an_acknowledgement_after_ten_business_days_is_late(client, officer, fil
     ("acknowledged_at", "on_time"),
     [
         # Received Saturday 1 March 2025: acknowledge by Friday 14 March, to its last instant.
-        (datetime(2025, 3, 14, 23, 59, 59, 999999, tzinfo=UTC), True),
-        (datetime(2025, 3, 15, 0, 0, tzinfo=UTC), False),
+        # A CCPA request's day ends in California (UTC-7 in mid-March 2025)...
+        (datetime(2025, 3, 15, 6, 59, 59, tzinfo=UTC), True),
+        (datetime(2025, 3, 15, 7, 0, tzinfo=UTC), False),
     ],
 )
 def test_on_time_means_before_the_acknowledge_by_day_ends(
@@ -83,6 +84,25 @@ def test_on_time_means_before_the_acknowledge_by_day_ends(
 
     assert shown["acknowledged_at"] == acknowledged_at
     assert shown["acknowledgement"]["on_time"] is on_time
+
+
+def test_a_request_may_count_its_days_in_another_zone(app, file_request):
+    # ...unless the request names another zone.
+    filed = file_request(
+        type="rectification", regime="ccpa", received_at="2025-03-01T10:00:00Z", time_zone="UTC"
+    )
+
+    with app.extensions["privacy.db"].transaction() as conn:
+        shown = acknowledge_request(
+            conn,
+            SYSTEM,
+            DsrSettings(secret=SECRET),
+            UUID(filed["id"]),
+            now=datetime(2025, 3, 15, 0, 0, tzinfo=UTC),
+        )
+
+    assert shown["time_zone"] == "UTC"
+    assert shown["acknowledgement"]["on_time"] is False
 
 
 def test_a_request_is_acknowledged_once(client, officer, file_request, conn):

@@ -267,7 +267,7 @@ def test_erasure_keeps_held_items_and_reports_what_it_kept_and_why(
     assert event["outcome"] == "partial"
     assert event["details"]["items_kept"] == 1
     metrics = client.get(
-        "/v1/reports/dsr-metrics?year=" + filed["received_on"][:4], headers=officer
+        "/v1/reports/dsr-metrics?regime=gdpr&year=" + filed["received_on"][:4], headers=officer
     )
     erasure = next(t for t in metrics.get_json()["by_type"] if t["type"] == "erasure")
     assert erasure["complied_in_part"] == 1

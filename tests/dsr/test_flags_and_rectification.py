@@ -21,15 +21,25 @@ def people(archive):
 
 def carry_out(client, officer, file_request, request_type, subject, **body) -> dict:
     filed = file_request(type=request_type, subject=subject)
+    if request_type == "rectification":
+        verify(client, officer, filed)
     response = client.post(f"/v1/requests/{filed['id']}/execute", json=body, headers=officer)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
 
+def verify(client, officer, filed: dict) -> None:
+    response = client.post(
+        f"/v1/requests/{filed['id']}/verify", json={"method": "other"}, headers=officer
+    )
+    assert response.status_code == 200, response.get_json()
+
+
 @pytest.mark.parametrize(
     ("request_type", "excluded_from"),
     [
-        ("objection", {"analysis"}),
+        # An objection (Art. 21(1)): "no longer process", so neither analysis nor sharing.
+        ("objection", {"analysis", "sharing"}),
         ("restriction", {"analysis", "sharing"}),
         ("opt_out", {"sharing"}),
     ],
@@ -115,6 +125,7 @@ def test_a_correction_that_fits_no_stored_identifier_changes_nothing(
     client, officer, file_request, people, conn
 ):
     filed = file_request(type="rectification", subject={"emails": ["anna@example.com"]})
+    verify(client, officer, filed)
 
     response = client.post(
         f"/v1/requests/{filed['id']}/execute",
@@ -128,7 +139,7 @@ def test_a_correction_that_fits_no_stored_identifier_changes_nothing(
     assert response.status_code == 422
     assert "corrections.0.old" in response.get_json()["errors"]
     shown = client.get(f"/v1/requests/{filed['id']}", headers=officer).get_json()
-    assert shown["status"] == "received"
+    assert shown["status"] == "verified"
     assert audit_events(conn, "dsr.started") == []
 
 
@@ -157,6 +168,7 @@ def test_a_correction_to_someone_elses_handle_is_a_conflict(
     client, officer, file_request, people, conn
 ):
     filed = file_request(type="rectification", subject={"emails": ["anna@example.com"]})
+    verify(client, officer, filed)
 
     response = client.post(
         f"/v1/requests/{filed['id']}/execute",
@@ -173,3 +185,23 @@ def test_a_correction_to_someone_elses_handle_is_a_conflict(
         (people["anna"],),
     ).fetchone()
     assert handle["value"] == "anna_j"
+
+
+def test_an_unverified_rectification_changes_nothing(client, officer, file_request, people, conn):
+    # Otherwise anyone could replace a victim's e-mail address by their own, then pass an
+    # e-mail confirmation on an access request and receive the victim's data.
+    filed = file_request(type="rectification", subject={"emails": ["anna@example.com"]})
+
+    response = client.post(
+        f"/v1/requests/{filed['id']}/execute",
+        json={
+            "corrections": [{"kind": "email", "old": "anna@example.com", "new": "eve@example.com"}],
+            "reason": "new address",
+        },
+        headers=officer,
+    )
+
+    assert response.status_code == 409
+    assert "verified" in response.get_json()["detail"]
+    emails = conn.execute("SELECT value FROM subject_identifiers WHERE kind = 'email'").fetchall()
+    assert [row["value"] for row in emails] == ["anna@example.com"]

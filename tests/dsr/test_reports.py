@@ -22,8 +22,9 @@ def close_on(conn, request_id: str, closed_at: str) -> None:
 
 
 @pytest.fixture
-def year_of_requests(client, officer, file_request, conn):
+def year_of_requests(client, officer, file_request, conn, archive):
     """Requests received in 2025 with known outcomes and response times, and one from 2024."""
+    archive.subject(handles=[("x", "@anna_j")])
 
     def completed(received_at: str, closed_at: str, **fields) -> dict:
         filed = file_request(received_at=received_at, **fields)
@@ -61,7 +62,7 @@ def year_of_requests(client, officer, file_request, conn):
 def test_yearly_metrics_count_outcomes_per_type_and_the_median_days(
     client, officer, year_of_requests
 ):
-    response = client.get("/v1/reports/dsr-metrics?year=2025", headers=officer)
+    response = client.get("/v1/reports/dsr-metrics?year=2025&regime=gdpr", headers=officer)
 
     assert response.status_code == 200
     metrics = response.get_json()
@@ -71,6 +72,8 @@ def test_yearly_metrics_count_outcomes_per_type_and_the_median_days(
         "received": 2,
         "complied": 2,
         "complied_in_part": 0,
+        "no_data_held": 0,
+        "categories_only": 0,
         "denied": 0,
         "cancelled": 0,
         "open": 0,
@@ -81,21 +84,28 @@ def test_yearly_metrics_count_outcomes_per_type_and_the_median_days(
     assert by_type["erasure"]["denied"] == 1
     assert by_type["erasure"]["open"] == 1
     assert by_type["erasure"]["median_days_to_respond"] == 2.0
-    assert by_type["opt_out"]["cancelled"] == 1
-    assert by_type["opt_out"]["median_days_to_respond"] is None
     assert by_type["rectification"]["received"] == 0
-    assert metrics["totals"]["received"] == 5
+    # The GDPR report holds GDPR requests only: the CCPA opt-out is in the CCPA one.
+    assert by_type["opt_out"]["received"] == 0
+    assert metrics["totals"]["received"] == 4
     assert metrics["totals"]["median_days_to_respond"] == 10.0
+    assert metrics["totals"]["mean_days_to_respond"] == 14.0
+    assert "by_category" not in metrics
 
     ccpa = client.get("/v1/reports/dsr-metrics?year=2025&regime=ccpa", headers=officer).get_json()
     assert ccpa["totals"]["received"] == 1
+    categories = {row["category"]: row for row in ccpa["by_category"]}
+    assert categories["opt_out"]["cancelled"] == 1
+    assert categories["opt_out"]["median_days_to_respond"] is None
+    assert categories["know"]["types"] == ["access", "portability"]
     assert (
-        client.get("/v1/reports/dsr-metrics?year=2024", headers=officer).get_json()["totals"][
-            "received"
-        ]
+        client.get("/v1/reports/dsr-metrics?year=2024&regime=gdpr", headers=officer).get_json()[
+            "totals"
+        ]["received"]
         == 1
     )
-    assert client.get("/v1/reports/dsr-metrics", headers=officer).status_code == 422
+    # One regime per report: figures of the two laws never mix.
+    assert client.get("/v1/reports/dsr-metrics?year=2025", headers=officer).status_code == 422
 
 
 def test_the_records_show_date_type_manner_response_and_basis_for_denial(
@@ -125,6 +135,29 @@ def test_the_records_show_date_type_manner_response_and_basis_for_denial(
         headers=officer,
     )
     assert empty.status_code == 422
+
+
+def test_a_request_that_matches_nobody_is_no_data_held_not_complied(client, officer, file_request):
+    # Nobody in the archive has this handle (or a display name alone was given).
+    filed = file_request(
+        type="objection",
+        received_at="2025-04-01T10:00:00+00:00",
+        subject={"names": ["Anna Jansen"]},
+    )
+
+    done = client.post(f"/v1/requests/{filed['id']}/execute", json={}, headers=officer)
+
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["status"] == "completed"
+    assert done.get_json()["outcome"] == "no_data_held"
+    metrics = client.get("/v1/reports/dsr-metrics?year=2025&regime=gdpr", headers=officer)
+    objection = next(t for t in metrics.get_json()["by_type"] if t["type"] == "objection")
+    assert (objection["complied"], objection["no_data_held"]) == (0, 1)
+    records = client.get(
+        "/v1/reports/dsr-records?received_from=2025-01-01&received_before=2026-01-01",
+        headers=officer,
+    ).get_json()["items"]
+    assert [r["nature_of_response"] for r in records] == ["no_data_held"]
 
 
 def test_a_request_record_cannot_be_deleted_within_24_months(file_request, conn):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from service.audit import SYSTEM
 from service.dsr.deadlines import add_calendar_months
-from tests.dsr.conftest import audit_events
+from service.dsr.requests import verify_request
+from service.dsr.settings import load_dsr_settings
+from service.errors import Unprocessable
+from tests.dsr.conftest import SECRET, audit_events
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+NOON = "2025-06-02T12:00:00+00:00"
 
 
 def days_ago(days: int) -> str:
@@ -53,8 +63,11 @@ def test_a_filed_request_shows_its_statutory_dates(
     assert filed["due_on"] == due_on
     assert filed["original_due_on"] == due_on
     assert filed["acknowledge_by"] == acknowledge_by
-    # due_at is the end of the due day in UTC.
-    end_of_day = datetime.fromisoformat(due_on).replace(tzinfo=UTC) + timedelta(days=1)
+    # due_at is the end of the due day in the request's zone: UTC for a GDPR request here,
+    # California for a CCPA one.
+    zone = ZoneInfo("America/Los_Angeles" if regime == "ccpa" else "UTC")
+    assert filed["time_zone"] == zone.key
+    end_of_day = datetime.fromisoformat(due_on).replace(tzinfo=zone) + timedelta(days=1)
     assert datetime.fromisoformat(filed["due_at"]) == end_of_day
     assert filed["extended_until"] is None
 
@@ -113,8 +126,31 @@ def test_filing_is_audited_without_identifiers(file_request, conn, audit_verifie
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"type": "access", "regime": "gdpr", "subject": {}}, "subject"),
-        ({"type": "objection", "regime": "ccpa", "subject": {"emails": ["a@b.example"]}}, "type"),
+        ({"type": "access", "regime": "gdpr", "subject": {}, "received_at": NOON}, "subject"),
+        (
+            {
+                "type": "objection",
+                "regime": "ccpa",
+                "subject": {"emails": ["a@b.example"]},
+                "received_at": NOON,
+            },
+            "type",
+        ),
+        # received_at is required: the clock never silently starts at filing time.
+        (
+            {"type": "access", "regime": "gdpr", "subject": {"emails": ["a@b.example"]}},
+            "received_at",
+        ),
+        (
+            {
+                "type": "access",
+                "regime": "gdpr",
+                "subject": {"emails": ["a@b.example"]},
+                "received_at": NOON,
+                "time_zone": "Mars/Olympus_Mons",
+            },
+            "time_zone",
+        ),
         ({"type": "sale", "regime": "gdpr", "subject": {"emails": ["a@b.example"]}}, "type"),
         ({"type": "access", "regime": "lgpd", "subject": {"emails": ["a@b.example"]}}, "regime"),
         ({"type": "access", "regime": "gdpr", "subject": {"emails": ["not-an-email"]}}, "subject"),
@@ -142,6 +178,7 @@ def test_filing_is_audited_without_identifiers(file_request, conn, audit_verifie
                 "regime": "gdpr",
                 "subject": {"emails": ["a@b.example"]},
                 "requester": {"kind": "authorized_agent"},
+                "received_at": NOON,
             },
             "requester",
         ),
@@ -260,9 +297,10 @@ def test_verification_records_how_identity_was_established(client, officer, file
 @pytest.mark.parametrize(
     ("request_type", "points", "signed", "status", "degree"),
     [
-        # Requests to know specific pieces: a reasonably high degree (3 points + declaration).
-        ("access", ["email", "phone"], False, 422, None),
-        ("access", ["email", "phone", "handle"], False, 422, None),
+        # Requests to know specific pieces: a reasonably high degree. § 7062(c) says it "may
+        # include" a signed declaration: three points reach it without one by default.
+        ("access", ["email"], False, 422, None),
+        ("access", ["email", "phone", "handle"], False, 200, "reasonably_high"),
         ("portability", ["email", "phone", "handle"], True, 200, "reasonably_high"),
         # Deletion and correction: a reasonable degree (2 points).
         ("erasure", ["email"], False, 422, None),
@@ -292,6 +330,113 @@ def test_ccpa_verification_needs_the_degree_of_certainty_of_the_request(
         assert response.get_json()["verification"]["degree"] == degree
     else:
         assert "matched_data_points" in response.get_json()["errors"]
+
+
+def test_a_ccpa_request_to_know_verified_to_a_reasonable_degree_gets_categories_only(
+    client, officer, file_request, archive
+):
+    subject = archive.subject(handles=[("x", "@anna_j")], emails=["anna@example.com"])
+    archive.item(subject, "My card 4111 1111 1111 1111 was charged twice")
+    filed = file_request(type="access", regime="ccpa")
+
+    verified = client.post(
+        f"/v1/requests/{filed['id']}/verify",
+        json={"method": "matching_data_points", "matched_data_points": ["email", "handle"]},
+        headers=officer,
+    )
+
+    # § 7024(a): not verified for specific pieces, so treated as a request for categories.
+    assert verified.status_code == 200, verified.get_json()
+    assert verified.get_json()["verification"] == {
+        **verified.get_json()["verification"],
+        "degree": "reasonable",
+        "scope": "categories_only",
+    }
+    done = client.post(f"/v1/requests/{filed['id']}/execute", json={}, headers=officer)
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["outcome"] == "categories_only"
+    package = client.get(f"/v1/requests/{filed['id']}/package", headers=officer).get_data()
+    with zipfile.ZipFile(io.BytesIO(package)) as zipped:
+        data = json.loads(zipped.read("data.json"))
+    assert "charged twice" not in json.dumps(data)
+    assert {"category": "feedback_items", "records": 1} in data["records"]["categories"]
+    assert set(data["records"]) == {"categories"}
+
+
+def test_account_authentication_verifies_a_ccpa_request_to_know(client, officer, file_request):
+    filed = file_request(type="access", regime="ccpa")
+
+    response = client.post(
+        f"/v1/requests/{filed['id']}/verify",
+        json={"method": "account_authentication"},
+        headers=officer,
+    )
+
+    # § 7061(a): a password-protected account's existing authentication is enough.
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["verification"]["degree"] == "reasonably_high"
+    assert response.get_json()["verification"]["scope"] == "specific_pieces"
+
+
+def test_an_officer_may_record_a_higher_degree_with_the_reasoning(client, officer, file_request):
+    filed = file_request(type="erasure", regime="ccpa")
+    url = f"/v1/requests/{filed['id']}/verify"
+    body = {"method": "identity_document", "degree": "reasonable"}
+
+    unexplained = client.post(url, json=body, headers=officer)
+    explained = client.post(
+        url,
+        json={**body, "notes": "Photo ID matched the name and address we hold"},
+        headers=officer,
+    )
+
+    assert unexplained.status_code == 422
+    assert "notes" in unexplained.get_json()["errors"]
+    assert explained.status_code == 200, explained.get_json()
+    assert explained.get_json()["verification"]["degree"] == "reasonable"
+
+
+def test_the_ccpa_degrees_and_the_declaration_are_configurable(app, file_request):
+    settings = load_dsr_settings(
+        {
+            "PRIVACY_CCPA_VERIFICATION_DEGREES": "erasure=reasonably_high",
+            "PRIVACY_CCPA_REQUIRE_SIGNED_DECLARATION": "true",
+        },
+        SECRET,
+    )
+    points = ["email", "phone", "name"]
+    unsigned = file_request(type="erasure", regime="ccpa")
+    signed = file_request(type="erasure", regime="ccpa")
+
+    with (
+        app.extensions["privacy.db"].transaction() as tx,
+        pytest.raises(Unprocessable, match="reasonably high"),
+    ):
+        verify_request(
+            tx,
+            SYSTEM,
+            settings,
+            UUID(unsigned["id"]),
+            method="matching_data_points",
+            matched_data_points=points,
+        )
+    with app.extensions["privacy.db"].transaction() as tx:
+        shown = verify_request(
+            tx,
+            SYSTEM,
+            settings,
+            UUID(signed["id"]),
+            method="matching_data_points",
+            matched_data_points=points,
+            signed_declaration=True,
+        )
+
+    assert shown["verification"]["degree"] == "reasonably_high"
+
+
+def test_a_bad_ccpa_degree_setting_stops_the_start():
+    with pytest.raises(ValueError, match="PRIVACY_CCPA_VERIFICATION_DEGREES"):
+        load_dsr_settings({"PRIVACY_CCPA_VERIFICATION_DEGREES": "erasure=certain"}, b"s")
 
 
 def test_a_ccpa_request_is_verified_by_matching_data_points(client, officer, file_request):
