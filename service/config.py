@@ -35,6 +35,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "PRIVACY_DSR_RECORD_MONTHS": (None, str),
     "PRIVACY_DSR_LOCK_TIMEOUT": (None, str),
     "PRIVACY_DSR_HOLIDAYS": (None, str),
+    "PRIVACY_SMTP_URL": (None, str),
+    "PRIVACY_NOTICE_FROM": (None, str),
     "PRIVACY_CCPA_VERIFICATION_DEGREES": (None, str),
     "PRIVACY_CCPA_REQUIRE_SIGNED_DECLARATION": (None, str),
     "PRIVACY_CONTROLLER_NAME": (None, str),

@@ -29,6 +29,7 @@ Why each notice exists:
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from string import Template
@@ -38,6 +39,7 @@ from uuid import UUID
 import psycopg
 
 from service.db import queries
+from service.dsr.mail import send_mail
 from service.dsr.settings import DsrSettings
 from service.errors import NotFound
 
@@ -287,10 +289,12 @@ def record_notice(
     context: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Render a notice for a request, store it with its address, and return it.
+    """Render a notice for a request, store it with its address, send it, and return it.
 
     The notice goes to the request's contact address, else the subject's first e-mail address;
-    with neither (or no SMTP server configured) it is recorded for the officer to deliver.
+    with neither, or no SMTP server configured, it is recorded for the officer to deliver. It
+    is sent at once, as the last step of the transition that records it: a transition is
+    never refused because a mail server is down (the notice then shows ``failed`` and why).
     """
     rendered = render_notice(
         kind,
@@ -316,7 +320,20 @@ def record_notice(
             "now": now or datetime.now(UTC),
         },
     ).fetchone()
-    return row
+    if settings.smtp is None or recipient is None:
+        return row
+    try:
+        send_mail(
+            settings.smtp, to=recipient, subject=rendered["subject_line"], body=rendered["body"]
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        # The class only: a server's reply can quote the address back.
+        delivery = {"status": "failed", "error": type(exc).__name__, "sent_at": None}
+    else:
+        delivery = {"status": "sent", "error": None, "sent_at": datetime.now(UTC)}
+    return conn.execute(
+        queries()["mark_dsr_notice_delivery"], {"id": row["id"], "channel": "smtp", **delivery}
+    ).fetchone()
 
 
 def notice_address(conn: psycopg.Connection, request_id: UUID) -> str | None:

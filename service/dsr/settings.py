@@ -15,6 +15,7 @@ from service.dsr.deadlines import (
     receipt_date,
     us_federal_holidays,
 )
+from service.dsr.mail import SmtpSettings, parse_smtp_url
 
 DEFAULT_ZONE = "UTC"
 # CCPA regulations: the statute is Californian, so a CCPA request's days are counted in
@@ -55,6 +56,8 @@ class DsrSettings:
     # § 7062(c) says a reasonably high degree "may include" a signed declaration: off unless
     # the business makes it its rule.
     ccpa_require_signed_declaration: bool = False
+    # Notices go by SMTP when set; otherwise they are recorded for the officer to deliver.
+    smtp: SmtpSettings | None = None
 
     def zone_for(self, regime: str) -> str:
         """Return the zone a request of ``regime`` is counted in when it names none."""
@@ -86,8 +89,11 @@ def load_dsr_settings(config: Mapping[str, Any], secret: bytes) -> DsrSettings:
         "contact": _setting(config, "PRIVACY_CONTROLLER_CONTACT", None),
         "dpo_contact": _setting(config, "PRIVACY_DPO_CONTACT", None),
     }
+    smtp_url = str(_setting(config, "PRIVACY_SMTP_URL", ""))
+    sender = str(_setting(config, "PRIVACY_NOTICE_FROM", "privacy@localhost"))
     return DsrSettings(
         secret=secret,
+        smtp=parse_smtp_url(smtp_url, sender) if smtp_url else None,
         holidays=load_holidays(str(_setting(config, "PRIVACY_DSR_HOLIDAYS", DEFAULT_HOLIDAYS))),
         ccpa_degrees=parse_ccpa_degrees(
             str(_setting(config, "PRIVACY_CCPA_VERIFICATION_DEGREES", ""))
