@@ -116,6 +116,7 @@ def _register_blueprints(api: Api) -> None:
         health,
         holds,
         keys,
+        links,
         policies,
         redaction,
         replies,
@@ -130,6 +131,7 @@ def _register_blueprints(api: Api) -> None:
         redaction,
         audit,
         requests,
+        links,
         holds,
         reports,
         feedback,
@@ -170,7 +172,8 @@ def _register_request_hooks(app: Flask) -> None:
             extra={
                 "request_id": g.get("request_id"),
                 "method": request.method,
-                "path": request.path,
+                # A download link's token opens a package: it never reaches a log.
+                "path": "/p/<token>" if request.path.startswith("/p/") else request.path,
                 "status": response.status_code,
                 "duration_ms": round(
                     (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2

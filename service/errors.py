@@ -70,6 +70,10 @@ class Unprocessable(ProblemError):
     status, title, slug = 422, "Unprocessable Content", "validation"
 
 
+class TooManyRequests(ProblemError):
+    status, title, slug = 429, "Too Many Requests", "rate-limited"
+
+
 class ServiceUnavailable(ProblemError):
     status, title, slug = 503, "Service Unavailable", "unavailable"
 

@@ -25,6 +25,9 @@ Why each notice exists:
     GDPR Art. 12(3), 19; CCPA regulations § 7022(c)-(d): the action taken on the request.
 ``restriction_lifted``
     GDPR Art. 18(3): a subject who obtained restriction is told before it is lifted.
+``package_link``
+    GDPR Art. 15(3), 12(1); CCPA regulations § 7024: the copy of the data, delivered securely
+    through a one-time link (the stored text has a placeholder instead of the link).
 """
 
 from __future__ import annotations
@@ -50,7 +53,10 @@ NOTICE_KINDS = (
     "denial",
     "completion",
     "restriction_lifted",
+    "package_link",
 )
+# What a stored notice shows instead of a download link: the stored text never opens it.
+LINK_PLACEHOLDER = "[one-time download link, sent only in the message]"
 TEMPLATE_VERSION = 1
 
 _TYPE_WORDS = {
@@ -117,6 +123,7 @@ _SUBJECTS = {
         "denial": "We cannot act on your request ($request_ref)",
         "completion": "Your request has been handled ($request_ref)",
         "restriction_lifted": "The restriction of your data will be lifted ($request_ref)",
+        "package_link": "Your personal data is ready to download ($request_ref)",
     },
     "nl": {
         "acknowledgement": "Wij hebben uw verzoek ontvangen ($request_ref)",
@@ -125,6 +132,7 @@ _SUBJECTS = {
         "denial": "Wij kunnen uw verzoek niet inwilligen ($request_ref)",
         "completion": "Uw verzoek is afgehandeld ($request_ref)",
         "restriction_lifted": "De beperking van uw gegevens wordt opgeheven ($request_ref)",
+        "package_link": "Uw persoonsgegevens staan klaar om te downloaden ($request_ref)",
     },
 }
 
@@ -151,6 +159,11 @@ _BODIES = {
             "The processing of your personal data was restricted at your request. That "
             "restriction will be lifted.\n\nThe reasons: $reason\n\n$remedies"
         ),
+        "package_link": (
+            "A copy of your personal data (request for $type_words) is ready. Download it once, "
+            "before $link_expires_at, from:\n\n$link\n\nThe link works one time only. If it "
+            "has expired or does not work, write to us for a new one."
+        ),
     },
     "nl": {
         "acknowledgement": (
@@ -175,6 +188,11 @@ _BODIES = {
         "restriction_lifted": (
             "De verwerking van uw persoonsgegevens is op uw verzoek beperkt. Die beperking "
             "wordt opgeheven.\n\nDe redenen: $reason\n\n$remedies"
+        ),
+        "package_link": (
+            "Een kopie van uw persoonsgegevens (verzoek om $type_words) staat klaar. Download "
+            "deze eenmaal, vóór $link_expires_at, via:\n\n$link\n\nDe link werkt één keer. "
+            "Is hij verlopen of werkt hij niet, schrijf ons dan voor een nieuwe."
         ),
     },
 }
@@ -270,6 +288,8 @@ def render_notice(
         "what": context.pop("what", None) or "-",
         "basis_words": _BASIS_WORDS[language].get(context.pop("basis", "other"), "-"),
         "outcome_words": _OUTCOME_WORDS[language].get(context.pop("outcome", "complied"), ""),
+        "link": context.pop("link", None) or LINK_PLACEHOLDER,
+        "link_expires_at": _date_text(context.pop("link_expires_at", None)),
     }
     body = Template(_BODIES[language][kind]).safe_substitute(values)
     footer = Template(_FOOTERS[language]).safe_substitute(values)
@@ -304,6 +324,17 @@ def record_notice(
         controller=settings.controller,
         context=context,
     )
+    stored = rendered
+    if context and context.get("link"):
+        # The message carries the link; the stored copy has the placeholder instead.
+        stored = render_notice(
+            kind,
+            regime=request["regime"],
+            language=request.get("language") or "en",
+            request=request,
+            controller=settings.controller,
+            context={**context, "link": LINK_PLACEHOLDER},
+        )
     recipient = notice_address(conn, request["id"])
     row = conn.execute(
         queries()["insert_dsr_notice"],
@@ -314,8 +345,8 @@ def record_notice(
             "language": request.get("language") or "en",
             "channel": "record_only",
             "recipient": recipient,
-            "subject_line": rendered["subject_line"],
-            "body": rendered["body"],
+            "subject_line": stored["subject_line"],
+            "body": stored["body"],
             "status": "recorded",
             "now": now or datetime.now(UTC),
         },

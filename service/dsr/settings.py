@@ -58,6 +58,10 @@ class DsrSettings:
     ccpa_require_signed_declaration: bool = False
     # Notices go by SMTP when set; otherwise they are recorded for the officer to deliver.
     smtp: SmtpSettings | None = None
+    # How long a one-time download link to an access package stays valid.
+    package_link_hours: int = 72
+    # Where the subject opens a download link: the service's public base URL.
+    public_url: str = "http://localhost:8000"
 
     def zone_for(self, regime: str) -> str:
         """Return the zone a request of ``regime`` is counted in when it names none."""
@@ -94,6 +98,8 @@ def load_dsr_settings(config: Mapping[str, Any], secret: bytes) -> DsrSettings:
     return DsrSettings(
         secret=secret,
         smtp=parse_smtp_url(smtp_url, sender) if smtp_url else None,
+        package_link_hours=int(_setting(config, "PRIVACY_PACKAGE_LINK_HOURS", 72)),
+        public_url=str(_setting(config, "PRIVACY_PUBLIC_URL", "http://localhost:8000")),
         holidays=load_holidays(str(_setting(config, "PRIVACY_DSR_HOLIDAYS", DEFAULT_HOLIDAYS))),
         ccpa_degrees=parse_ccpa_degrees(
             str(_setting(config, "PRIVACY_CCPA_VERIFICATION_DEGREES", ""))

@@ -493,3 +493,34 @@ ANALYZE;
 -- name: dsr_bench_count_items
 -- Benchmark only: count the items left in the archive.
 SELECT count(*) AS n FROM feedback_items;
+
+-- name: insert_dsr_package_link
+-- Store a download link (its token's keyed hash only).
+INSERT INTO dsr_package_links (request_id, token_hash, created_by, created_at, expires_at)
+VALUES (%(request_id)s, %(token_hash)s, %(created_by)s, %(now)s, %(expires_at)s)
+RETURNING id, request_id, created_at, expires_at, used_at, revoked_at;
+
+-- name: lock_dsr_package_link_by_token
+-- Find the link a token opens, locked (a link is used once).
+SELECT l.*, r.subject_ref
+FROM dsr_package_links l
+JOIN dsr_requests r ON r.id = l.request_id
+WHERE l.token_hash = %(token_hash)s
+FOR UPDATE OF l;
+
+-- name: mark_dsr_package_link_used
+-- Record that a link was used (it opens nothing again).
+UPDATE dsr_package_links SET used_at = %(now)s WHERE id = %(id)s;
+
+-- name: revoke_dsr_package_link
+-- Revoke a link of a request; return it (NULL when the request has no such link).
+UPDATE dsr_package_links
+SET revoked_at = coalesce(revoked_at, %(now)s), revoked_by = coalesce(revoked_by, %(actor)s)
+WHERE id = %(id)s AND request_id = %(request_id)s
+RETURNING id, request_id, created_at, expires_at, used_at, revoked_at;
+
+-- name: list_dsr_package_links
+-- The download links of a request, newest first.
+SELECT id, request_id, created_at, expires_at, used_at, revoked_at
+FROM dsr_package_links WHERE request_id = %(request_id)s
+ORDER BY created_at DESC, id;

@@ -124,6 +124,23 @@ def _completed_restriction(probe: Probe) -> Prepared:
     return Prepared({"request_id": filed["id"]})
 
 
+def _executed_access(probe: Probe) -> Prepared:
+    prepared = _verified_request(probe)
+    probe.call(
+        "POST", f"/v1/requests/{prepared.values['request_id']}/execute", "privacy_officer", {}
+    )
+    return prepared
+
+
+def _package_link(probe: Probe) -> Prepared:
+    prepared = _executed_access(probe)
+    request_id = prepared.values["request_id"]
+    link = probe.call(
+        "POST", f"/v1/requests/{request_id}/package-links", "privacy_officer", {"notify": False}
+    )
+    return Prepared({"request_id": request_id, "link_id": link["id"]})
+
+
 AUDITED_ROUTES: dict[tuple[str, str], AuditedRoute] = {
     ("POST", "/v1/keys"): AuditedRoute("key.created", body={"name": "c", "role": "moderator"}),
     ("DELETE", "/v1/keys/<uuid:key_id>"): AuditedRoute("key.revoked", prepare=_new_key),
@@ -198,6 +215,12 @@ AUDITED_ROUTES: dict[tuple[str, str], AuditedRoute] = {
     ),
     ("POST", "/v1/requests/<uuid:request_id>/information-received"): AuditedRoute(
         "dsr.information_received", role="privacy_officer", body={}, prepare=_paused_request
+    ),
+    ("POST", "/v1/requests/<uuid:request_id>/package-links"): AuditedRoute(
+        "dsr.package_link_created", role="privacy_officer", body={}, prepare=_executed_access
+    ),
+    ("DELETE", "/v1/requests/<uuid:request_id>/package-links/<uuid:link_id>"): AuditedRoute(
+        "dsr.package_link_revoked", role="privacy_officer", prepare=_package_link
     ),
     ("POST", "/v1/requests/<uuid:request_id>/lift"): AuditedRoute(
         "dsr.lifted",
