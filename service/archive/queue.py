@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 RETRY_STALLED_TASK = "archive.retry_stalled_jobs"
 RETENTION_TASK = "dsr.retention"
+DIGEST_TASK = "dsr.digest"
 # A scan chunk that fails (database restart, deadlock) is tried again, up to 5 times in all.
 SCAN_RETRY = procrastinate.RetryStrategy(max_attempts=5, wait=1, exponential_wait=2)
 # The stalled-job sweep jumps the queue: recovering a dead worker's chunk must not wait
@@ -117,7 +118,24 @@ def build_queue_app(url: str, resources: WorkerResources | None = None) -> procr
         result = run_retention(resources.database, resources.dsr_settings)
         return {key: value for key, value in result.items() if key != "cutoff"}
 
+    # Every morning, any one worker sends the digest of requests due soon or overdue.
+    @app.periodic(cron="0 6 * * *", periodic_id="digest")
+    @app.task(name=DIGEST_TASK, queue=QUEUE, queueing_lock=DIGEST_TASK)
+    def digest_job(timestamp: int) -> dict[str, Any]:
+        if resources is None or resources.dsr_settings is None:
+            raise RuntimeError("this queue app was built without worker resources")
+        result = run_digest(resources.database, resources.dsr_settings)
+        return {key: len(result[key]) for key in ("overdue", "due_soon")}
+
     return app
+
+
+def run_digest(database: Database, dsr_settings: Any) -> dict[str, Any]:
+    """Send the daily digest of data-subject requests due soon or overdue."""
+    from service.dsr.digest import send_digest
+
+    with database.transaction() as conn:
+        return send_digest(conn, dsr_settings)
 
 
 def run_retention(database: Database, dsr_settings: Any) -> dict[str, Any]:

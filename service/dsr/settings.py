@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -62,6 +64,12 @@ class DsrSettings:
     package_link_hours: int = 72
     # Where the subject opens a download link: the service's public base URL.
     public_url: str = "http://localhost:8000"
+    # The daily digest of due-soon and overdue requests: to this address and this webhook.
+    officer_email: str | None = None
+    digest_webhook_url: str | None = None
+    due_soon_days: int = 7
+    # Signs webhooks (digest, recipients); default derived from the service's secret key.
+    webhook_secret: bytes = b""
 
     def zone_for(self, regime: str) -> str:
         """Return the zone a request of ``regime`` is counted in when it names none."""
@@ -99,6 +107,11 @@ def load_dsr_settings(config: Mapping[str, Any], secret: bytes) -> DsrSettings:
         secret=secret,
         smtp=parse_smtp_url(smtp_url, sender) if smtp_url else None,
         package_link_hours=int(_setting(config, "PRIVACY_PACKAGE_LINK_HOURS", 72)),
+        officer_email=_setting(config, "PRIVACY_OFFICER_EMAIL", None),
+        digest_webhook_url=_setting(config, "PRIVACY_DSR_DIGEST_WEBHOOK_URL", None),
+        due_soon_days=int(_setting(config, "PRIVACY_DSR_DUE_SOON_DAYS", 7)),
+        webhook_secret=str(_setting(config, "PRIVACY_WEBHOOK_SECRET", "")).encode()
+        or hmac.new(secret, b"privacy-service webhooks", hashlib.sha256).digest(),
         public_url=str(_setting(config, "PRIVACY_PUBLIC_URL", "http://localhost:8000")),
         holidays=load_holidays(str(_setting(config, "PRIVACY_DSR_HOLIDAYS", DEFAULT_HOLIDAYS))),
         ccpa_degrees=parse_ccpa_degrees(

@@ -524,3 +524,13 @@ RETURNING id, request_id, created_at, expires_at, used_at, revoked_at;
 SELECT id, request_id, created_at, expires_at, used_at, revoked_at
 FROM dsr_package_links WHERE request_id = %(request_id)s
 ORDER BY created_at DESC, id;
+
+-- name: list_dsr_digest
+-- Open requests overdue or due before a time (GDPR ones waiting for the subject excepted),
+-- soonest first; no identifiers.
+SELECT id, type, regime, status, due_on, due_at, failed_at
+FROM dsr_requests
+WHERE closed_at IS NULL
+  AND due_at <= %(soon)s
+  AND NOT (status = 'awaiting_subject' AND regime = 'gdpr')
+ORDER BY due_at, id;

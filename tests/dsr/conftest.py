@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email.policy import default
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from uuid import UUID
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 from psycopg.rows import dict_row
 
 from service.archive.identifiers import (
@@ -182,3 +189,78 @@ def audit_events(conn: psycopg.Connection, action: str | None = None) -> list[di
     return conn.execute(
         "SELECT * FROM audit_events WHERE action = %s ORDER BY seq", (action,)
     ).fetchall()
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(
+            {
+                "to": list(envelope.rcpt_tos),
+                "from": envelope.mail_from,
+                "message": message_from_bytes(envelope.content, policy=default),
+            }
+        )
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    """Run a real SMTP server on a free local port; yield its inbox and port."""
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+class Hooks:
+    """A real local HTTP server on an ephemeral port recording every POST it receives."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+        self.status = 200
+        hooks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                hooks.calls.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                self.send_response(hooks.status)
+                self.end_headers()
+
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def json(self, index: int = -1) -> dict:
+        return json.loads(self.calls[index]["body"])
+
+
+@pytest.fixture
+def hooks() -> Iterator[Hooks]:
+    """Run a local webhook receiver; yield it."""
+    receiver = Hooks()
+    thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+        thread.join(5)

@@ -1,0 +1,101 @@
+"""The daily digest of requests due soon or overdue, for the privacy officer and a webhook.
+
+It names requests by id, type, regime, status and dates only: no identifiers, no reasons.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from service.audit import SYSTEM, record_event
+from service.db import queries
+from service.dsr.mail import send_mail
+from service.dsr.settings import DsrSettings
+from service.dsr.webhooks import post_signed
+
+
+def build_digest(
+    conn: psycopg.Connection, settings: DsrSettings, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Return the open requests that are overdue, due within the due-soon days, or failed."""
+    now = now or datetime.now(UTC)
+    rows = conn.execute(
+        queries()["list_dsr_digest"],
+        {"now": now, "soon": now + timedelta(days=settings.due_soon_days)},
+    ).fetchall()
+    digest: dict[str, Any] = {
+        "generated_at": now.isoformat(),
+        "due_soon_days": settings.due_soon_days,
+        "overdue": [],
+        "due_soon": [],
+    }
+    for row in rows:
+        digest["overdue" if row["due_at"] <= now else "due_soon"].append(
+            {
+                "id": str(row["id"]),
+                "type": row["type"],
+                "regime": row["regime"],
+                "status": row["status"],
+                "due_on": row["due_on"].isoformat(),
+                "due_at": row["due_at"].isoformat(),
+                "failed": row["failed_at"] is not None,
+            }
+        )
+    return digest
+
+
+def digest_text(digest: dict[str, Any]) -> str:
+    """Return the digest as the plain text of an e-mail."""
+    lines = [f"Data-subject requests at {digest['generated_at']}", ""]
+    for title, key in (
+        ("Overdue", "overdue"),
+        (f"Due within {digest['due_soon_days']} days", "due_soon"),
+    ):
+        lines.append(f"{title}: {len(digest[key])}")
+        lines += [
+            f"- {e['id']}  {e['regime'].upper()} {e['type']}  {e['status']}  due {e['due_on']}"
+            + ("  (execution failed: retry it)" if e["failed"] else "")
+            for e in digest[key]
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def send_digest(
+    conn: psycopg.Connection, settings: DsrSettings, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Build the digest, mail it to the officer and POST it to the webhook; return what happened."""
+    digest = build_digest(conn, settings, now=now)
+    delivered: dict[str, Any] = {"mail": None, "webhook": None}
+    if settings.smtp is not None and settings.officer_email:
+        try:
+            send_mail(
+                settings.smtp,
+                to=settings.officer_email,
+                subject=f"Requests: {len(digest['overdue'])} overdue, "
+                f"{len(digest['due_soon'])} due soon",
+                body=digest_text(digest),
+            )
+            delivered["mail"] = "sent"
+        except OSError as exc:
+            delivered["mail"] = type(exc).__name__
+    if settings.digest_webhook_url:
+        try:
+            status = post_signed(settings.digest_webhook_url, digest, settings.webhook_secret)
+            delivered["webhook"] = status
+        except OSError as exc:
+            delivered["webhook"] = type(exc).__name__
+    record_event(
+        conn,
+        SYSTEM,
+        "dsr.digest_sent",
+        details={
+            "overdue": len(digest["overdue"]),
+            "due_soon": len(digest["due_soon"]),
+            **delivered,
+        },
+    )
+    return {**digest, "delivered": delivered}
