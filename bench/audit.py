@@ -193,7 +193,7 @@ def main() -> None:
     }
     try:
         app = create_app(config)
-        settings = app.extensions["privacy.audit"]
+        settings = app.extensions["privacy"].audit
         seconds = bulk_load(url, settings, args.events)
         print(f"bulk load: {args.events:,} events in {seconds:.1f} s (COPY, chain in Python)")
 
@@ -220,7 +220,7 @@ def main() -> None:
             f"checkpoints in {elapsed:.1f} s, {cpu:.1f} s of it on this process's CPU "
             f"(ok={report['ok']})"
         )
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].database.close()
     finally:
         if not args.keep:
             drop_scratch_database(server_url, name)

@@ -17,6 +17,7 @@ from service import create_app
 from service.audit import SYSTEM
 from service.auth import create_key
 from service.db import migrate, start_embedded
+from service.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
@@ -94,7 +95,13 @@ def app(app_config: dict):
     """Build an application from the factory on the test's own database."""
     application = create_app(app_config)
     yield application
-    application.extensions["privacy.db"].close()
+    application.extensions["privacy"].close()
+
+
+@pytest.fixture
+def runtime(app) -> Runtime:
+    """Return the test app's runtime (its database, secrets and settings)."""
+    return app.extensions["privacy"]
 
 
 @pytest.fixture

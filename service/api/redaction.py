@@ -25,7 +25,8 @@ from service.api import Blueprint
 from service.audit import record_event
 from service.auth import current_actor, requires
 from service.errors import PayloadTooLarge, Unprocessable, problem_response
-from service.redaction import RedactionEngine, RedactionInputError, get_engine
+from service.redaction import RedactionEngine, RedactionInputError
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "redaction",
@@ -37,7 +38,7 @@ blp = Blueprint(
 
 def engine() -> RedactionEngine:
     """Return this process's engine (built once, on first use or at worker start)."""
-    return get_engine(current_app.extensions["privacy.secret"])
+    return current_runtime().engine()
 
 
 @blp.app_errorhandler(RedactionInputError)
@@ -76,7 +77,7 @@ def _summary(findings_per_text: Iterable[list]) -> dict[str, Any]:
 
 
 def _record(action: str, details: dict[str, Any]) -> None:
-    with current_app.extensions["privacy.db"].transaction() as conn:
+    with current_runtime().database.transaction() as conn:
         record_event(conn, current_actor(), action, target_type="text", details=details)
 
 

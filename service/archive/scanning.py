@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE = "archive"
-SCAN_TASK = "archive.scan_chunk"
+# The scan task as service.jobs registers it (the archive's blueprint, namespace "archive"),
+# and its name before tasks were registered per domain: jobs queued under it still run.
+SCAN_TASK = "archive:scan_chunk"
+LEGACY_SCAN_TASK = "archive.scan_chunk"
 
 _REDACTION_PACKAGE = Path(__file__).resolve().parent.parent / "redaction"
 
@@ -105,7 +108,11 @@ def plan_scan(
 
 @functools.cache
 def _job_deferrer() -> procrastinate.App:
-    """Return an app that queues jobs on a given connection (so it needs no database URL)."""
+    """Return an app that only queues jobs, on the caller's connection (it needs no URL).
+
+    It registers no task: the tasks and the app that runs them are in service.jobs, which
+    imports this module (so this module cannot import it).
+    """
     return procrastinate.App(connector=procrastinate.PsycopgConnector())
 
 
@@ -156,7 +163,7 @@ def request_scan(
 def get_scan(conn: psycopg.Connection, scan_id: UUID) -> dict[str, Any]:
     """Return a scan with its status (queued, running, done, failed); raise NotFound."""
     row = conn.execute(
-        queries()["get_scan_run"], {"id": scan_id, "task_name": SCAN_TASK}
+        queries()["get_scan_run"], {"id": scan_id, "task_names": [SCAN_TASK, LEGACY_SCAN_TASK]}
     ).fetchone()
     if row is None:
         raise NotFound(f"No scan with id {scan_id}.")

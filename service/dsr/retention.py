@@ -13,8 +13,8 @@ from typing import Any
 
 import psycopg
 
-from service.audit import Actor, record_event
-from service.db import queries
+from service.audit import SYSTEM, Actor, record_event
+from service.db import Database, queries
 from service.dsr.deadlines import add_calendar_months, receipt_date
 from service.dsr.settings import DsrSettings
 
@@ -49,3 +49,9 @@ def minimise_closed_requests(
         minimised += 1
     purged = conn.execute(q["purge_expired_dsr_packages"], {"now": now}).rowcount
     return {"requests_minimised": minimised, "packages_purged": purged, "cutoff": cutoff}
+
+
+def run_retention(database: Database, settings: DsrSettings) -> dict[str, Any]:
+    """Minimise closed requests past their record period and purge expired packages, now."""
+    with database.transaction() as conn:
+        return minimise_closed_requests(conn, SYSTEM, settings)

@@ -245,7 +245,7 @@ SELECT r.id, r.reason, r.requested_by, r.platform, r.since, r.rescan, r.items_to
        r.created_at, r.started_at, r.finished_at,
        (
            SELECT count(*) FROM procrastinate_jobs j
-           WHERE j.task_name = %(task_name)s
+           WHERE j.task_name = ANY(%(task_names)s)
              AND j.status = 'failed'
              AND j.args ->> 'scan_id' = r.id::text
        ) AS chunks_failed
@@ -357,7 +357,3 @@ VALUES (%(platform)s, %(policy)s, %(updated_by)s)
 ON CONFLICT (platform) DO UPDATE
 SET policy = EXCLUDED.policy, updated_at = now(), updated_by = EXCLUDED.updated_by
 RETURNING platform, policy, updated_at;
-
--- name: queue_schema_present
--- Tell whether the job queue's tables exist.
-SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present;

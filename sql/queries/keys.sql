@@ -29,6 +29,6 @@ SELECT id, role, revoked_at FROM api_keys WHERE key_hash = %(key_hash)s;
 UPDATE api_keys SET last_used_at = now()
 WHERE id = %(id)s AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
 
--- name: bootstrap_lock
+-- name: lock_bootstrap
 -- Serialize the creation of the first admin key.
 SELECT pg_advisory_xact_lock(7305112019002);

@@ -76,7 +76,7 @@ def test_on_time_means_before_the_acknowledge_by_day_ends(
     filed = file_request(type="rectification", regime="ccpa", received_at="2025-03-01T10:00:00Z")
     assert filed["acknowledge_by"] == "2025-03-14"
 
-    with app.extensions["privacy.db"].transaction() as conn:
+    with app.extensions["privacy"].database.transaction() as conn:
         shown = acknowledge_request(
             conn, SYSTEM, DsrSettings(secret=SECRET), UUID(filed["id"]), now=acknowledged_at
         )
