@@ -74,7 +74,7 @@ def list_keys(conn: psycopg.Connection, *, include_revoked: bool = True) -> list
 
 def revoke_key(conn: psycopg.Connection, actor: Actor, key_id: UUID) -> dict:
     """Revoke a key (idempotent) and record `key.revoked`; raise NotFound for an unknown id."""
-    row = conn.execute(queries()["revoke_api_key"], {"id": key_id}).fetchone()
+    row = conn.execute(queries()["update_api_key_revoked"], {"id": key_id}).fetchone()
     if row is None:
         raise NotFound(f"No API key with id {key_id}.")
     record_event(
@@ -154,9 +154,11 @@ def authenticate_request() -> None:
         )
     db = current_runtime().database
     with db.transaction() as conn:
-        key = conn.execute(queries()["find_api_key"], {"key_hash": hash_key(token)}).fetchone()
+        key = conn.execute(
+            queries()["get_api_key_by_hash"], {"key_hash": hash_key(token)}
+        ).fetchone()
         if key is not None and key["revoked_at"] is None:
-            conn.execute(queries()["touch_api_key"], {"id": key["id"]})
+            conn.execute(queries()["update_api_key_last_used"], {"id": key["id"]})
     if key is None:
         _deny(Unauthorized("This API key is not known."), "unknown_key", None)
     if key["revoked_at"] is not None:

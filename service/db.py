@@ -32,11 +32,10 @@ MIGRATION_LOCK_ID = 7_305_112_019_001
 _QUERY_HEADER = re.compile(r"^--\s*name:\s*(?P<name>[a-z0-9_]+)\s*$", re.MULTILINE)
 
 
-@cache
-def queries() -> dict[str, str]:
-    """Load every named query from sql/queries/*.sql (blocks start with `-- name: <name>`)."""
+def load_queries(directory: Path) -> dict[str, str]:
+    """Load every named query from a folder's *.sql files (blocks start with `-- name: <name>`)."""
     found: dict[str, str] = {}
-    for path in sorted((SQL_DIR / "queries").glob("*.sql")):
+    for path in sorted(directory.glob("*.sql")):
         text = path.read_text()
         headers = list(_QUERY_HEADER.finditer(text))
         for index, header in enumerate(headers):
@@ -47,6 +46,12 @@ def queries() -> dict[str, str]:
                 raise RuntimeError(f"query {name!r} is defined twice (in {path.name})")
             found[name] = body
     return found
+
+
+@cache
+def queries() -> dict[str, str]:
+    """Return the service's named queries, from sql/queries/*.sql (loaded once)."""
+    return load_queries(SQL_DIR / "queries")
 
 
 def embedded_server_dir(data_dir: Path) -> Path:
@@ -151,7 +156,7 @@ def migrate(url: str) -> list[str]:
         conn.execute(q["lock_migrations"], {"lock_id": MIGRATION_LOCK_ID})
         try:
             conn.execute(q["create_migrations_table"])
-            conn.execute(q["upgrade_migrations_table"])
+            conn.execute(q["update_migrations_table"])
             files = [(v, n, p, f"{v:04d}_{n}") for v, n, p in migration_files()]
             applied_now += _apply_pending(conn, SERVICE_NAMESPACE, files)
             applied_now += _migrate_queue(conn)

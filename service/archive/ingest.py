@@ -243,7 +243,7 @@ def _resolve_authors(conn: psycopg.Connection, secret: bytes, batch: list[_Item]
     owners: dict[tuple[str, str], UUID] = {}
     if wanted:
         rows = conn.execute(
-            q["select_contact_subjects"],
+            q["list_subjects_by_contact"],
             {"kinds": [k for k, _ in wanted], "values": [v for _, v in wanted]},
         ).fetchall()
         owners = {(row["kind"], row["value"]): row["subject_id"] for row in rows}
@@ -314,7 +314,7 @@ def _handle_owners(conn: psycopg.Connection, authors: list[_Author]) -> dict[tup
     if not authors:
         return {}
     rows = conn.execute(
-        queries()["select_handle_subjects"],
+        queries()["list_subjects_by_handle"],
         {"platforms": [a.platform for a in authors], "values": [a.handle for a in authors]},
     ).fetchall()
     return {(row["platform"], row["value"]): row["subject_id"] for row in rows}
@@ -371,10 +371,10 @@ def _store_items(
             {"ids": [item_id for _, item_id in changed], **_columns([i for i, _ in changed])},
         )
     if reworded:
-        conn.execute(q["clear_item_scans"], {"ids": reworded})
+        conn.execute(q["update_items_unscanned"], {"ids": reworded})
     touched = [statuses[item.index][0] for item in new] + [item_id for _, item_id in changed]
     if touched:
-        conn.execute(q["link_replies"], {"ids": touched})
+        conn.execute(q["update_reply_links"], {"ids": touched})
 
     to_scan = [statuses[item.index][0] for item in new] + reworded
     scan_id = None

@@ -130,7 +130,7 @@ def request_scan(
     item_ids = [
         row["id"]
         for row in conn.execute(
-            queries()["select_items_to_scan"],
+            queries()["list_items_to_scan"],
             {
                 "platform": platform,
                 "since": since,
@@ -190,11 +190,11 @@ def scan_chunk(
             return {"status": "missing"}
         if planned["done_at"] is not None:
             return {"status": "already_done"}
-        conn.execute(q["mark_scan_started"], {"scan_id": scan_id})
+        conn.execute(q["update_scan_started"], {"scan_id": scan_id})
 
     version = engine_version()
     with pool.connection() as conn:
-        items = conn.execute(q["select_items_for_scan"], {"ids": planned["item_ids"]}).fetchall()
+        items = conn.execute(q["list_items_of_scan_chunk"], {"ids": planned["item_ids"]}).fetchall()
     to_scan = [
         item
         for item in items
@@ -227,9 +227,9 @@ def scan_chunk(
             if current.get(item["id"]) == item["text_hash"]
         ]
         found = _store_results(conn, secret, written, version, scanned_at)
-        conn.execute(q["finish_scan_chunk"], {"scan_id": scan_id, "chunk": chunk})
+        conn.execute(q["update_scan_chunk_done"], {"scan_id": scan_id, "chunk": chunk})
         run = conn.execute(
-            q["advance_scan_run"],
+            q["update_scan_run_progress"],
             {
                 "scan_id": scan_id,
                 "items": len(planned["item_ids"]),
@@ -297,7 +297,7 @@ def _store_results(
             {**columns, "engine_version": version, "scanned_at": scanned_at},
         )
     conn.execute(
-        q["store_scan_results"],
+        q["update_items_scanned"],
         {
             "ids": ids,
             "languages": [result.language for _, result in written],

@@ -241,7 +241,7 @@ def _append_event(
         conn.execute(q["insert_audit_checkpoint"], checkpoint)
         checkpoint_seq = event["seq"]
     conn.execute(
-        q["advance_audit_head"],
+        q["update_audit_head"],
         {"seq": event["seq"], "hash": event["hash"], "checkpoint_seq": checkpoint_seq},
     )
     return event, checkpoint

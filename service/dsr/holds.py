@@ -79,7 +79,7 @@ def place_hold(
         return {**holds[0], "holds": holds, "unmatched": matched.unmatched}
     q = queries()
     if feedback_id is not None:
-        item = conn.execute(q["dsr_hold_item_author"], {"id": feedback_id}).fetchone()
+        item = conn.execute(q["get_dsr_item_author"], {"id": feedback_id}).fetchone()
         if item is None:
             raise Unprocessable(
                 f"No feedback item with id {feedback_id}.",
@@ -87,7 +87,7 @@ def place_hold(
             )
         author_id = item["author_id"]
     else:
-        if conn.execute(q["dsr_subject_exists"], {"id": subject_id}).fetchone() is None:
+        if conn.execute(q["get_dsr_subject_exists"], {"id": subject_id}).fetchone() is None:
             raise Unprocessable(
                 f"No subject with id {subject_id} in the archive.",
                 errors={"subject_id": ["No subject with this id."]},
@@ -122,11 +122,11 @@ def release_hold(
     if hold["released_at"] is not None:
         return present_hold(hold)
     hold = conn.execute(
-        q["release_legal_hold"],
+        q["update_legal_hold_released"],
         {"id": hold_id, "now": now or datetime.now(UTC), "released_by": actor.key_id},
     ).fetchone()
     author = (
-        conn.execute(q["dsr_hold_item_author"], {"id": hold["feedback_id"]}).fetchone()
+        conn.execute(q["get_dsr_item_author"], {"id": hold["feedback_id"]}).fetchone()
         if hold["feedback_id"]
         else None
     )
@@ -204,7 +204,7 @@ def _match_subjects(
     if match.subject_ids:
         # A concurrent erasure holds these rows; once it commits, its subjects are gone.
         rows = conn.execute(
-            queries()["dsr_lock_subjects"], {"subject_ids": sorted(match.subject_ids)}
+            queries()["lock_dsr_subjects"], {"subject_ids": sorted(match.subject_ids)}
         ).fetchall()
         still_there = {row["id"] for row in rows}
         locked = [subject_id for subject_id in match.subject_ids if subject_id in still_there]

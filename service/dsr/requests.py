@@ -269,7 +269,7 @@ def verify_request(
             "deny it (basis agent_not_authorized) or file it again with the proof."
         )
     conn.execute(
-        queries()["mark_dsr_verified"],
+        queries()["update_dsr_verified"],
         {
             "id": request_id,
             "now": now,
@@ -327,7 +327,7 @@ def acknowledge_request(
     # On time means strictly before acknowledge_by ends in the deployment's zone, as for due_at.
     on_time = now < end_of_due_day(row["acknowledge_by"], settings.zone)
     conn.execute(
-        queries()["mark_dsr_acknowledged"],
+        queries()["update_dsr_acknowledged"],
         {"id": request_id, "now": now, "on_time": on_time, "channel": channel},
     )
     _record_transition(
@@ -385,7 +385,7 @@ def extend_request(
     except DeadlineError as exc:
         raise Conflict(f"This request cannot be extended: {exc}.") from exc
     conn.execute(
-        queries()["mark_dsr_extended"],
+        queries()["update_dsr_extended"],
         {
             "id": request_id,
             "due_on": due_on,
@@ -454,7 +454,7 @@ def _close_unanswered(
     row = _lock(conn, request_id)
     _require_status(row, set(STATUSES) - TERMINAL_STATUSES, status)
     conn.execute(
-        queries()["mark_dsr_closed"],
+        queries()["update_dsr_closed"],
         {"id": request_id, "status": status, "now": now, "denial_basis": basis, "result": None},
     )
     details = {"type": row["type"], "regime": row["regime"]}
@@ -491,7 +491,7 @@ def start_request(
             extra={"status": row["status"]},
         )
     _require_status(row, {"received", "verified", "in_progress"}, "carried out")
-    conn.execute(queries()["mark_dsr_started"], {"id": request_id, "now": now})
+    conn.execute(queries()["update_dsr_started"], {"id": request_id, "now": now})
     _record_transition(
         conn,
         actor,
@@ -519,7 +519,7 @@ def complete_request(
     row = _lock(conn, request_id)
     _require_status(row, {"in_progress"}, "completed")
     conn.execute(
-        queries()["mark_dsr_closed"],
+        queries()["update_dsr_closed"],
         {
             "id": request_id,
             "status": "completed",

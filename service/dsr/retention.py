@@ -33,7 +33,9 @@ def minimise_closed_requests(
     cutoff = datetime(cutoff_day.year, cutoff_day.month, cutoff_day.day, tzinfo=UTC)
     minimised = 0
     for row in conn.execute(q["list_dsr_requests_to_minimise"], {"cutoff": cutoff}).fetchall():
-        counts = conn.execute(q["minimise_dsr_request"], {"id": row["id"], "now": now}).fetchone()
+        counts = conn.execute(
+            q["update_dsr_request_minimised"], {"id": row["id"], "now": now}
+        ).fetchone()
         record_event(
             conn,
             actor,
@@ -47,7 +49,7 @@ def minimise_closed_requests(
             },
         )
         minimised += 1
-    purged = conn.execute(q["purge_expired_dsr_packages"], {"now": now}).rowcount
+    purged = conn.execute(q["update_dsr_packages_expired"], {"now": now}).rowcount
     return {"requests_minimised": minimised, "packages_purged": purged, "cutoff": cutoff}
 
 

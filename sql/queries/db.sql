@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     PRIMARY KEY (namespace, version)
 );
 
--- name: upgrade_migrations_table
+-- name: update_migrations_table
 -- Give a table made before namespaces existed its namespace column and key (then a no-op).
 DO $$
 BEGIN
