@@ -9,8 +9,8 @@ import uuid
 from typing import Any
 
 from flask import Flask, g, request
-from flask_smorest import Api
 
+from service.api import Api
 from service.audit.signing import configure_audit
 from service.config import load_config, read_or_create_secret
 from service.db import Database, migrate, resolve_database_url

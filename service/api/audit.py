@@ -147,4 +147,4 @@ class AuditVerify(MethodView):
         public_key = _settings().signing_key.public_key()
         with _db().transaction() as conn:
             report = verify_log(conn, public_key)
-        return report.as_dict()
+        return report

@@ -16,12 +16,10 @@ from schemas.feedback import (
     IngestResponseSchema,
 )
 from service.api import Blueprint
-from service.archive.identifiers import IdentifierError
-from service.archive.ingest import ingest_feedback, platform_codes, resolve_platform
+from service.archive.ingest import ingest_feedback, platform_code
 from service.archive.reading import get_feedback_item, get_public_item, list_feedback
 from service.archive.settings import ArchiveSettings, load_archive_settings
 from service.auth import current_actor, requires
-from service.errors import Unprocessable
 
 blp = Blueprint(
     "feedback",
@@ -51,16 +49,6 @@ def _allow_large_batches() -> None:
         request.max_content_length = archive_settings().max_ingest_bytes
 
 
-def platform_code(conn, value: str | None, field: str = "platform") -> str | None:
-    """Return the platform code of a name or alias; raise Unprocessable naming the field."""
-    if value is None:
-        return None
-    try:
-        return resolve_platform(platform_codes(conn), value)
-    except IdentifierError as exc:
-        raise Unprocessable(str(exc), errors={field: [str(exc)]}) from exc
-
-
 @blp.route("")
 class Feedback(MethodView):
     @requires("privacy_officer")
@@ -80,6 +68,7 @@ class Feedback(MethodView):
             )
 
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(IngestRequestSchema)
     @blp.response(200, IngestResponseSchema)
     def post(self, body):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Any
 
 from flask import current_app
@@ -24,8 +23,8 @@ from schemas.redaction import (
 from service.api import Blueprint
 from service.audit import record_event
 from service.auth import current_actor, requires
-from service.errors import PayloadTooLarge, Unprocessable, problem_response
-from service.redaction import RedactionEngine, RedactionInputError, get_engine
+from service.errors import PayloadTooLarge, Unprocessable
+from service.redaction import RedactionEngine, get_engine
 
 blp = Blueprint(
     "redaction",
@@ -38,17 +37,6 @@ blp = Blueprint(
 def engine() -> RedactionEngine:
     """Return this process's engine (built once, on first use or at worker start)."""
     return get_engine(current_app.extensions["privacy.secret"])
-
-
-@blp.app_errorhandler(RedactionInputError)
-def _invalid_input(exc: RedactionInputError):
-    return problem_response(
-        422,
-        "Unprocessable Content",
-        exc.message,
-        slug="validation",
-        errors={exc.field: [exc.message]},
-    )
 
 
 def _check_length(texts: Iterable[str], field: str = "text") -> None:
@@ -80,10 +68,6 @@ def _record(action: str, details: dict[str, Any]) -> None:
         record_event(conn, current_actor(), action, target_type="text", details=details)
 
 
-def _dump_finding(finding) -> dict[str, Any]:
-    return asdict(finding)
-
-
 @blp.route("/analyze")
 class Analyze(MethodView):
     @requires("moderator")
@@ -98,10 +82,7 @@ class Analyze(MethodView):
             **_options(body, "language", "entities", "score_threshold", "allow_list"),
         )
         _record("redact.analyzed", {**_summary([result.findings]), "language": result.language})
-        return {
-            "language": result.language,
-            "findings": [_dump_finding(f) for f in result.findings],
-        }
+        return result
 
 
 _REDACT_OPTIONS = ("entities", "score_threshold", "allow_list", "deny_list", "operators")
@@ -126,11 +107,7 @@ class Redact(MethodView):
                 "operators": sorted((body.get("operators") or {}).keys()),
             },
         )
-        return {
-            "language": result.language,
-            "text": result.text,
-            "findings": [_dump_finding(f) for f in result.findings],
-        }
+        return result
 
 
 @blp.route("/redact/batch")
@@ -166,7 +143,7 @@ class RedactBatch(MethodView):
                     "id": item["id"],
                     "language": result.language,
                     "text": result.text,
-                    "findings": [_dump_finding(f) for f in result.findings],
+                    "findings": result.findings,
                 }
                 for item, result in zip(items, results, strict=True)
             ]
