@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -11,6 +13,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 EXAMPLES_PER_OPERATION = 25
+INVALID_EXAMPLES_PER_OPERATION = 8
 
 
 def content_type(response) -> str:
@@ -24,7 +27,15 @@ def content_type(response) -> str:
 CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-def test_generated_requests_get_documented_answers_never_a_server_error(app, auth):
+@pytest.mark.parametrize(
+    ("mode", "examples"),
+    [
+        (GenerationMode.POSITIVE, EXAMPLES_PER_OPERATION),
+        # Invalid input: mostly 4xx, which must be exactly what the document declares.
+        (GenerationMode.NEGATIVE, INVALID_EXAMPLES_PER_OPERATION),
+    ],
+)
+def test_generated_requests_get_documented_answers_never_a_server_error(app, auth, mode, examples):
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     headers = auth("admin")
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -32,9 +43,9 @@ def test_generated_requests_get_documented_answers_never_a_server_error(app, aut
 
     for operation in operations:
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
+            max_examples=examples,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             database=None,
