@@ -9,8 +9,8 @@ import uuid
 from typing import Any
 
 from flask import Flask, g, request
-from flask_smorest import Api
 
+from service.api import Api
 from service.errors import UnsupportedMediaType, register_error_handlers
 from service.runtime import Runtime, bootstrap
 

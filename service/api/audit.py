@@ -142,4 +142,4 @@ class AuditVerify(MethodView):
         public_key = current_runtime().audit.signing_key.public_key()
         with current_runtime().database.transaction() as conn:
             report = verify_log(conn, public_key)
-        return report.as_dict()
+        return report

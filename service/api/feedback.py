@@ -16,11 +16,9 @@ from schemas.feedback import (
     IngestResponseSchema,
 )
 from service.api import Blueprint
-from service.archive.identifiers import IdentifierError
-from service.archive.ingest import ingest_feedback, platform_codes, resolve_platform
+from service.archive.ingest import ingest_feedback, platform_code
 from service.archive.reading import get_feedback_item, get_public_item, list_feedback
 from service.auth import current_actor, requires
-from service.errors import Unprocessable
 from service.runtime import current_runtime
 
 blp = Blueprint(
@@ -36,16 +34,6 @@ def _allow_large_batches() -> None:
     # A batch of 1,000 items is bigger than the service-wide body limit.
     if request.method == "POST":
         request.max_content_length = current_runtime().archive.max_ingest_bytes
-
-
-def platform_code(conn, value: str | None, field: str = "platform") -> str | None:
-    """Return the platform code of a name or alias; raise Unprocessable naming the field."""
-    if value is None:
-        return None
-    try:
-        return resolve_platform(platform_codes(conn), value)
-    except IdentifierError as exc:
-        raise Unprocessable(str(exc), errors={field: [str(exc)]}) from exc
 
 
 @blp.route("")
@@ -67,6 +55,7 @@ class Feedback(MethodView):
             )
 
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(IngestRequestSchema)
     @blp.response(200, IngestResponseSchema)
     def post(self, body):

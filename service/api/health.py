@@ -26,6 +26,7 @@ class Health(MethodView):
 @blp.route("/ready")
 class Ready(MethodView):
     @public
+    @blp.problems(503)
     @blp.response(200, HealthSchema)
     def get(self):
         """Report whether the database is reachable and fully migrated."""

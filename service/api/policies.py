@@ -6,11 +6,9 @@ from flask.views import MethodView
 
 from schemas.policies import PolicyDocumentSchema, PolicySchema
 from service.api import Blueprint
-from service.archive.identifiers import IdentifierError
-from service.archive.ingest import platform_codes, resolve_platform
+from service.archive.ingest import find_platform
 from service.archive.policies import get_policy, put_policy
 from service.auth import current_actor, requires
-from service.errors import NotFound
 from service.redaction import DENY_LIST_ENTITY
 from service.runtime import current_runtime
 
@@ -20,13 +18,6 @@ blp = Blueprint(
     url_prefix="/v1/policies",
     description="Per-platform policies of the reply guard.",
 )
-
-
-def _platform(conn, name: str) -> str:
-    try:
-        return resolve_platform(platform_codes(conn), name)
-    except IdentifierError as exc:
-        raise NotFound(f"No platform {name!r}. {exc}") from exc
 
 
 def known_entities() -> set[str]:
@@ -47,7 +38,7 @@ class PolicyByPlatform(MethodView):
     def get(self, platform: str):
         """Read a platform's reply policy (the built-in default until one is set)."""
         with current_runtime().database.transaction() as conn:
-            return get_policy(conn, _platform(conn, platform))
+            return get_policy(conn, find_platform(conn, platform))
 
     @requires("admin")
     @blp.arguments(PolicyDocumentSchema)
@@ -56,4 +47,4 @@ class PolicyByPlatform(MethodView):
         """Set a platform's reply policy; an unknown entity type is refused (422)."""
         entities = known_entities()
         with current_runtime().database.transaction() as conn:
-            return put_policy(conn, current_actor(), _platform(conn, platform), body, entities)
+            return put_policy(conn, current_actor(), find_platform(conn, platform), body, entities)

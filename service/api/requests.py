@@ -75,6 +75,7 @@ class RequestById(MethodView):
 @blp.route("/<uuid:request_id>/verify")
 class RequestVerification(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrVerifySchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
@@ -86,6 +87,7 @@ class RequestVerification(MethodView):
 @blp.route("/<uuid:request_id>/acknowledge")
 class RequestAcknowledgement(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrAcknowledgeSchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
@@ -99,6 +101,7 @@ class RequestAcknowledgement(MethodView):
 @blp.route("/<uuid:request_id>/extend")
 class RequestExtension(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrExtendSchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
@@ -110,6 +113,7 @@ class RequestExtension(MethodView):
 @blp.route("/<uuid:request_id>/deny")
 class RequestDenial(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrDenySchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
@@ -121,6 +125,7 @@ class RequestDenial(MethodView):
 @blp.route("/<uuid:request_id>/cancel")
 class RequestCancellation(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrCancelSchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
@@ -132,6 +137,7 @@ class RequestCancellation(MethodView):
 @blp.route("/<uuid:request_id>/execute")
 class RequestExecution(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrExecuteSchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
@@ -144,6 +150,7 @@ class RequestExecution(MethodView):
 @blp.route("/<uuid:request_id>/package")
 class RequestPackage(MethodView):
     @requires("privacy_officer")
+    @blp.problems(410)
     @blp.response(
         200,
         content_type="application/zip",

@@ -28,7 +28,7 @@ from service.archive.settings import MAX_INGEST_ITEMS, ArchiveSettings
 from service.audit import Actor, record_event
 from service.db import queries
 from service.dsr.suppression import refuse_suppressed
-from service.errors import Conflict, Unprocessable
+from service.errors import Conflict, NotFound, Unprocessable
 
 ITEM_KINDS = ("comment", "review", "dm", "mention", "reply")
 VISIBILITIES = ("public", "private")
@@ -88,6 +88,34 @@ def resolve_platform(names: Mapping[str, str], value: str) -> str:
         known = ", ".join(sorted(set(names.values())))
         raise IdentifierError(f"Unknown platform; use one of: {known}.")
     return code
+
+
+class UnknownPlatform(Unprocessable):
+    """A platform name or alias the archive does not know, given in a field (a 422)."""
+
+
+class PlatformNotFound(NotFound):
+    """A platform named in an address that the archive does not know (a 404)."""
+
+
+def platform_code(
+    conn: psycopg.Connection, value: str | None, field: str = "platform"
+) -> str | None:
+    """Return the platform code of a name or alias (None for None); raise UnknownPlatform."""
+    if value is None:
+        return None
+    try:
+        return resolve_platform(platform_codes(conn), value)
+    except IdentifierError as exc:
+        raise UnknownPlatform(str(exc), errors={field: [str(exc)]}) from exc
+
+
+def find_platform(conn: psycopg.Connection, name: str) -> str:
+    """Return the platform code of a name or alias in an address; raise PlatformNotFound."""
+    try:
+        return resolve_platform(platform_codes(conn), name)
+    except IdentifierError as exc:
+        raise PlatformNotFound(f"No platform {name!r}. {exc}") from exc
 
 
 def ingest_feedback(

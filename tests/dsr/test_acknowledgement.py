@@ -81,8 +81,8 @@ def test_on_time_means_before_the_acknowledge_by_day_ends(
             conn, SYSTEM, DsrSettings(secret=SECRET), UUID(filed["id"]), now=acknowledged_at
         )
 
-    assert shown["acknowledged_at"] == acknowledged_at
-    assert shown["acknowledgement"]["on_time"] is on_time
+    assert shown.row["acknowledged_at"] == acknowledged_at
+    assert shown.row["acknowledged_on_time"] is on_time
 
 
 def test_a_request_is_acknowledged_once(client, officer, file_request, conn):
@@ -137,7 +137,7 @@ def test_a_closed_request_cannot_be_acknowledged(client, officer, file_request, 
 
     assert response.status_code == 409
     assert "closed" in response.get_json()["detail"]
-    assert response.get_json()["status"] == closed.get_json()["status"]
+    assert response.get_json()["request_status"] == closed.get_json()["status"]
     assert audit_events(conn, "dsr.acknowledged") == []
 
 

@@ -14,7 +14,7 @@ def assert_problem(response, status: int) -> dict:
     assert response.mimetype == PROBLEM
     body = response.get_json(force=True)
     assert body["status"] == status
-    assert body["type"].startswith("https://")
+    assert body["type"].startswith("/problems/")
     assert body["title"]
     assert body["detail"]
     return body
