@@ -250,8 +250,7 @@ def write_bodies(folder: Path, args) -> dict[str, Path]:
             json.dumps(
                 {
                     "items": [
-                        {"id": str(n), "text": t}
-                        for n, t in enumerate(texts[i : i + BATCH_SIZE])
+                        {"id": str(n), "text": t} for n, t in enumerate(texts[i : i + BATCH_SIZE])
                     ],
                     **language,
                 }
@@ -406,10 +405,8 @@ def main() -> None:
                 report["modes"][mode]["ratio"] = ratio
                 print(f"{mode:8} ratio  {ratio}x")
         for target in targets:
-            print(
-                f"RSS per worker, {target.name}: start {report['rss_mb'][target.name]['start']} MiB,"
-                f" end {report['rss_mb'][target.name]['end']} MiB"
-            )
+            rss = report["rss_mb"][target.name]
+            print(f"RSS per worker, {target.name}: start {rss['start']} MiB, end {rss['end']} MiB")
         print(f"load average at the end: {report['load_average']}")
         if args.json:
             args.json.write_text(json.dumps(report, indent=2))

@@ -15,6 +15,7 @@ from service.audit.signing import configure_audit
 from service.config import load_config, read_or_create_secret
 from service.db import Database, migrate, resolve_database_url
 from service.errors import UnsupportedMediaType, register_error_handlers
+from service.jsonprovider import JsonProvider
 
 log = logging.getLogger("service.request")
 startup_log = logging.getLogger("service")
@@ -82,6 +83,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from service.redaction import get_engine
 
         get_engine(app.extensions["privacy.secret"])
+
+    from service.audit.aggregate import AuditAggregator, database_writer
+    from service.auth import FailureLimiter, KeyCache
+
+    app.extensions["privacy.key_cache"] = KeyCache(ttl=settings["PRIVACY_KEY_CACHE_SECONDS"])
+    app.extensions["privacy.auth_failures"] = FailureLimiter(
+        per_minute=settings["PRIVACY_AUTH_FAILURES_PER_MINUTE"]
+    )
+    app.extensions["privacy.audit_aggregate"] = AuditAggregator(
+        database_writer(app.extensions["privacy.db"].transaction),
+        interval=settings["PRIVACY_AUDIT_AGGREGATE_SECONDS"],
+    )
+    app.extensions["privacy.db"].before_close.append(
+        app.extensions["privacy.audit_aggregate"].close
+    )
+    app.json = JsonProvider(app)
 
     api = Api(app)
     register_error_handlers(app)

@@ -70,6 +70,14 @@ class Unprocessable(ProblemError):
     status, title, slug = 422, "Unprocessable Content", "validation"
 
 
+class TooManyRequests(ProblemError):
+    status, title, slug = 429, "Too Many Requests", "rate-limited"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class ServiceUnavailable(ProblemError):
     status, title, slug = 503, "Service Unavailable", "unavailable"
 
@@ -130,7 +138,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def handle_problem(exc: ProblemError) -> Response:
         return problem_response(
-            exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, extra=exc.extra
+            exc.status,
+            exc.title,
+            exc.detail,
+            slug=exc.slug,
+            errors=exc.errors,
+            extra=exc.extra,
+            headers=getattr(exc, "headers", None),
         )
 
     @app.errorhandler(HTTPException)

@@ -42,6 +42,9 @@ class KeyById(MethodView):
     @requires("admin")
     @blp.response(200, KeySchema)
     def delete(self, key_id: UUID):
-        """Revoke an API key; it stops working at once."""
+        """Revoke an API key; it stops working within `PRIVACY_KEY_CACHE_SECONDS` everywhere."""
         with _db().transaction() as conn:
-            return revoke_key(conn, current_actor(), key_id)
+            row = revoke_key(conn, current_actor(), key_id)
+        # After the commit: a request in between would otherwise cache the key as live again.
+        current_app.extensions["privacy.key_cache"].forget(key_id)
+        return row
