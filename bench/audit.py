@@ -20,6 +20,7 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row
 
+from bench.queries import bench_queries
 from bench.scratch import BENCH_DATA, create_scratch_database, drop_scratch_database
 from service import create_app
 from service.audit import Actor, record_event
@@ -28,7 +29,6 @@ from service.audit.events import row_hash
 from service.audit.export import EVENT_FIELDS
 from service.audit.signing import AuditSettings
 from service.auth import create_key
-from service.db import queries
 
 ACTIONS = ("key.created", "auth.denied", "redaction.performed", "dsr.created", "archive.stored")
 COPY_NULL = "\\N"
@@ -72,7 +72,7 @@ def synthetic_events(
 
 def bulk_load(url: str, settings: AuditSettings, count: int) -> float:
     """Append `count` chained events (and their checkpoints) with COPY; return the seconds taken."""
-    q = queries()
+    q = bench_queries()
     started = time.perf_counter()
     with psycopg.connect(url, row_factory=dict_row) as conn:
         head = conn.execute(q["lock_audit_head"]).fetchone()
@@ -82,7 +82,7 @@ def bulk_load(url: str, settings: AuditSettings, count: int) -> float:
         events = synthetic_events(
             settings, count, start_seq=head["seq"] + 1, prev_hash=head["hash"], start=start
         )
-        with conn.cursor().copy(q["bulk_insert_audit_events"]) as copy:
+        with conn.cursor().copy(q["copy_bench_audit_events"]) as copy:
             buffer = []
             for event, checkpoint in events:
                 buffer.append("\t".join(_copy_text(event[name]) for name in EVENT_FIELDS) + "\n")
@@ -93,7 +93,7 @@ def bulk_load(url: str, settings: AuditSettings, count: int) -> float:
                     buffer.clear()
                 last = event
             copy.write("".join(buffer))
-        with conn.cursor().copy(q["bulk_insert_audit_checkpoints"]) as copy:
+        with conn.cursor().copy(q["copy_bench_audit_checkpoints"]) as copy:
             for checkpoint in checkpoints:
                 copy.write_row(
                     (checkpoint["seq"], checkpoint["hash"], checkpoint["signed_at"])
@@ -101,11 +101,11 @@ def bulk_load(url: str, settings: AuditSettings, count: int) -> float:
                 )
         checkpoint_seq = checkpoints[-1]["seq"] if checkpoints else head["checkpoint_seq"]
         conn.execute(
-            q["advance_audit_head"],
+            q["update_audit_head"],
             {"seq": last["seq"], "hash": last["hash"], "checkpoint_seq": checkpoint_seq},
         )
         conn.commit()
-        conn.execute(q["analyze_audit_tables"])
+        conn.execute(q["analyze_bench_audit_tables"])
     return time.perf_counter() - started
 
 
@@ -193,7 +193,7 @@ def main() -> None:
     }
     try:
         app = create_app(config)
-        settings = app.extensions["privacy.audit"]
+        settings = app.extensions["privacy"].audit
         seconds = bulk_load(url, settings, args.events)
         print(f"bulk load: {args.events:,} events in {seconds:.1f} s (COPY, chain in Python)")
 
@@ -220,7 +220,7 @@ def main() -> None:
             f"checkpoints in {elapsed:.1f} s, {cpu:.1f} s of it on this process's CPU "
             f"(ok={report['ok']})"
         )
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].database.close()
     finally:
         if not args.keep:
             drop_scratch_database(server_url, name)

@@ -10,7 +10,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -19,6 +18,7 @@ from flask import Flask, current_app, g, request
 from service.audit import Actor, record_event
 from service.db import queries
 from service.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from service.runtime import current_runtime
 
 ROLES = ("moderator", "privacy_officer", "auditor", "admin")
 KEY_PREFIX = "psk_"
@@ -79,7 +79,7 @@ def list_keys(conn: psycopg.Connection, *, include_revoked: bool = True) -> list
 
 def revoke_key(conn: psycopg.Connection, actor: Actor, key_id: UUID) -> dict:
     """Revoke a key (idempotent) and record `key.revoked`; raise NotFound for an unknown id."""
-    row = conn.execute(queries()["revoke_api_key"], {"id": key_id}).fetchone()
+    row = conn.execute(queries()["update_api_key_revoked"], {"id": key_id}).fetchone()
     if row is None:
         raise NotFound(f"No API key with id {key_id}.")
     record_event(
@@ -274,8 +274,8 @@ def _look_up_key(token: str) -> dict | None:
     cached = cache.get(key_hash, now)
     if cached is not None:
         if cache.needs_touch(cached, now):
-            with current_app.extensions["privacy.db"].transaction() as conn:
-                conn.execute(queries()["touch_api_key"], {"id": cached.id})
+            with current_runtime().database.transaction() as conn:
+                conn.execute(queries()["update_api_key_last_used"], {"id": cached.id})
         return {"id": cached.id, "role": cached.role, "revoked_at": None}
     wait = current_app.extensions["privacy.auth_failures"].retry_after(
         request.remote_addr or "", now
@@ -285,10 +285,10 @@ def _look_up_key(token: str) -> dict | None:
             f"Too many failed authentications from this address; retry in {wait} s.",
             retry_after=wait,
         )
-    with current_app.extensions["privacy.db"].transaction() as conn:
-        key = conn.execute(queries()["find_api_key"], {"key_hash": key_hash}).fetchone()
+    with current_runtime().database.transaction() as conn:
+        key = conn.execute(queries()["get_api_key_by_hash"], {"key_hash": key_hash}).fetchone()
         if key is not None and key["revoked_at"] is None:
-            conn.execute(queries()["touch_api_key"], {"id": key["id"]})
+            conn.execute(queries()["update_api_key_last_used"], {"id": key["id"]})
             cache.put(key_hash, key["id"], key["role"], now, touched=True)
     return key
 
@@ -296,8 +296,3 @@ def _look_up_key(token: str) -> dict | None:
 def current_actor() -> Actor:
     """Return the actor of the current request."""
     return g.actor
-
-
-def key_public_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """Return the fields of a key row that may be shown (never the hash)."""
-    return {k: row[k] for k in ("id", "name", "role", "created_at", "last_used_at", "revoked_at")}

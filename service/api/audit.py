@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, stream_with_context
 from flask.views import MethodView
 
 from schemas.audit import (
@@ -26,8 +26,9 @@ from service.audit.log import (
     record_export,
     verify_log,
 )
-from service.audit.signing import ALGORITHM, AuditSettings
+from service.audit.signing import ALGORITHM
 from service.auth import current_actor, requires
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "audit",
@@ -35,14 +36,6 @@ blp = Blueprint(
     url_prefix="/v1/audit",
     description="Tamper-evident audit log: a hash chain with signed checkpoints.",
 )
-
-
-def _db():
-    return current_app.extensions["privacy.db"]
-
-
-def _settings() -> AuditSettings:
-    return current_app.extensions["privacy.audit"]
 
 
 def _filter(args: dict) -> AuditFilter:
@@ -63,7 +56,7 @@ class AuditEvents(MethodView):
     @blp.response(200, AuditEventPageSchema)
     def get(self, args):
         """List audit events in seq order, filtered, one page at a time."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             items, next_cursor = list_events(
                 conn, _filter(args), after_seq=int(args.get("cursor", 0)), limit=args["limit"]
             )
@@ -84,11 +77,13 @@ class AuditExport(MethodView):
         """Stream the log, or a filtered part, with the checkpoints needed to verify it."""
         audit_filter = _filter(args)
         export_format = args["format"]
-        db = _db()
+        db = current_runtime().database
         # Recorded (and committed) before the first byte: the count is only known at the end,
         # but the event's seq fixes exactly which rows the export holds.
         with db.transaction() as conn:
-            header = record_export(conn, _settings(), current_actor(), audit_filter, export_format)
+            header = record_export(
+                conn, current_runtime().audit, current_actor(), audit_filter, export_format
+            )
 
         def generate():
             with db.transaction() as conn:
@@ -115,7 +110,7 @@ class AuditCheckpoints(MethodView):
     @blp.response(200, CheckpointPageSchema)
     def get(self, args):
         """List signed checkpoints in seq order (keep copies elsewhere to anchor the log)."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             items, next_cursor = list_checkpoints(
                 conn, after_seq=int(args.get("cursor", 0)), limit=args["limit"]
             )
@@ -125,8 +120,8 @@ class AuditCheckpoints(MethodView):
     @blp.response(201, CheckpointSchema)
     def post(self):
         """Sign a checkpoint at the head now (recorded as `audit.checkpointed`)."""
-        with _db().transaction() as conn:
-            return checkpoint_now(conn, _settings(), current_actor())
+        with current_runtime().database.transaction() as conn:
+            return checkpoint_now(conn, current_runtime().audit, current_actor())
 
 
 @blp.route("/public-key")
@@ -135,7 +130,7 @@ class AuditPublicKey(MethodView):
     @blp.response(200, PublicKeySchema)
     def get(self):
         """Show the Ed25519 public key that verifies checkpoints."""
-        return {"public_key": _settings().public_key, "algorithm": ALGORITHM}
+        return {"public_key": current_runtime().audit.public_key, "algorithm": ALGORITHM}
 
 
 @blp.route("/verify")
@@ -144,7 +139,7 @@ class AuditVerify(MethodView):
     @blp.response(200, VerificationSchema)
     def get(self):
         """Recompute the whole chain, check every checkpoint and the head (about 10 s per 1M)."""
-        public_key = _settings().signing_key.public_key()
-        with _db().transaction() as conn:
+        public_key = current_runtime().audit.signing_key.public_key()
+        with current_runtime().database.transaction() as conn:
             report = verify_log(conn, public_key)
-        return report.as_dict()
+        return report

@@ -108,21 +108,12 @@ def public_key_command() -> None:
 @audit.command("checkpoint")
 def checkpoint_command() -> None:
     """Sign a checkpoint at the head of the log now (recorded as `audit.checkpointed`)."""
-    import psycopg
-    from psycopg.rows import dict_row
-
     from service.audit.events import SYSTEM
     from service.audit.log import checkpoint_now
-    from service.audit.signing import configure_audit
-    from service.config import load_config
-    from service.db import migrate, resolve_database_url
+    from service.runtime import command_runtime
 
-    config = load_config()
-    url = resolve_database_url(config)
-    migrate(url)
-    settings = configure_audit(config, url)
-    with psycopg.connect(url, row_factory=dict_row) as conn:
-        checkpoint = checkpoint_now(conn, settings, SYSTEM)
+    with command_runtime() as runtime, runtime.database.transaction() as conn:
+        checkpoint = checkpoint_now(conn, runtime.audit, SYSTEM)
     click.echo(
         f"checkpoint at seq {checkpoint['seq']} hash {checkpoint['hash']} "
         f"signed at {checkpoint['signed_at']}"

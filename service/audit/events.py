@@ -15,7 +15,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from service.audit.canonical import canonical_json, canonical_text, format_timestamp
-from service.audit.signing import AuditSettings, configured_settings
+from service.audit.signing import AuditSettings
 from service.db import queries
 
 GENESIS_HASH = "0" * 64
@@ -152,8 +152,8 @@ def record_event(
 
     The chain head row stays locked (FOR UPDATE) until the caller commits, so sequence numbers
     are gap-free and in commit order; if this write fails, the caller's action fails with it.
-    When the audit settings of this database say a checkpoint is due, it is signed and stored in
-    the same transaction.
+    When the connection's audit settings say a checkpoint is due, it is signed and stored in the
+    same transaction.
     """
     event, _ = _append_event(
         conn,
@@ -232,7 +232,8 @@ def _append_event(
 
     checkpoint = None
     checkpoint_seq = head["checkpoint_seq"]
-    settings = sign_with or configured_settings(conn)
+    # Connections from the runtime's database carry its audit settings; plain ones do not.
+    settings = sign_with or getattr(conn, "audit_settings", None)
     if sign_with is not None or (
         settings is not None and settings.checkpoint_due(event["seq"], checkpoint_seq)
     ):
@@ -240,7 +241,7 @@ def _append_event(
         conn.execute(q["insert_audit_checkpoint"], checkpoint)
         checkpoint_seq = event["seq"]
     conn.execute(
-        q["advance_audit_head"],
+        q["update_audit_head"],
         {"seq": event["seq"], "hash": event["hash"], "checkpoint_seq": checkpoint_seq},
     )
     return event, checkpoint

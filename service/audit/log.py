@@ -70,7 +70,7 @@ NO_FILTER = AuditFilter()
 def seq_range(conn: psycopg.Connection, audit_filter: AuditFilter) -> tuple[int, int] | None:
     """Return the first and last seq the filter's time range covers, or None when it is empty."""
     row = conn.execute(
-        queries()["audit_seq_range"],
+        queries()["get_audit_seq_range"],
         {"since": audit_filter.since, "until": audit_filter.until},
     ).fetchone()
     if row["first_seq"] is None or row["last_seq"] is None or row["first_seq"] > row["last_seq"]:
@@ -171,14 +171,14 @@ def export_records(
     checkpoints that sign one of its events.
     """
     q = queries()
-    conn.execute(q["audit_snapshot"])
+    conn.execute(q["set_audit_snapshot"])
     counts = {"event": 0, "bridge": 0, "checkpoint": 0}
     bounds = seq_range(conn, audit_filter)
     if bounds is not None and bounds[0] <= through_seq:
         first_seq, last_seq = bounds[0], min(bounds[1], through_seq)
         end_seq = last_seq
         if audit_filter.contiguous:
-            following = conn.execute(q["next_audit_checkpoint"], {"seq": last_seq}).fetchone()
+            following = conn.execute(q["get_next_audit_checkpoint"], {"seq": last_seq}).fetchone()
             end_seq = following["seq"] if following["seq"] is not None else last_seq
         last_event_seq = None
         for kind, row in _read_log(conn, first_seq, end_seq, audit_filter.match_params()):
@@ -202,9 +202,9 @@ def export_records(
 def verify_log(conn: psycopg.Connection, public_key: Ed25519PublicKey) -> VerificationReport:
     """Verify the whole log from one snapshot: chain, checkpoints, and the head row."""
     q = queries()
-    conn.execute(q["audit_snapshot"])
-    head = conn.execute(q["read_audit_head"]).fetchone()
-    last = conn.execute(q["audit_last_seqs"]).fetchone()
+    conn.execute(q["set_audit_snapshot"])
+    head = conn.execute(q["get_audit_head"]).fetchone()
+    last = conn.execute(q["get_audit_last_seqs"]).fetchone()
     # Read past the head too: rows slipped in after it are tampering to report, not to skip.
     last_seq = max(head["seq"], last["last_event_seq"] or 0, last["last_checkpoint_seq"] or 0)
     verifier = ChainVerifier(public_key, contiguous=True, from_genesis=True)
@@ -245,7 +245,7 @@ def _read_log(
             conn.execute(q["list_audit_checkpoints"], {**bounds, "limit": None}).fetchall()
         )
         checkpoint = next(checkpoints, None)
-        with conn.cursor().copy(q["copy_out_audit_events"], {**match_params, **bounds}) as copy:
+        with conn.cursor().copy(q["copy_audit_events"], {**match_params, **bounds}) as copy:
             copy.set_types(COPY_TYPES)
             for row in copy.rows():
                 while checkpoint is not None and checkpoint["seq"] < row[0]:

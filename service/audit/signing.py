@@ -11,11 +11,9 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-import psycopg
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from psycopg.conninfo import conninfo_to_dict
 
 from service.audit.canonical import canonical_json, format_timestamp
 from service.config import read_or_create_secret
@@ -141,26 +139,3 @@ def load_audit_settings(config: Mapping[str, Any]) -> AuditSettings:
     return AuditSettings(
         signing_key=key, checkpoint_every=int(config.get("PRIVACY_AUDIT_CHECKPOINT_EVERY", 1000))
     )
-
-
-# Database name (None: any database) -> the settings record_event signs automatic checkpoints
-# with. Keyed by database so that a process talking to two databases (tests, tools) never signs
-# one chain with the key configured for the other.
-_CONFIGURED: dict[str | None, AuditSettings] = {}
-
-
-def configure_audit(config: Mapping[str, Any], database_url: str) -> AuditSettings:
-    """Load the audit settings and let record_event use them on this database; return them."""
-    settings = load_audit_settings(config)
-    _CONFIGURED[conninfo_to_dict(database_url).get("dbname")] = settings
-    return settings
-
-
-def configured_settings(conn: psycopg.Connection) -> AuditSettings | None:
-    """Return the settings configured for this connection's database, if any."""
-    return _CONFIGURED.get(conn.info.dbname) or _CONFIGURED.get(None)
-
-
-def forget_audit_settings() -> None:
-    """Drop every configured setting: automatic checkpoints stop until configured again."""
-    _CONFIGURED.clear()

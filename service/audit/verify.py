@@ -42,18 +42,6 @@ class VerificationReport:
     checkpoints_seen: int = 0
     notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the report as the JSON-ready fields the API shows."""
-        return {
-            "ok": self.ok,
-            "checked": self.checked,
-            "checkpoints_checked": self.checkpoints_checked,
-            "first_bad_seq": self.first_bad_seq,
-            "reason": self.reason,
-            "last_checkpoint": self.last_checkpoint,
-            "unsigned": self.unsigned,
-        }
-
 
 class ChainVerifier:
     """Check events and checkpoints fed in seq order (each checkpoint right after its event).

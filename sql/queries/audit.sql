@@ -13,7 +13,7 @@ INSERT INTO audit_events (
     %(prev_hash)s, %(hash)s
 );
 
--- name: advance_audit_head
+-- name: update_audit_head
 -- Move the chain head to the event just appended (and to its checkpoint, if one was signed).
 UPDATE audit_head SET seq = %(seq)s, hash = %(hash)s, checkpoint_seq = %(checkpoint_seq)s
 WHERE id;
@@ -23,15 +23,15 @@ WHERE id;
 INSERT INTO audit_checkpoints (seq, hash, signed_at, signature)
 VALUES (%(seq)s, %(hash)s, %(signed_at)s, %(signature)s);
 
--- name: audit_snapshot
+-- name: set_audit_snapshot
 -- Read the audit tables from one snapshot (first statement of a transaction).
 SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;
 
--- name: read_audit_head
+-- name: get_audit_head
 -- Read the head of the audit chain without locking it.
 SELECT seq, hash, checkpoint_seq FROM audit_head WHERE id;
 
--- name: audit_seq_range
+-- name: get_audit_seq_range
 -- Turn a time range into the run of seqs from the first event at or after `since` to the last
 -- at or before `until` (NULL when no event qualifies).
 SELECT
@@ -58,7 +58,7 @@ WHERE seq > %(after_seq)s AND seq <= %(last_seq)s
 ORDER BY seq
 LIMIT %(limit)s;
 
--- name: copy_out_audit_events
+-- name: copy_audit_events
 -- Stream audit events in seq order within a seq range, filtered, as COPY rows in export column
 -- order (details as JSON text, timestamps in the hashed form).
 COPY (
@@ -87,27 +87,12 @@ WHERE seq > %(after_seq)s AND seq <= %(last_seq)s
 ORDER BY seq
 LIMIT %(limit)s;
 
--- name: next_audit_checkpoint
+-- name: get_next_audit_checkpoint
 -- The seq of the first checkpoint at or after a seq.
 SELECT min(seq) AS seq FROM audit_checkpoints WHERE seq >= %(seq)s;
 
--- name: audit_last_seqs
+-- name: get_audit_last_seqs
 -- The highest seq in the events and in the checkpoints (NULL when empty).
 SELECT
     (SELECT max(seq) FROM audit_events) AS last_event_seq,
     (SELECT max(seq) FROM audit_checkpoints) AS last_checkpoint_seq;
-
--- name: bulk_insert_audit_events
--- Bulk-append events in text COPY format (benchmarks; the caller computes the chain).
-COPY audit_events (
-    seq, occurred_at, actor_type, actor_key_id, actor_role, action, target_type, target_id,
-    subject_ref, request_id, outcome, details, prev_hash, hash
-) FROM STDIN;
-
--- name: bulk_insert_audit_checkpoints
--- Bulk-append signed checkpoints in text COPY format.
-COPY audit_checkpoints (seq, hash, signed_at, signature) FROM STDIN;
-
--- name: analyze_audit_tables
--- Refresh planner statistics after a bulk load.
-ANALYZE audit_events, audit_checkpoints;

@@ -41,7 +41,7 @@ def test_a_key_revoked_elsewhere_stops_working_within_the_cache_time(app_config,
         assert refused.get_json()["detail"] == "This API key has been revoked."
     finally:
         for application in (serving, admin_side):
-            application.extensions["privacy.db"].close()
+            application.extensions["privacy"].close()
 
 
 def test_a_key_revoked_in_this_process_stops_at_once(client, auth):
@@ -59,7 +59,7 @@ def test_a_verified_key_redacts_without_the_database(app, client, auth):
     assert client.post("/v1/redact", json=TEXT, headers=headers).status_code == 200
     # The database goes away: a key verified moments ago still redacts (no round trip), and the
     # audit counts wait in the process until the database is back.
-    app.extensions["privacy.db"].pool.close()
+    app.extensions["privacy"].database.pool.close()
     again = client.post("/v1/redact", json=TEXT, headers=headers)
     assert again.status_code == 200
     assert "<EMAIL_ADDRESS>" in again.get_json()["text"]
@@ -79,7 +79,7 @@ def test_last_used_is_written_once_a_minute_at_most(client, auth, conn):
 def strict_app(app_config):
     application = create_app({**app_config, "PRIVACY_AUTH_FAILURES_PER_MINUTE": 3})
     yield application
-    application.extensions["privacy.db"].close()
+    application.extensions["privacy"].close()
 
 
 def test_failed_keys_are_rate_limited_per_address(strict_app, make_key, conn):

@@ -25,7 +25,7 @@ def auditor(app, auth) -> dict:
 @pytest.fixture
 def public_key(app) -> str:
     """Return the base64 public key of the test app's checkpoint signer."""
-    return app.extensions["privacy.audit"].public_key
+    return app.extensions["privacy"].audit.public_key
 
 
 @pytest.fixture

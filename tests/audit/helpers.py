@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 
 from service.audit import Actor, record_event
 from service.cli import main
+from service.runtime import Runtime
 
 AUDIT_TABLES = ("audit_events", "audit_checkpoints")
 
@@ -49,10 +50,17 @@ def _has(text: str, needle: str) -> bool:
     return needle.lower() in lowered or escaped in lowered
 
 
-def fill(db_url: str, count: int, *, action: str = "test.filled") -> None:
+def _connect(db: str | Runtime) -> psycopg.Connection:
+    """Connect to a URL (no audit settings: no automatic checkpoint) or through a runtime."""
+    if isinstance(db, str):
+        return psycopg.connect(db, row_factory=dict_row)
+    return db.connect()
+
+
+def fill(db: str | Runtime, count: int, *, action: str = "test.filled") -> None:
     """Append `count` events, one transaction each, as the system would."""
     actor = Actor(key_id=None, role="system", request_id="fill")
-    with psycopg.connect(db_url, row_factory=dict_row) as conn:
+    with _connect(db) as conn:
         for number in range(count):
             with conn.transaction():
                 record_event(
@@ -60,10 +68,10 @@ def fill(db_url: str, count: int, *, action: str = "test.filled") -> None:
                 )
 
 
-def fill_fast(db_url: str, count: int, *, action: str = "test.filled") -> None:
+def fill_fast(db: str | Runtime, count: int, *, action: str = "test.filled") -> None:
     """Append `count` events in one transaction (many events, little time)."""
     actor = Actor(key_id=None, role="system", request_id="fill")
-    with psycopg.connect(db_url, row_factory=dict_row) as conn:
+    with _connect(db) as conn:
         for number in range(count):
             record_event(conn, actor, action, target_type="item", target_id=number)
 

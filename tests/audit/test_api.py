@@ -27,8 +27,8 @@ def _events(client, headers, query: str = "") -> dict:
     return response.get_json()
 
 
-def test_pages_follow_the_cursor_in_seq_order(client, auditor, db_url):
-    fill(db_url, 6)  # seq 1 is the auditor's key
+def test_pages_follow_the_cursor_in_seq_order(client, auditor, db_url, runtime):
+    fill(runtime, 6)  # seq 1 is the auditor's key
     first = _events(client, auditor, "limit=3")
     assert [e["seq"] for e in first["items"]] == [1, 2, 3]
     second = _events(client, auditor, f"limit=3&cursor={first['next_cursor']}")
@@ -61,8 +61,8 @@ def test_filters_by_action_actor_subject_and_request(client, auditor, db_url, co
     assert [e["seq"] for e in _events(client, auditor, "request_id=req-42")["items"]] == [2]
 
 
-def test_filters_by_time_range(client, auditor, db_url, conn):
-    fill(db_url, 3)
+def test_filters_by_time_range(client, auditor, db_url, conn, runtime):
+    fill(runtime, 3)
     times = [
         r["occurred_at"] for r in conn.execute("SELECT occurred_at FROM audit_events ORDER BY seq")
     ]
@@ -108,8 +108,8 @@ def test_a_checkpoint_on_demand_is_signed_and_audited(client, auditor, public_ke
     assert listed["items"][-1] == checkpoint
 
 
-def test_checkpoints_page_by_cursor(client, auditor, db_url):
-    fill(db_url, 3 * CHECKPOINT_EVERY)
+def test_checkpoints_page_by_cursor(client, auditor, db_url, runtime):
+    fill(runtime, 3 * CHECKPOINT_EVERY)
     first = client.get("/v1/audit/checkpoints?limit=2", headers=auditor).get_json()
     assert [c["seq"] for c in first["items"]] == [5, 10]
     rest = client.get(f"/v1/audit/checkpoints?cursor={first['next_cursor']}", headers=auditor)
@@ -120,11 +120,11 @@ def test_public_key_is_the_raw_ed25519_key(client, auditor, app):
     body = client.get("/v1/audit/public-key", headers=auditor).get_json()
     assert body["algorithm"] == "Ed25519"
     assert len(base64.b64decode(body["public_key"])) == 32
-    assert body["public_key"] == app.extensions["privacy.audit"].public_key
+    assert body["public_key"] == app.extensions["privacy"].audit.public_key
 
 
-def test_verify_reports_a_sound_log(client, auditor, db_url, verify_api):
-    fill(db_url, 12)
+def test_verify_reports_a_sound_log(client, auditor, db_url, verify_api, runtime):
+    fill(runtime, 12)
     report = verify_api()
     assert report == {
         "ok": True,
@@ -147,8 +147,10 @@ def test_verify_on_an_empty_log(app, client, conn):
     assert report["ok"] and report["checked"] == 0 and report["last_checkpoint"] is None
 
 
-def test_export_jsonl_carries_header_events_checkpoints_and_end(client, auditor, db_url, conn):
-    fill(db_url, 6)
+def test_export_jsonl_carries_header_events_checkpoints_and_end(
+    client, auditor, db_url, conn, runtime
+):
+    fill(runtime, 6)
     response = client.get("/v1/audit/export", headers=auditor)
     assert response.status_code == 200
     assert response.mimetype == "application/x-ndjson"
@@ -172,8 +174,8 @@ def test_export_jsonl_carries_header_events_checkpoints_and_end(client, auditor,
     assert records[-3]["hash"] == stored["hash"]
 
 
-def test_export_csv_has_one_row_per_record(client, auditor, db_url):
-    fill(db_url, 2)
+def test_export_csv_has_one_row_per_record(client, auditor, db_url, runtime):
+    fill(runtime, 2)
     response = client.get("/v1/audit/export?format=csv", headers=auditor)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))

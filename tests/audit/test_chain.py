@@ -14,7 +14,7 @@ from service.audit import SYSTEM, Actor, record_event
 from service.audit.canonical import canonical_json
 from service.audit.events import GENESIS_HASH, canonical_event, canonical_event_json, row_hash
 from service.audit.log import verify_log
-from service.audit.signing import configure_audit
+from service.runtime import bootstrap
 from tests.audit.conftest import CHECKPOINT_EVERY
 from tests.audit.helpers import fill
 
@@ -29,28 +29,28 @@ from tests.audit.helpers import fill
         "DELETE FROM audit_checkpoints",
     ],
 )
-def test_triggers_reject_changes_even_for_a_superuser(app, db_url, conn, statement):
-    fill(db_url, CHECKPOINT_EVERY)
+def test_triggers_reject_changes_even_for_a_superuser(app, db_url, conn, statement, runtime):
+    fill(runtime, CHECKPOINT_EVERY)
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
         conn.execute(statement)
     assert conn.execute("SELECT count(*) AS n FROM audit_events").fetchone()["n"] == 5
     assert conn.execute("SELECT count(*) AS n FROM audit_checkpoints").fetchone()["n"] == 1
 
 
-def test_truncating_the_checkpoints_alone_is_rejected(app, db_url, conn):
-    fill(db_url, CHECKPOINT_EVERY)
+def test_truncating_the_checkpoints_alone_is_rejected(app, db_url, conn, runtime):
+    fill(runtime, CHECKPOINT_EVERY)
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="audit_checkpoints"):
         conn.execute("TRUNCATE audit_checkpoints")
 
 
-def test_concurrent_writers_keep_seq_gap_free_and_checkpoints_regular(app, db_url, conn):
+def test_concurrent_writers_keep_seq_gap_free_and_checkpoints_regular(app, db_url, conn, runtime):
     writers, per_writer = 6, 25
     errors: list[BaseException] = []
 
     def write(number: int) -> None:
         actor = Actor(key_id=uuid.uuid4(), role="moderator", request_id=f"w{number}")
         try:
-            with psycopg.connect(db_url, row_factory=dict_row) as own:
+            with runtime.connect() as own:
                 for index in range(per_writer):
                     with own.transaction():
                         record_event(own, actor, "test.concurrent", details={"i": index})
@@ -70,14 +70,14 @@ def test_concurrent_writers_keep_seq_gap_free_and_checkpoints_regular(app, db_ur
     checkpoints = [r["seq"] for r in conn.execute("SELECT seq FROM audit_checkpoints ORDER BY 1")]
     assert checkpoints == list(range(CHECKPOINT_EVERY, total + 1, CHECKPOINT_EVERY))
     with psycopg.connect(db_url, row_factory=dict_row) as own:
-        report = verify_log(own, app.extensions["privacy.audit"].signing_key.public_key())
+        report = verify_log(own, app.extensions["privacy"].audit.signing_key.public_key())
     assert report.ok, report
     assert (report.checked, report.checkpoints_checked) == (total, total // CHECKPOINT_EVERY)
 
 
-def test_the_checkpoint_is_written_in_the_event_transaction(app, db_url, conn):
-    fill(db_url, CHECKPOINT_EVERY - 1)
-    with psycopg.connect(db_url, row_factory=dict_row) as own:
+def test_the_checkpoint_is_written_in_the_event_transaction(app, db_url, conn, runtime):
+    fill(runtime, CHECKPOINT_EVERY - 1)
+    with runtime.connect() as own:
         record_event(own, SYSTEM, "test.rolled_back")
         assert own.execute("SELECT count(*) AS n FROM audit_checkpoints").fetchone()["n"] == 1
         own.rollback()
@@ -85,7 +85,7 @@ def test_the_checkpoint_is_written_in_the_event_transaction(app, db_url, conn):
     head = conn.execute("SELECT seq, checkpoint_seq FROM audit_head").fetchone()
     assert (head["seq"], head["checkpoint_seq"]) == (CHECKPOINT_EVERY - 1, 0)
 
-    fill(db_url, 1)
+    fill(runtime, 1)
     checkpoint = conn.execute("SELECT seq, hash FROM audit_checkpoints").fetchone()
     event = conn.execute("SELECT hash FROM audit_events WHERE seq = %s", [CHECKPOINT_EVERY])
     assert checkpoint["seq"] == CHECKPOINT_EVERY
@@ -95,24 +95,30 @@ def test_the_checkpoint_is_written_in_the_event_transaction(app, db_url, conn):
 def test_without_settings_no_checkpoint_then_the_next_configured_writer_catches_up(
     db_url, conn, app_config
 ):
-    # No app on this database: nothing configured the signer for it.
+    # Plain connections carry no audit settings: nothing signs for them.
     fill(db_url, CHECKPOINT_EVERY + 2)
     assert conn.execute("SELECT count(*) AS n FROM audit_checkpoints").fetchone()["n"] == 0
 
-    configure_audit(app_config, db_url)
-    fill(db_url, 1)
+    runtime = bootstrap(app_config)
+    try:
+        fill(runtime, 1)
+    finally:
+        runtime.close()
     rows = conn.execute("SELECT seq FROM audit_checkpoints").fetchall()
     assert [r["seq"] for r in rows] == [CHECKPOINT_EVERY + 3]
 
 
-def test_a_checkpoint_interval_of_zero_disables_automatic_checkpoints(app_config, db_url, conn):
-    configure_audit({**app_config, "PRIVACY_AUDIT_CHECKPOINT_EVERY": 0}, db_url)
-    fill(db_url, 12)
+def test_a_checkpoint_interval_of_zero_disables_automatic_checkpoints(app_config, conn):
+    runtime = bootstrap({**app_config, "PRIVACY_AUDIT_CHECKPOINT_EVERY": 0})
+    try:
+        fill(runtime, 12)
+    finally:
+        runtime.close()
     assert conn.execute("SELECT count(*) AS n FROM audit_checkpoints").fetchone()["n"] == 0
 
 
-def test_events_chain_from_genesis(app, db_url, conn):
-    fill(db_url, 3)
+def test_events_chain_from_genesis(app, db_url, conn, runtime):
+    fill(runtime, 3)
     rows = conn.execute("SELECT * FROM audit_events ORDER BY seq").fetchall()
     assert rows[0]["prev_hash"] == GENESIS_HASH
     for previous, row in zip(rows, rows[1:], strict=False):

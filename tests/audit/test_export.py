@@ -23,11 +23,11 @@ from tests.audit.helpers import fill, fill_fast, parse_jsonl, verify_offline
 
 
 def test_a_large_export_streams_in_chunks_and_verifies(
-    client, auditor, db_url, public_key, tmp_path, monkeypatch
+    client, auditor, db_url, public_key, tmp_path, monkeypatch, runtime
 ):
     monkeypatch.setattr(export_module, "CHUNK_RECORDS", 500)
     monkeypatch.setattr(log_module, "WINDOW_SEQS", 1000)
-    fill_fast(db_url, 5000)
+    fill_fast(runtime, 5000)
     # Each export adds its own event and checkpoint.
     expected = [
         "5002/5002 events valid, 1001/1001 checkpoints valid",
@@ -52,9 +52,9 @@ def test_a_large_export_streams_in_chunks_and_verifies(
 
 
 def test_a_time_slice_verifies_with_a_bridge_to_the_next_checkpoint(
-    auditor, db_url, conn, export_to, public_key
+    auditor, db_url, conn, export_to, public_key, runtime
 ):
-    fill(db_url, 11)  # seq 2..12; checkpoints at 5 and 10
+    fill(runtime, 11)  # seq 2..12; checkpoints at 5 and 10
     times = [
         r["occurred_at"] for r in conn.execute("SELECT occurred_at FROM audit_events ORDER BY seq")
     ]
@@ -80,8 +80,8 @@ def test_a_time_slice_verifies_with_a_bridge_to_the_next_checkpoint(
     assert "signed through seq 10" in output
 
 
-def test_a_slice_that_lost_a_line_fails(auditor, db_url, conn, export_to, public_key):
-    fill(db_url, 11)
+def test_a_slice_that_lost_a_line_fails(auditor, db_url, conn, export_to, public_key, runtime):
+    fill(runtime, 11)
     times = [
         r["occurred_at"] for r in conn.execute("SELECT occurred_at FROM audit_events ORDER BY seq")
     ]
@@ -100,8 +100,8 @@ def test_a_slice_that_lost_a_line_fails(auditor, db_url, conn, export_to, public
         ("tail_and_counts", "event 8 is missing (the export was taken through 8)"),
     ],
 )
-def test_a_truncated_file_fails(cut, reason, db_url, export_to, public_key):
-    fill(db_url, 6)  # seq 1..7, checkpoint at 5; the export is seq 8, signed
+def test_a_truncated_file_fails(cut, reason, db_url, export_to, public_key, runtime):
+    fill(runtime, 6)  # seq 1..7, checkpoint at 5; the export is seq 8, signed
     path = export_to()
     lines = path.read_text().splitlines(keepends=True)
     if cut == "end":
@@ -116,10 +116,12 @@ def test_a_truncated_file_fails(cut, reason, db_url, export_to, public_key):
     assert reason in output
 
 
-def test_a_filtered_export_says_what_it_cannot_prove(auditor, db_url, export_to, public_key):
-    fill(db_url, 2, action="test.kept")  # seq 2, 3
-    fill(db_url, 1, action="test.left_out")  # seq 4
-    fill(db_url, 3, action="test.kept")  # seq 5 (checkpoint), 6, 7
+def test_a_filtered_export_says_what_it_cannot_prove(
+    auditor, db_url, export_to, public_key, runtime
+):
+    fill(runtime, 2, action="test.kept")  # seq 2, 3
+    fill(runtime, 1, action="test.left_out")  # seq 4
+    fill(runtime, 3, action="test.kept")  # seq 5 (checkpoint), 6, 7
     path = export_to("action=test.kept")
     records = parse_jsonl(path.read_text())
     assert records[0]["contiguous"] is False
@@ -144,7 +146,7 @@ def test_odd_text_survives_both_formats(app, db_url, export_to, public_key):
 
 def test_public_key_as_file_pem_or_saved_json(app, auditor, client, export_to, tmp_path):
     path = export_to()
-    key = app.extensions["privacy.audit"].signing_key.public_key()
+    key = app.extensions["privacy"].audit.signing_key.public_key()
     pem = key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
@@ -159,8 +161,8 @@ def test_public_key_as_file_pem_or_saved_json(app, auditor, client, export_to, t
     assert code == 2 and "--public-key" in output
 
 
-def test_the_command_needs_no_database(db_url, export_to, public_key, tmp_path):
-    fill(db_url, 3)
+def test_the_command_needs_no_database(db_url, export_to, public_key, tmp_path, runtime):
+    fill(runtime, 3)
     path = export_to(export_format="csv")
     env = {
         **os.environ,
@@ -196,13 +198,14 @@ def test_the_public_key_command_prints_the_configured_key(app, app_config, publi
     assert parse_public_key(json.dumps({"public_key": public_key}))
 
 
-def test_the_checkpoint_command_signs_the_head(app, app_config, db_url, conn, public_key):
-    fill(db_url, 2)
+def test_the_checkpoint_command_signs_the_head(app, app_config, db_url, conn, public_key, runtime):
+    fill(runtime, 2)
     env = {"DATABASE_URL": db_url, "PRIVACY_DATA_DIR": app_config["PRIVACY_DATA_DIR"]}
     result = CliRunner().invoke(main, ["audit", "checkpoint"], env=env)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("checkpoint at seq 3 ")
+    # Logs (the warning about generated secrets on a shared database) go to stderr.
+    assert result.stdout.startswith("checkpoint at seq 3 ")
     row = conn.execute("SELECT * FROM audit_events WHERE seq = 3").fetchone()
     assert row["action"] == "audit.checkpointed" and row["actor_type"] == "system"
     signed = conn.execute("SELECT signature FROM audit_checkpoints WHERE seq = 3").fetchone()
-    assert result.output.strip().endswith(signed["signature"])
+    assert result.stdout.strip().endswith(signed["signature"])

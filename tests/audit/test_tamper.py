@@ -108,9 +108,9 @@ VECTORS: list[tuple[Callable, int, str]] = [
 
 
 @pytest.fixture
-def filled(app, auditor, db_url):
+def filled(app, auditor, db_url, runtime):
     """Return the log described in the module docstring."""
-    fill(db_url, 11)
+    fill(runtime, 11)
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def test_the_wrong_public_key_fails_at_the_first_checkpoint(
         response = other.test_client().get("/v1/audit/verify", headers=auth("auditor"))
         report = response.get_json()
     finally:
-        other.extensions["privacy.db"].close()
+        other.extensions["privacy"].database.close()
     assert report["ok"] is False and report["first_bad_seq"] == 5
     assert "does not verify under the trusted public key" in report["reason"]
 

@@ -30,8 +30,8 @@ def pytest_runtest_call(item):
     result = yield
     app = item.funcargs.get("app")
     if app is not None:
-        public_key = app.extensions["privacy.audit"].signing_key.public_key()
-        with app.extensions["privacy.db"].transaction() as conn:
+        public_key = app.extensions["privacy"].audit.signing_key.public_key()
+        with app.extensions["privacy"].database.transaction() as conn:
             report = verify_log(conn, public_key)
         assert report.ok, f"the audit chain does not verify after this scenario: {report}"
     return result
