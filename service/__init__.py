@@ -12,6 +12,7 @@ from flask import Flask, g, request
 
 from service.api import Api
 from service.errors import UnsupportedMediaType, register_error_handlers
+from service.jsonprovider import JsonProvider
 from service.runtime import Runtime, bootstrap
 
 log = logging.getLogger("service.request")
@@ -57,6 +58,20 @@ def create_app(config: dict[str, Any] | None = None, *, runtime: Runtime | None 
     app.extensions["privacy"] = runtime
     if settings["PRIVACY_WARM_ENGINE"]:
         runtime.engine()
+
+    from service.audit.aggregate import AuditAggregator, database_writer
+    from service.auth import FailureLimiter, KeyCache
+
+    app.extensions["privacy.key_cache"] = KeyCache(ttl=settings["PRIVACY_KEY_CACHE_SECONDS"])
+    app.extensions["privacy.auth_failures"] = FailureLimiter(
+        per_minute=settings["PRIVACY_AUTH_FAILURES_PER_MINUTE"]
+    )
+    app.extensions["privacy.audit_aggregate"] = AuditAggregator(
+        database_writer(runtime.database.transaction),
+        interval=settings["PRIVACY_AUDIT_AGGREGATE_SECONDS"],
+    )
+    runtime.database.before_close.append(app.extensions["privacy.audit_aggregate"].close)
+    app.json = JsonProvider(app)
 
     api = Api(app)
     from service.auth import public

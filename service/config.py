@@ -23,6 +23,9 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "PRIVACY_DB_TIMEOUT": (5.0, float),
     "PRIVACY_LOG_LEVEL": ("INFO", str),
     "PRIVACY_WARM_ENGINE": (False, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
+    "PRIVACY_KEY_CACHE_SECONDS": (10.0, float),
+    "PRIVACY_AUTH_FAILURES_PER_MINUTE": (30, int),
+    "PRIVACY_AUDIT_AGGREGATE_SECONDS": (1.0, float),
     "DATABASE_URL": (None, str),
     # Parsed and checked by the area that uses them (service/archive/settings.py,
     # service/dsr/settings.py); their defaults live there.

@@ -267,6 +267,8 @@ class Database:
         # Do not wait for connections: the app must start (and /ready say 503) with the
         # database down.
         self.pool.open(wait=False)
+        #: Called before the pool closes, e.g. to write what a process still holds.
+        self.before_close: list = []
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
@@ -289,5 +291,7 @@ class Database:
         return conn
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Run the before-close callbacks, then close every pooled connection."""
+        while self.before_close:
+            self.before_close.pop()()
         self.pool.close()

@@ -82,6 +82,14 @@ class Unprocessable(DomainError):
     """The input is well-formed but not valid."""
 
 
+class TooManyRequests(DomainError):
+    """The client knocked too often; `Retry-After` says when to try again."""
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class ServiceUnavailable(DomainError):
     """A part the service depends on (the database) cannot be reached or is not ready."""
 
@@ -173,6 +181,13 @@ _TYPES = (
         "never ignored.",
     ),
     ProblemType(
+        429,
+        "rate-limited",
+        "Too Many Requests",
+        "Too many attempts from this client in a short time (for example failed "
+        "authentications). Wait the seconds the `Retry-After` header (and `retry_after`) give.",
+    ),
+    ProblemType(
         500,
         "internal",
         "Internal Server Error",
@@ -201,6 +216,7 @@ ERRORS: dict[type[DomainError], ProblemType] = {
     PayloadTooLarge: _BY_STATUS[413],
     UnsupportedMediaType: _BY_STATUS[415],
     Unprocessable: _BY_STATUS[422],
+    TooManyRequests: _BY_STATUS[429],
     ServiceUnavailable: _BY_STATUS[503],
 }
 
@@ -304,7 +320,11 @@ def register_error_handlers(app: Flask, public: Callable[[Callable], Callable]) 
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError) -> Response:
         return problem_response(
-            problem_type_for(exc), exc.detail, errors=exc.errors, extra=exc.extra
+            problem_type_for(exc),
+            exc.detail,
+            errors=exc.errors,
+            extra=exc.extra,
+            headers=getattr(exc, "headers", None),
         )
 
     @app.errorhandler(HTTPException)

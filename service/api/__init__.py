@@ -91,7 +91,7 @@ class Blueprint(flask_smorest.Blueprint):
     """A flask-smorest Blueprint: storable text only, no unknown query parameters, and every
     error an operation can answer documented as problem+json.
 
-    The errors every operation shares follow from the view: 401, 403 and 503 when it needs a
+    The errors every operation shares follow from the view: 401, 403, 429 and 503 when it needs a
     key, 400, 413 and 415 when it takes a body, 404 when its path holds an id, 422 always
     (unknown query parameters). Others (409, 410, ...) a view declares with `problems`.
     """
@@ -129,7 +129,7 @@ class Blueprint(flask_smorest.Blueprint):
     def _shared_problems(rule: str, handler: Callable) -> list[int]:
         statuses = [422]
         if getattr(handler, "required_roles", None) != PUBLIC:
-            statuses += [401, 403, 503]
+            statuses += [401, 403, 429, 503]
         if _argument_locations(handler) & _BODY_LOCATIONS:
             statuses += [400, 413, 415]
         if "<" in rule:

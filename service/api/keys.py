@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from flask import current_app
 from flask.views import MethodView
 
 from schemas.keys import KeyCreateSchema, KeyListSchema, KeySchema, NewKeySchema
@@ -38,6 +39,9 @@ class KeyById(MethodView):
     @requires("admin")
     @blp.response(200, KeySchema)
     def delete(self, key_id: UUID):
-        """Revoke an API key; it stops working at once."""
+        """Revoke an API key; it stops working within `PRIVACY_KEY_CACHE_SECONDS` everywhere."""
         with current_runtime().database.transaction() as conn:
-            return revoke_key(conn, current_actor(), key_id)
+            row = revoke_key(conn, current_actor(), key_id)
+        # After the commit: a request in between would otherwise cache the key as live again.
+        current_app.extensions["privacy.key_cache"].forget(key_id)
+        return row

@@ -69,6 +69,11 @@ def _record(action: str, details: dict[str, Any]) -> None:
         record_event(conn, current_actor(), action, target_type="text", details=details)
 
 
+def _count(action: str, counts: dict[str, Any]) -> None:
+    """Add a high-volume call to its actor's audit aggregate (written once per interval)."""
+    current_app.extensions["privacy.audit_aggregate"].add(current_actor(), action, counts)
+
+
 @blp.route("/analyze")
 class Analyze(MethodView):
     @requires("moderator")
@@ -82,7 +87,7 @@ class Analyze(MethodView):
             return_explanation=body["return_explanation"],
             **_options(body, "language", "entities", "score_threshold", "allow_list"),
         )
-        _record("redact.analyzed", {**_summary([result.findings]), "language": result.language})
+        _count("redact.analyzed", {**_summary([result.findings]), "languages": [result.language]})
         return result
 
 
@@ -100,11 +105,11 @@ class Redact(MethodView):
         result = engine().redact(
             body["text"], language=body.get("language"), **_options(body, *_REDACT_OPTIONS)
         )
-        _record(
+        _count(
             "redact.performed",
             {
                 **_summary([result.findings]),
-                "language": result.language,
+                "languages": [result.language],
                 "operators": sorted((body.get("operators") or {}).keys()),
             },
         )
@@ -130,7 +135,7 @@ class RedactBatch(MethodView):
             [(item["id"], item["text"], item.get("language")) for item in items],
             **_options(body, *_REDACT_OPTIONS),
         )
-        _record(
+        _count(
             "redact.batch_performed",
             {
                 **_summary(r.findings for r in results),
