@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from service.audit.signing import configure_audit
+from service.audit.signing import load_audit_settings
 from service.config import load_config, read_or_create_secret
 from service.db import Database, migrate, resolve_database_url
 from service.errors import UnsupportedMediaType, register_error_handlers
@@ -61,13 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         max_size=settings["PRIVACY_DB_POOL_MAX"],
         timeout=settings["PRIVACY_DB_TIMEOUT"],
     )
-    app.extensions["privacy.audit"] = configure_audit(settings, url)
+    app.extensions["privacy.audit"] = load_audit_settings(settings)
     if settings.get("DATABASE_URL"):
-        missing = [
-            name
-            for name in ("PRIVACY_SECRET_KEY", "PRIVACY_AUDIT_SIGNING_KEY")
-            if not settings.get(name)
-        ]
+        missing = [name for name in ("PRIVACY_SECRET_KEY",) if not settings.get(name)]
         if missing:
             # Every process on a shared database must use the same secrets: keys generated
             # into one host's data folder differ from another host's.

@@ -26,14 +26,11 @@ def worker(concurrency: int) -> None:
     Start as many as you like, on as many machines as share the database.
     """
     from service.archive.queue import run_worker
-    from service.audit.signing import configure_audit
 
     config = load_config()
     configure_logging(config["PRIVACY_LOG_LEVEL"])
     url = resolve_database_url(config)
     migrate(url)
-    # Audit events written by jobs sign checkpoints like the API's do.
-    configure_audit(config, url)
     secret = read_or_create_secret(config, "PRIVACY_SECRET_KEY", "secret.key").encode()
     click.echo(f"scan worker {os.getpid()} started (concurrency {concurrency})", err=True)
     run_worker(
@@ -57,14 +54,12 @@ def retention() -> None:
     Workers also run this once a day.
     """
     from service.archive.queue import run_retention
-    from service.audit.signing import configure_audit
     from service.db import Database
     from service.dsr.settings import load_dsr_settings
 
     config = load_config()
     url = resolve_database_url(config)
     migrate(url)
-    configure_audit(config, url)
     secret = read_or_create_secret(config, "PRIVACY_SECRET_KEY", "secret.key").encode()
     database = Database(url, min_size=1, max_size=1)
     try:

@@ -23,6 +23,10 @@ from psycopg.rows import tuple_row
 
 from service.archive.scanning import QUEUE, SCAN_TASK, scan_chunk
 from service.archive.settings import ArchiveSettings, load_archive_settings
+from service.audit.signing import load_audit_settings
+from service.audit.verification import QUEUE as AUDIT_QUEUE
+from service.audit.verification import VERIFY_TASK as AUDIT_VERIFY_TASK
+from service.audit.verification import run_verification
 from service.db import Database, queries
 from service.dsr.settings import load_dsr_settings
 
@@ -61,6 +65,8 @@ class WorkerResources:
     settings: ArchiveSettings
     # The data-subject request settings, for the daily retention job.
     dsr_settings: Any = None
+    # The audit settings (trusted verifier keys), for audit verification jobs.
+    audit_settings: Any = None
 
 
 def build_queue_app(url: str, resources: WorkerResources | None = None) -> procrastinate.App:
@@ -117,6 +123,12 @@ def build_queue_app(url: str, resources: WorkerResources | None = None) -> procr
         result = run_retention(resources.database, resources.dsr_settings)
         return {key: value for key, value in result.items() if key != "cutoff"}
 
+    @app.task(name=AUDIT_VERIFY_TASK, queue=AUDIT_QUEUE)
+    def verify_audit_log_job(verification_id: str) -> dict[str, Any]:
+        if resources is None or resources.audit_settings is None:
+            raise RuntimeError("this queue app was built without worker resources")
+        return run_verification(resources.database, resources.audit_settings, UUID(verification_id))
+
     return app
 
 
@@ -152,11 +164,12 @@ def run_worker(
         secret=secret,
         settings=settings,
         dsr_settings=load_dsr_settings(config, secret),
+        audit_settings=load_audit_settings(config),
     )
     app = build_queue_app(url, resources)
     try:
         app.run_worker(
-            queues=[QUEUE],
+            queues=[QUEUE, AUDIT_QUEUE],
             concurrency=concurrency,
             wait=wait,
             name=name,

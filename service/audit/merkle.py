@@ -255,3 +255,14 @@ class MemoryHashes:
             return [self.nodes[node] for node in indexes]
         except KeyError as exc:
             raise ProofError(f"node {exc.args[0]} is not stored") from exc
+
+
+def inclusion_proofs(reader: HashReader, indexes: Sequence[int], size: int) -> list[list[bytes]]:
+    """Return the inclusion proofs of many leaves in one tree, reading stored hashes once."""
+    for index in indexes:
+        if not 0 <= index < size:
+            raise ProofError(f"leaf index {index} is not in a tree of size {size}")
+    per_leaf = [_inclusion_ranges(index, 0, size) for index in indexes]
+    flat = sorted({span for spans in per_leaf for span in spans})
+    hashes = dict(zip(flat, _range_hashes(reader, flat), strict=True)) if flat else {}
+    return [[hashes[span] for span in spans] for spans in per_leaf]
