@@ -36,6 +36,7 @@ from bench.scratch import BENCH_DATA, create_scratch_database, drop_scratch_data
 from service import create_app
 from service.audit import Actor, record_event
 from service.audit.canonical import canonical_json, format_timestamp
+from service.audit.events import LEAF_FIELDS, leaf_bytes
 from service.audit.log import verify_log
 from service.audit.signer import AuditSigner, integrate_now, run_signer
 from service.audit.signing import load_signer_settings
@@ -64,20 +65,22 @@ def bulk_load(url: str, count: int) -> float:
         with conn.cursor().copy(queries()["copy_in_audit_events"]) as copy:
             buffer = []
             for n in range(count):
-                values = (
-                    format_timestamp(start + timedelta(milliseconds=n)),
-                    "key",
-                    actors[n % len(actors)],
-                    "moderator",
-                    ACTIONS[n % len(ACTIONS)],
-                    "item",
-                    str(n),
-                    None,
-                    f"bench{n:012d}",
-                    "success",
-                    {"entities": n % 7, "language": "en"},
-                )
-                buffer.append("\t".join(_copy_text(v) for v in values) + "\n")
+                event = {
+                    "occurred_at": format_timestamp(start + timedelta(milliseconds=n)),
+                    "actor_type": "key",
+                    "actor_key_id": actors[n % len(actors)],
+                    "actor_role": "moderator",
+                    "action": ACTIONS[n % len(ACTIONS)],
+                    "target_type": "item",
+                    "target_id": str(n),
+                    "subject_ref": None,
+                    "request_id": f"bench{n:012d}",
+                    "outcome": "success",
+                    "details": {"entities": n % 7, "language": "en"},
+                }
+                values = [_copy_text(event[name]) for name in LEAF_FIELDS]
+                values.append("\\\\x" + leaf_bytes(event).hex())
+                buffer.append("\t".join(values) + "\n")
                 if len(buffer) >= 10_000:
                     copy.write("".join(buffer))
                     buffer.clear()

@@ -10,6 +10,7 @@ ACTION_PATTERN = r"^[a-z_]+(\.[a-z_]+)+$"
 SUBJECT_REF_PATTERN = r"^subj_[0-9a-f]{32}$"
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 CURSOR_PATTERN = r"^[0-9]{1,18}$"
+MAX_SIZE = 2**62  # tree sizes and seqs fit PostgreSQL bigint
 TIMESTAMP_DESCRIPTION = "UTC, microseconds, trailing Z: the exact text the hash covers."
 
 
@@ -55,7 +56,7 @@ class AuditEventQuerySchema(AuditFilterSchema):
 class AuditExportQuerySchema(AuditFilterSchema):
     format = fields.String(load_default="jsonl", validate=validate.OneOf(("jsonl", "csv")))
     from_size = fields.Integer(
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=MAX_SIZE),
         metadata={
             "description": "The size of a checkpoint you hold: the export then carries a "
             "consistency proof from it to the export's tree."
@@ -145,8 +146,8 @@ class PublicKeySchema(VerifierKeySchema):
 
 
 class InclusionQuerySchema(Schema):
-    seq = fields.Integer(required=True, validate=validate.Range(min=1))
-    tree_size = fields.Integer(required=True, validate=validate.Range(min=1))
+    seq = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_SIZE))
+    tree_size = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_SIZE))
 
 
 class InclusionProofSchema(Schema):
@@ -156,8 +157,8 @@ class InclusionProofSchema(Schema):
 
 
 class ConsistencyQuerySchema(Schema):
-    first = fields.Integer(required=True, validate=validate.Range(min=0))
-    second = fields.Integer(required=True, validate=validate.Range(min=0))
+    first = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_SIZE))
+    second = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_SIZE))
 
     @validates_schema
     def check_order(self, data, **kwargs):
@@ -175,7 +176,7 @@ class ConsistencyProofSchema(Schema):
 class VerifyQuerySchema(Schema):
     from_size = fields.Integer(
         load_default=0,
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=MAX_SIZE),
         metadata={"description": "The size of a signed checkpoint already verified (0: all)."},
     )
 
@@ -194,7 +195,7 @@ class VerificationSchema(Schema):
 
 
 class CosignatureRequestSchema(Schema):
-    tree_size = fields.Integer(required=True, validate=validate.Range(min=1))
+    tree_size = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_SIZE))
     verifier_key = fields.String(
         required=True,
         validate=validate.Length(max=500),

@@ -8,6 +8,7 @@ from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 
 from schemas.audit import (
+    MAX_SIZE,
     AuditEventLeafSchema,
     AuditEventPageSchema,
     AuditEventQuerySchema,
@@ -97,8 +98,10 @@ class AuditEventBySeq(MethodView):
     @blp.response(200, AuditEventLeafSchema)
     def get(self, seq: int):
         """Show one event with its leaf (base64 of the bytes the tree commits to)."""
-        with _db().transaction() as conn:
-            event = get_event(conn, seq)
+        event = None
+        if seq <= MAX_SIZE:
+            with _db().transaction() as conn:
+                event = get_event(conn, seq)
         if event is None:
             raise NotFound(f"No event has tree position {seq} (yet).")
         return event

@@ -19,7 +19,6 @@ from service.db import queries
 
 # The fields of an event's leaf, the bytes the Merkle tree commits to (canonical JSON of these).
 LEAF_FIELDS = (
-    "id",
     "occurred_at",
     "actor_type",
     "actor_key_id",
@@ -84,8 +83,6 @@ def parse_leaf(data: bytes) -> dict[str, Any]:
     event = json.loads(data)
     if not isinstance(event, dict) or set(event) != set(LEAF_FIELDS):
         raise ValueError("the leaf is not an audit event")
-    if leaf_bytes(event) != data:
-        raise ValueError("the leaf is not in canonical form")
     return event
 
 
@@ -136,6 +133,8 @@ def record_event(
 
     A plain insert: nothing shared is locked, so concurrent actions append in parallel. The
     event commits with the action or not at all; the signer then gives it its tree position.
+    The row holds the event's leaf (the bytes the tree commits to) beside the same values in
+    columns, which only serve to find events.
     """
     event: dict[str, Any] = {
         "occurred_at": datetime.now(UTC),
@@ -150,8 +149,10 @@ def record_event(
         "outcome": outcome,
         "details": _check_details(details or {}),
     }
+    leaf = leaf_bytes(event)
     row = conn.execute(
-        queries()["insert_audit_event"], {**event, "details": Jsonb(event["details"])}
+        queries()["insert_audit_event"],
+        {**event, "details": Jsonb(event["details"]), "leaf": leaf},
     ).fetchone()
     event["id"] = row["id"] if isinstance(row, dict) else row[0]
     return event

@@ -23,7 +23,7 @@ from service.audit.events import LEAF_FIELDS
 FORMAT_NAME = "privacy-service-audit-export"
 FORMAT_VERSION = 2
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
-EVENT_FIELDS = ("seq", *LEAF_FIELDS, "leaf", "leaf_hash", "proof")
+EVENT_FIELDS = ("seq", "id", *LEAF_FIELDS, "leaf", "leaf_hash", "proof")
 CSV_COLUMNS = ("type", *EVENT_FIELDS, "data")
 CSV_NULL = "\\N"
 # Records per chunk handed to the web server: few enough to keep memory flat, enough to keep

@@ -15,23 +15,23 @@ from psycopg.rows import dict_row
 
 from service.audit import merkle
 from service.audit.canonical import format_timestamp
-from service.audit.events import LEAF_FIELDS, Actor, leaf_bytes, record_event
+from service.audit.events import Actor, record_event
 from service.audit.export import FORMAT_NAME, FORMAT_VERSION, Record
 from service.audit.note import NoteError, Verifier, open_checkpoint, parse_verifier_key
 from service.audit.signing import AuditSettings
 from service.audit.store import DatabaseHashes, TreeTooSmall, latest_checkpoint, tree_size
 from service.audit.store import consistency_proof as stored_consistency_proof
 from service.db import queries
-from service.errors import ServiceUnavailable
+from service.errors import NotFound
 
 # Rows read per page of a filtered export (their proofs share one read of stored hashes).
 PAGE_EVENTS = 500
 # Seqs streamed per COPY in a full export or a verification.
 WINDOW_SEQS = 50_000
-COPY_TYPES = ["int8", "int8"] + ["text"] * (len(LEAF_FIELDS) - 1) + ["bytea"]
+COPY_TYPES = ["int8", "int8", "bytea", "bytea", "bool"]
 
 
-class NoCheckpoint(ServiceUnavailable):
+class NoCheckpoint(NotFound):
     """Nothing has been signed yet."""
 
 
@@ -75,8 +75,15 @@ NO_FILTER = AuditFilter()
 
 
 def _event_out(row: dict[str, Any]) -> dict[str, Any]:
-    leaf = leaf_bytes(row)
-    return {**row, "leaf_hash": b64(merkle.leaf_hash(leaf)), "leaf": b64(leaf)}
+    """Return an event as shown: its values read from its leaf, never from the index columns."""
+    leaf = bytes(row["leaf"])
+    return {
+        "seq": row["seq"],
+        "id": row["id"],
+        **json.loads(leaf),
+        "leaf_hash": b64(merkle.leaf_hash(leaf)),
+        "leaf": b64(leaf),
+    }
 
 
 def list_events(
@@ -231,46 +238,35 @@ def export_records(
             proofs = merkle.inclusion_proofs(reader, [row["seq"] - 1 for row in rows], tree_size)
             for row, proof in zip(rows, proofs, strict=True):
                 count += 1
-                leaf = leaf_bytes(row)
-                yield (
-                    "event",
-                    {
-                        **row,
-                        "leaf": b64(leaf),
-                        "leaf_hash": b64(merkle.leaf_hash(leaf)),
-                        "proof": [b64(h) for h in proof],
-                    },
-                )
+                yield "event", {**_event_out(row), "proof": [b64(h) for h in proof]}
             after = rows[-1]["seq"]
     yield "end", {"events": count}
 
 
 def _stream_leaves(conn: psycopg.Connection, first: int, last: int) -> Iterator[dict[str, Any]]:
     """Yield events first..last in seq order with their leaf and the stored leaf hash (base64)."""
-    for row, leaf, stored in _stream_raw(conn, first, last):
-        row["leaf"] = b64(leaf)
-        row["leaf_hash"] = b64(stored) if stored is not None else None
-        yield row
+    for seq, event_id, leaf, stored, _ in _stream_raw(conn, first, last):
+        yield {
+            "seq": seq,
+            "id": event_id,
+            **json.loads(leaf),
+            "leaf": b64(leaf),
+            "leaf_hash": b64(stored) if stored is not None else None,
+        }
 
 
 def _stream_raw(
     conn: psycopg.Connection, first: int, last: int
-) -> Iterator[tuple[dict[str, Any], bytes, bytes | None]]:
-    """Yield (event row, leaf bytes, stored leaf hash) for seqs first..last, in seq order."""
+) -> Iterator[tuple[int, int, bytes, bytes | None, bool]]:
+    """Yield (seq, id, leaf, stored leaf hash, columns match the leaf) for seqs first..last."""
     q = queries()
     start = first
-    names = ("seq", *LEAF_FIELDS)
-    loads = json.loads
     while start <= last:
         end = min(start + WINDOW_SEQS - 1, last)
         bounds = {"after_seq": start - 1, "last_seq": end}
         with conn.cursor().copy(q["copy_out_audit_leaf_events"], bounds) as copy:
             copy.set_types(COPY_TYPES)
-            for values in copy.rows():
-                row = dict(zip(names, values[:-1], strict=True))
-                row["details"] = loads(row["details"])
-                stored = values[-1]
-                yield row, leaf_bytes(row), bytes(stored) if stored is not None else None
+            yield from copy.rows()
         start = end + 1
 
 
@@ -331,31 +327,58 @@ def verify_log(
         return report.fail(
             from_size, f"the stored tree of {from_size} events is not the one that was signed"
         )
+    try:
+        failed = _walk(conn, report, frontier, signed, checkpoint.size, progress)
+    except psycopg.DataError as exc:
+        return report.fail(None, f"a stored event is not a readable leaf: {exc}")
+    if failed:
+        return report
+    if frontier.size != checkpoint.size:
+        return report.fail(frontier.size + 1, f"events {frontier.size + 1}.. are missing")
+    return report
+
+
+def _walk(
+    conn: psycopg.Connection,
+    report: LogReport,
+    frontier: merkle.Frontier,
+    signed: dict[int, bytes],
+    last: int,
+    progress,
+) -> bool:
+    """Grow the tree over the stored events up to `last`; return True after a failure."""
     altered = None
     leaf_hash = merkle.leaf_hash
-    for row, leaf, stored in _stream_raw(conn, from_size + 1, checkpoint.size):
-        seq = row["seq"]
+    for seq, _, leaf, stored, columns_match in _stream_raw(conn, frontier.size + 1, last):
         if seq != frontier.size + 1:
-            return report.fail(frontier.size + 1, f"event {frontier.size + 1} has no tree position")
+            report.fail(frontier.size + 1, f"event {frontier.size + 1} has no tree position")
+            return True
         value = leaf_hash(leaf)
         if altered is None and stored != value:
             altered = seq
+        if not columns_match:
+            report.fail(
+                seq,
+                f"the columns of event {seq} no longer say what its signed leaf says: they were "
+                "changed, so filters over them can mislead",
+            )
+            return True
         frontier.append(value)
         report.checked += 1
         root = signed.get(seq)
         if root is not None:
             if root != frontier.root():
                 if altered is not None:
-                    return report.fail(altered, f"event {altered} was changed after it was signed")
-                return report.fail(
-                    seq, f"the events do not hash to the signed root of the tree of {seq}"
-                )
+                    report.fail(altered, f"event {altered} was changed after it was signed")
+                else:
+                    report.fail(
+                        seq, f"the events do not hash to the signed root of the tree of {seq}"
+                    )
+                return True
             report.checkpoints_checked += 1
         if progress is not None and report.checked % WINDOW_SEQS == 0:
             progress(report)
-    if frontier.size != checkpoint.size:
-        return report.fail(frontier.size + 1, f"events {frontier.size + 1}.. are missing")
-    return report
+    return False
 
 
 def _signed_roots(

@@ -22,7 +22,6 @@ import psycopg
 from psycopg.rows import dict_row
 
 from service.audit import merkle
-from service.audit.events import leaf_bytes
 from service.audit.note import Checkpoint, sign_note
 from service.audit.signing import SignerSettings
 from service.audit.store import DatabaseHashes, store_leaves, tree_size
@@ -217,7 +216,7 @@ class AuditSigner:
             positions, nodes = [], []
             for event in events:
                 positions.append((frontier.size + 1, event["id"]))
-                nodes.extend(frontier.append(merkle.leaf_hash(leaf_bytes(event))))
+                nodes.extend(frontier.append(merkle.leaf_hash(bytes(event["leaf"]))))
             next_horizon = xmin if len(events) < BATCH_EVENTS else self.horizon
             if frontier.size == state.size:
                 self.horizon = next_horizon
@@ -275,7 +274,7 @@ class AuditSigner:
         ):
             self._refuse(f"tree positions {frontier.size + 1}..{stored_size} have gaps")
         for row in rows:
-            frontier.append(merkle.leaf_hash(leaf_bytes(row)))
+            frontier.append(merkle.leaf_hash(bytes(row["leaf"])))
 
     def _publish(self, state: SignerState) -> None:
         """Store the signed checkpoint in the database (again, if a crash lost it)."""

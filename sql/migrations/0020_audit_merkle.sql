@@ -19,16 +19,43 @@ CREATE TABLE audit_log_events (
     subject_ref text,
     request_id text,
     outcome text NOT NULL,
-    details jsonb NOT NULL DEFAULT '{}'::jsonb
+    details jsonb NOT NULL DEFAULT '{}'::jsonb,
+    -- The event's leaf: the canonical JSON of the fields above (id excepted), the bytes the tree
+    -- commits to. The columns repeat its values only so that events can be found.
+    leaf bytea NOT NULL
 );
+
+-- Canonical JSON as the service writes it (sorted keys, no spaces), for the former events.
+CREATE FUNCTION audit_canonical_json(value jsonb) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF jsonb_typeof(value) = 'object' THEN
+        RETURN '{' || coalesce((
+            SELECT string_agg(to_json(key)::text || ':' || audit_canonical_json(item), ','
+                ORDER BY key COLLATE "C")
+            FROM jsonb_each(value) AS members (key, item)), '') || '}';
+    ELSIF jsonb_typeof(value) = 'array' THEN
+        RETURN '[' || coalesce((
+            SELECT string_agg(audit_canonical_json(item), ',' ORDER BY position)
+            FROM jsonb_array_elements(value) WITH ORDINALITY AS items (item, position)), '') || ']';
+    END IF;
+    RETURN value::text;
+END;
+$$;
 
 INSERT INTO audit_log_events (
     id, occurred_at, actor_type, actor_key_id, actor_role, action, target_type, target_id,
-    subject_ref, request_id, outcome, details
+    subject_ref, request_id, outcome, details, leaf
 )
 SELECT seq, occurred_at, actor_type, actor_key_id, actor_role, action, target_type, target_id,
-    subject_ref, request_id, outcome, details
+    subject_ref, request_id, outcome, details,
+    convert_to(audit_canonical_json(jsonb_build_object(
+        'occurred_at', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        'actor_type', actor_type, 'actor_key_id', actor_key_id::text, 'actor_role', actor_role,
+        'action', action, 'target_type', target_type, 'target_id', target_id,
+        'subject_ref', subject_ref, 'request_id', request_id, 'outcome', outcome,
+        'details', details)), 'UTF8')
 FROM audit_events ORDER BY seq;
+DROP FUNCTION audit_canonical_json(jsonb);
 SELECT setval(
     pg_get_serial_sequence('audit_log_events', 'id'),
     (SELECT coalesce(max(id), 0) + 1 FROM audit_log_events),

@@ -2,10 +2,11 @@
 -- Append one audit event (its tree position is given later by the signer).
 INSERT INTO audit_events (
     occurred_at, actor_type, actor_key_id, actor_role, action, target_type, target_id,
-    subject_ref, request_id, outcome, details
+    subject_ref, request_id, outcome, details, leaf
 ) VALUES (
     %(occurred_at)s, %(actor_type)s, %(actor_key_id)s, %(actor_role)s, %(action)s,
-    %(target_type)s, %(target_id)s, %(subject_ref)s, %(request_id)s, %(outcome)s, %(details)s
+    %(target_type)s, %(target_id)s, %(subject_ref)s, %(request_id)s, %(outcome)s, %(details)s,
+    %(leaf)s
 )
 RETURNING id;
 
@@ -15,11 +16,7 @@ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin;
 
 -- name: list_unintegrated_audit_events
 -- Committed events without a tree position, written at or after a transaction horizon, by id.
-SELECT
-    e.id,
-    to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at,
-    e.actor_type, e.actor_key_id::text AS actor_key_id, e.actor_role, e.action, e.target_type,
-    e.target_id, e.subject_ref, e.request_id, e.outcome, e.details
+SELECT e.id, e.leaf
 FROM audit_events e
 WHERE e.written_xid >= %(horizon)s::text::xid8
     AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.event_id = e.id)
@@ -111,22 +108,14 @@ ON CONFLICT DO NOTHING;
 SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;
 
 -- name: get_audit_event
--- One integrated event by seq; timestamps in the leaf's form.
-SELECT
-    l.seq, e.id,
-    to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at,
-    e.actor_type, e.actor_key_id::text AS actor_key_id, e.actor_role, e.action, e.target_type,
-    e.target_id, e.subject_ref, e.request_id, e.outcome, e.details
+-- One integrated event by seq: its position, id and leaf.
+SELECT l.seq, e.id, e.leaf
 FROM audit_leaves l JOIN audit_events e ON e.id = l.event_id
 WHERE l.seq = %(seq)s;
 
 -- name: list_audit_events
--- Integrated events in seq order within a seq range, filtered; timestamps in the leaf's form.
-SELECT
-    l.seq, e.id,
-    to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at,
-    e.actor_type, e.actor_key_id::text AS actor_key_id, e.actor_role, e.action, e.target_type,
-    e.target_id, e.subject_ref, e.request_id, e.outcome, e.details
+-- Integrated events in seq order within a seq range, filtered on their columns.
+SELECT l.seq, e.id, e.leaf
 FROM audit_leaves l JOIN audit_events e ON e.id = l.event_id
 WHERE l.seq > %(after_seq)s AND l.seq <= %(last_seq)s
     AND (%(since)s::timestamptz IS NULL OR e.occurred_at >= %(since)s::timestamptz)
@@ -139,17 +128,26 @@ ORDER BY l.seq
 LIMIT %(limit)s;
 
 -- name: copy_out_audit_leaf_events
--- Stream integrated events of a seq range in seq order with their stored leaf hash (COPY
--- binary-free text rows; details as JSON text, timestamps in the leaf's form).
+-- Stream integrated events of a seq range in seq order: position, id, leaf, the stored leaf
+-- hash, and whether the event's columns still say what its leaf says.
 COPY (
-    SELECT
-        l.seq, e.id,
-        to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        e.actor_type, e.actor_key_id, e.actor_role, e.action, e.target_type, e.target_id,
-        e.subject_ref, e.request_id, e.outcome, e.details, t.hash
+    SELECT l.seq, e.id, e.leaf, t.hash,
+        convert_from(e.leaf, 'UTF8')::jsonb = jsonb_build_object(
+            'occurred_at',
+            to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+            'actor_type', e.actor_type, 'actor_key_id', e.actor_key_id::text,
+            'actor_role', e.actor_role, 'action', e.action, 'target_type', e.target_type,
+            'target_id', e.target_id, 'subject_ref', e.subject_ref, 'request_id', e.request_id,
+            'outcome', e.outcome, 'details', e.details)
     FROM audit_leaves l
-    JOIN audit_events e ON e.id = l.event_id
-    LEFT JOIN audit_tree t ON t.level = 0 AND t.idx = l.seq - 1
+    CROSS JOIN LATERAL (
+        SELECT id, leaf, occurred_at, actor_type, actor_key_id, actor_role, action, target_type,
+            target_id, subject_ref, request_id, outcome, details
+        FROM audit_events WHERE id = l.event_id LIMIT 1
+    ) e
+    LEFT JOIN LATERAL (
+        SELECT hash FROM audit_tree WHERE level = 0 AND idx = l.seq - 1 LIMIT 1
+    ) t ON true
     WHERE l.seq > %(after_seq)s AND l.seq <= %(last_seq)s
     ORDER BY l.seq
 ) TO STDOUT;
@@ -158,7 +156,7 @@ COPY (
 -- Bulk-append events in text COPY format (benchmarks).
 COPY audit_events (
     occurred_at, actor_type, actor_key_id, actor_role, action, target_type, target_id,
-    subject_ref, request_id, outcome, details
+    subject_ref, request_id, outcome, details, leaf
 ) FROM STDIN;
 
 -- name: analyze_audit_tables

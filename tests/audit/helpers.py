@@ -87,3 +87,49 @@ def verify_offline(path: Path, verifier_key: str, *extra: str) -> tuple[int, str
 def parse_jsonl(text: str) -> list[dict]:
     """Return the records of a JSON-lines export."""
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def superuser(conn: psycopg.Connection) -> None:
+    """Turn off every trigger for this session (what a database superuser can do)."""
+    conn.execute("SET session_replication_role = replica")
+
+
+def rewrite_event(conn: psycopg.Connection, event_id: int, **changes) -> None:
+    """Change an event's values in its leaf and its columns alike, as a careful forger would."""
+    from psycopg.types.json import Jsonb
+
+    from service.audit.events import leaf_bytes
+
+    row = conn.execute("SELECT leaf FROM audit_events WHERE id = %s", [event_id]).fetchone()
+    fields = {**json.loads(bytes(row["leaf"])), **changes}
+    for name, value in changes.items():
+        value = Jsonb(value) if name == "details" else value
+        conn.execute(
+            f"UPDATE audit_events SET {name} = %s WHERE id = %s",  # noqa: S608 - test helper
+            [value, event_id],
+        )
+    conn.execute("UPDATE audit_events SET leaf = %s WHERE id = %s", [leaf_bytes(fields), event_id])
+
+
+def forge_event(conn: psycopg.Connection, occurred_at, action: str) -> int:
+    """Insert a well-formed system event directly, as a database writer could; return its id."""
+    from service.audit.events import leaf_bytes
+
+    fields = {
+        "occurred_at": occurred_at,
+        "actor_type": "system",
+        "actor_key_id": None,
+        "actor_role": "system",
+        "action": action,
+        "target_type": None,
+        "target_id": None,
+        "subject_ref": None,
+        "request_id": None,
+        "outcome": "success",
+        "details": {},
+    }
+    return conn.execute(
+        "INSERT INTO audit_events (occurred_at, actor_type, actor_role, action, outcome, leaf) "
+        "VALUES (%s, 'system', 'system', %s, 'success', %s) RETURNING id",
+        [occurred_at, action, leaf_bytes(fields)],
+    ).fetchone()["id"]

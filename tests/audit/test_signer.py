@@ -8,37 +8,27 @@ a file beside its key, which the database cannot reach.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from service.audit import SYSTEM, Actor, merkle, record_event
-from service.audit.events import leaf_bytes
 from service.audit.signer import SignerRefused, read_state
-from tests.audit.helpers import fill
+from tests.audit.helpers import fill, forge_event, rewrite_event, superuser
 
-EVENT_COLUMNS = """
-    e.id, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at,
-    e.actor_type, e.actor_key_id::text AS actor_key_id, e.actor_role, e.action, e.target_type,
-    e.target_id, e.subject_ref, e.request_id, e.outcome, e.details
-"""
-
-
-def _superuser(conn: psycopg.Connection) -> None:
-    """Turn off every trigger for this session (what a superuser can do)."""
-    conn.execute("SET session_replication_role = replica")
+_superuser = superuser
 
 
 def _rebuild_tree(conn: psycopg.Connection) -> None:
     """Recompute every leaf and node from the events as positioned now (an attacker's rebuild)."""
     rows = conn.execute(
-        f"SELECT {EVENT_COLUMNS} FROM audit_leaves l JOIN audit_events e ON e.id = l.event_id "
-        "ORDER BY l.seq"
+        "SELECT e.leaf FROM audit_leaves l JOIN audit_events e ON e.id = l.event_id ORDER BY l.seq"
     ).fetchall()
     hashes = merkle.MemoryHashes()
     for row in rows:
-        hashes.append(merkle.leaf_hash(leaf_bytes(row)))
+        hashes.append(merkle.leaf_hash(bytes(row["leaf"])))
     conn.execute("DELETE FROM audit_tree")
     with conn.cursor().copy("COPY audit_tree (level, idx, hash) FROM STDIN") as copy:
         for (level, idx), value in hashes.nodes.items():
@@ -140,7 +130,7 @@ def test_a_crash_after_storing_positions_is_resumed_not_refused(
 
 def test_rewriting_history_and_its_tree_is_refused(signed_log, integrate_audit, conn, client):
     _superuser(conn)
-    conn.execute("UPDATE audit_events SET details = '{\"n\": 99}' WHERE id = 4")
+    rewrite_event(conn, 4, details={"n": 99})
     _rebuild_tree(conn)
     _assert_refused(integrate_audit, conn, client, "history was rewritten")
 
@@ -169,11 +159,8 @@ def test_a_forged_event_inserted_in_the_middle_is_refused(
     signed_log, integrate_audit, conn, client
 ):
     _superuser(conn)
-    forged = conn.execute(
-        "INSERT INTO audit_events (occurred_at, actor_type, actor_role, action, outcome) "
-        "SELECT occurred_at, 'system', 'system', 'erasure.executed', 'success' "
-        "FROM audit_events WHERE id = 3 RETURNING id"
-    ).fetchone()["id"]
+    when = conn.execute("SELECT occurred_at FROM audit_events WHERE id = 3").fetchone()
+    forged = forge_event(conn, when["occurred_at"], "erasure.executed")
     # Shift positions 4.. up by one and put the forged event at 4.
     conn.execute("UPDATE audit_leaves SET seq = seq + 1000 WHERE seq >= 4")
     conn.execute("UPDATE audit_leaves SET seq = seq - 999 WHERE seq > 1000")
@@ -187,10 +174,7 @@ def test_a_forged_back_dated_insert_can_only_join_the_end(
 ):
     # A plain INSERT with an old timestamp: the signed history cannot take it in; it gets the
     # next position, after every event already signed, for auditors to see.
-    conn.execute(
-        "INSERT INTO audit_events (occurred_at, actor_type, actor_role, action, outcome) "
-        "VALUES (now() - interval '30 days', 'system', 'system', 'erasure.executed', 'success')"
-    )
+    forge_event(conn, datetime.now(UTC) - timedelta(days=30), "erasure.executed")
     integrate_audit()
     row = conn.execute(
         "SELECT l.seq FROM audit_leaves l JOIN audit_events e ON e.id = l.event_id "

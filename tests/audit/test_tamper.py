@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from service.audit import merkle
 from service.audit.events import leaf_bytes
 from service.audit.note import Checkpoint, Signer, sign_note
-from tests.audit.helpers import fill, parse_jsonl, verify_offline
+from tests.audit.helpers import fill, parse_jsonl, rewrite_event, superuser, verify_offline
 
 
 @pytest.fixture
@@ -24,8 +24,7 @@ def signed(auditor, db_url, integrate_audit) -> None:
     integrate_audit()
 
 
-def _superuser(conn) -> None:
-    conn.execute("SET session_replication_role = replica")
+_superuser = superuser
 
 
 def _write(path, records: list[dict]) -> None:
@@ -36,7 +35,7 @@ def test_an_event_changed_in_the_database_is_named_offline_and_online(
     signed, conn, export_to, verifier_key, client, auditor
 ):
     _superuser(conn)
-    conn.execute("UPDATE audit_events SET outcome = 'failure' WHERE id = 7")
+    rewrite_event(conn, 7, outcome="failure")
     code, output = verify_offline(export_to(), verifier_key)
     assert code == 1 and output.startswith("FAILED at seq 7: seq 7 was changed after it was signed")
     code, output = verify_offline(export_to("action=test.filled"), verifier_key)
@@ -44,6 +43,20 @@ def test_an_event_changed_in_the_database_is_named_offline_and_online(
     report = client.get("/v1/audit/verify", headers=auditor).get_json()
     assert (report["ok"], report["first_bad_seq"]) == (False, 7)
     assert "changed after it was signed" in report["reason"]
+
+
+def test_changed_columns_are_named_online_and_never_shown(
+    signed, conn, export_to, verifier_key, client, auditor
+):
+    # The columns only index the leaf: changing them can mislead a filter, never what is shown.
+    _superuser(conn)
+    conn.execute("UPDATE audit_events SET action = 'test.hidden' WHERE id = 6")
+    report = client.get("/v1/audit/verify", headers=auditor).get_json()
+    assert (report["ok"], report["first_bad_seq"]) == (False, 6)
+    assert "columns of event 6 no longer say what its signed leaf says" in report["reason"]
+    event = client.get("/v1/audit/events/6", headers=auditor).get_json()
+    assert event["action"] == "test.filled"
+    assert verify_offline(export_to(), verifier_key)[0] == 0
 
 
 def _edit_line(seq: int, change: Callable[[dict], None]):

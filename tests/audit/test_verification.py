@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from service.archive.queue import run_worker
 from service.audit import log as log_module
-from tests.audit.helpers import fill
+from tests.audit.helpers import fill, rewrite_event, superuser
 from tests.conftest import TEST_SECRET
 
 
@@ -42,8 +42,8 @@ def test_a_background_verification_names_a_changed_event(
 ):
     fill(db_url, 5)
     integrate_audit()
-    conn.execute("SET session_replication_role = replica")
-    conn.execute("UPDATE audit_events SET target_id = 'other' WHERE id = 4")
+    superuser(conn)
+    rewrite_event(conn, 4, target_id="other")
     queued = client.post("/v1/audit/verifications", json={}, headers=auditor).get_json()
     _run_jobs(app_config, db_url)
     done = client.get(f"/v1/audit/verifications/{queued['id']}", headers=auditor).get_json()
