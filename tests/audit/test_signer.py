@@ -8,6 +8,7 @@ a file beside its key, which the database cannot reach.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -211,3 +212,26 @@ def test_only_one_signer_runs_per_database(signed_log, db_url, signer_settings):
         AuditSigner(first, signer_settings).lock()
         with psycopg.connect(db_url, autocommit=True) as second, pytest.raises(SignerBusy):
             AuditSigner(second, signer_settings).lock()
+
+
+def test_the_running_signer_signs_new_events_within_its_delay(
+    auditor, db_url, app_config, conn, client
+):
+    from service.audit.signer import run_signer
+    from service.audit.signing import load_signer_settings
+
+    settings = load_signer_settings({**app_config, "PRIVACY_AUDIT_MAX_DELAY": 0.2})
+    stop = threading.Event()
+    thread = threading.Thread(target=run_signer, args=(db_url, settings, stop), daemon=True)
+    thread.start()
+    try:
+        fill(db_url, 3)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and max(_checkpoint_sizes(conn), default=0) < 4:
+            time.sleep(0.05)
+        assert max(_checkpoint_sizes(conn)) == 4
+        assert client.get("/ready").status_code == 200
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
