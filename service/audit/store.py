@@ -92,24 +92,33 @@ def _with_cosignatures(conn: psycopg.Connection, row: dict | None) -> dict[str, 
 
 def inclusion_proof(conn: psycopg.Connection, seq: int, size: int) -> list[bytes]:
     """Return the inclusion proof of the event at `seq` in the tree of `size` leaves."""
-    _check_size(conn, size)
     if not 1 <= seq <= size:
         raise TreeTooSmall(f"seq {seq} is not in a tree of {size} events")
-    return merkle.inclusion_proof(DatabaseHashes(conn), seq - 1, size)
+    try:
+        # One read: a size beyond the stored tree shows as a missing node.
+        proof = merkle.inclusion_proof(DatabaseHashes(conn), seq - 1, size)
+    except merkle.ProofError:
+        raise _too_small(conn, size) from None
+    if size == 1 and tree_size(conn) < 1:  # the one-leaf tree's proof reads no node
+        raise _too_small(conn, size)
+    return proof
 
 
 def consistency_proof(conn: psycopg.Connection, first: int, second: int) -> list[bytes]:
     """Return the consistency proof from the tree of `first` leaves to that of `second`."""
-    _check_size(conn, second)
     if first > second:
         raise TreeTooSmall(f"a tree of {first} events cannot be a prefix of one of {second}")
-    return merkle.consistency_proof(DatabaseHashes(conn), first, second)
+    try:
+        proof = merkle.consistency_proof(DatabaseHashes(conn), first, second)
+    except merkle.ProofError:
+        raise _too_small(conn, second) from None
+    if not proof and second > tree_size(conn):  # equal or empty sizes read no node
+        raise _too_small(conn, second)
+    return proof
 
 
-def _check_size(conn: psycopg.Connection, size: int) -> None:
-    available = tree_size(conn)
-    if size > available:
-        raise TreeTooSmall(f"the tree has {available} events, not {size}")
+def _too_small(conn: psycopg.Connection, size: int) -> TreeTooSmall:
+    return TreeTooSmall(f"the tree has {tree_size(conn)} events, not {size}")
 
 
 def open_alarm(conn: psycopg.Connection) -> dict[str, Any] | None:

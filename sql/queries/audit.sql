@@ -128,11 +128,12 @@ ORDER BY l.seq
 LIMIT %(limit)s;
 
 -- name: copy_out_audit_leaf_events
--- Stream integrated events of a seq range in seq order: position, id, leaf, the stored leaf
--- hash, and whether the event's columns still say what its leaf says.
+-- Stream integrated events of a seq range in seq order (binary COPY: no hex for the bytes):
+-- position, id, leaf, the stored leaf hash, and (when asked) whether the columns still say what
+-- it says.
 COPY (
     SELECT l.seq, e.id, e.leaf, t.hash,
-        convert_from(e.leaf, 'UTF8')::jsonb = jsonb_build_object(
+        NOT %(check_columns)s OR convert_from(e.leaf, 'UTF8')::jsonb = jsonb_build_object(
             'occurred_at',
             to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
             'actor_type', e.actor_type, 'actor_key_id', e.actor_key_id::text,
@@ -150,7 +151,7 @@ COPY (
     ) t ON true
     WHERE l.seq > %(after_seq)s AND l.seq <= %(last_seq)s
     ORDER BY l.seq
-) TO STDOUT;
+) TO STDOUT (FORMAT BINARY);
 
 -- name: copy_in_audit_events
 -- Bulk-append events in text COPY format (benchmarks).
