@@ -144,6 +144,39 @@ def signer_command(once: bool) -> None:
     run_signer(url, settings, stop)
 
 
+@audit.command("rotate-key")
+@click.option(
+    "--new-key",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file holding the new Ed25519 signing key (base64 seed or PEM).",
+)
+def rotate_key_command(new_key: str) -> None:
+    """Move the log to a new signing key (stop the signer first; restart it with the new key).
+
+    Records the rotation in the log and signs that checkpoint with the old and the new key, then
+    prints the new verifier key for auditors.
+    """
+    from service.audit.signer import SignerBusy, SignerRefused, rotate_key
+    from service.audit.signing import AuditKeyError, load_signer_settings, parse_signing_key
+    from service.config import load_config
+    from service.db import migrate, resolve_database_url
+
+    config = load_config()
+    url = resolve_database_url(config)
+    migrate(url)
+    settings = load_signer_settings(config)
+    try:
+        key = parse_signing_key(Path(new_key).read_text())
+        note = rotate_key(url, settings, key)
+    except (AuditKeyError, ValueError, SignerBusy, SignerRefused) as exc:
+        raise click.ClickException(str(exc)) from exc
+    from service.audit.note import Signer
+
+    click.echo(note, nl=False)
+    click.echo(f"new verifier key: {Signer(settings.audit.origin, key).verifier.verifier_key}")
+
+
 def _http(base_url: str, api_key: str | None):
     """Return (fetch, post) callables on the log's API, with the auditor's key."""
     import json

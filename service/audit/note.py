@@ -145,12 +145,15 @@ def _check_text(text: str) -> None:
         raise NoteError("a note holds no control characters other than newline")
 
 
-def sign_note(text: str, signer: Signer) -> Note:
-    """Sign a text as a note."""
+def sign_note(text: str, signer: Signer, *more: Signer) -> Note:
+    """Sign a text as a note, with one key or several (one signature line each)."""
     _check_text(text)
-    verifier = signer.verifier
-    signature = signer.private_key.sign(text.encode())
-    return Note(text, (Signature(verifier.name, verifier.key_id, signature),))
+    signatures = []
+    for each in (signer, *more):
+        verifier = each.verifier
+        signature = each.private_key.sign(text.encode())
+        signatures.append(Signature(verifier.name, verifier.key_id, signature))
+    return Note(text, tuple(signatures))
 
 
 def parse_note(encoded: str | bytes) -> Note:

@@ -22,7 +22,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from service.audit import merkle
-from service.audit.note import Checkpoint, sign_note
+from service.audit.note import Checkpoint, Signer, sign_note
 from service.audit.signing import SignerSettings
 from service.audit.store import DatabaseHashes, store_leaves, tree_size
 from service.db import queries
@@ -119,6 +119,8 @@ class AuditSigner:
         self.published = False
         self.state: SignerState | None = None
         self.refusal: str | None = None
+        # During a key rotation: the new key that co-signs the checkpoint holding the rotation.
+        self.next_signer: Signer | None = None
         self._last_alarm = (None, 0.0)
 
     def lock(self) -> None:
@@ -239,7 +241,8 @@ class AuditSigner:
                 self._refuse(f"the stored tree of {frontier.size} events has another root")
         added = frontier.size - state.size
         checkpoint = Checkpoint(state.origin, frontier.size, root)
-        note = sign_note(checkpoint.text(), self.settings.signer).encode()
+        signers = [self.settings.signer, *([self.next_signer] if self.next_signer else [])]
+        note = sign_note(checkpoint.text(), *signers).encode()
         new_state = SignerState(state.origin, frontier.size, root, list(frontier.hashes), note)
         write_state(self.settings.state_path, new_state)
         self.state = new_state
@@ -302,6 +305,44 @@ def _stored_consistency(reader: DatabaseHashes, first: int, second: int) -> list
         return merkle.consistency_proof(reader, first, second)
     except merkle.ProofError:
         return None
+
+
+def rotate_key(url: str, settings: SignerSettings, new_key) -> str:
+    """Move the log to a new signing key; return the checkpoint note signed by both keys.
+
+    Records `audit.key_rotated` (old key id, new verifier key), integrates it and signs that
+    checkpoint with the old key and the new one: a holder of the old key sees the rotation in
+    a tree the old key signed, and can then trust the new key. Run it with the signer stopped,
+    then start the signer with the new key.
+    """
+    from service.audit.events import SYSTEM, record_event
+
+    new = Signer(settings.audit.origin, new_key)
+    old = settings.verifier
+    if new.verifier.key_id == old.key_id:
+        raise ValueError("the new key is the key in use")
+    with psycopg.connect(url, autocommit=True) as conn:
+        signer = AuditSigner(conn, settings)
+        signer.lock()
+        with conn.transaction():
+            record_event(
+                conn,
+                SYSTEM,
+                "audit.key_rotated",
+                target_type="audit_key",
+                target_id=new.verifier.key_id.hex(),
+                details={
+                    "from_key_id": old.key_id.hex(),
+                    "to_verifier_key": new.verifier.verifier_key,
+                },
+            )
+        signer.next_signer = new
+        signer.integrate()
+        conn.execute(
+            queries()["insert_audit_signer_key"],
+            {"key_id": new.verifier.key_id.hex(), "verifier_key": new.verifier.verifier_key},
+        )
+        return signer.state.note
 
 
 def integrate_now(url: str, settings: SignerSettings) -> int:
