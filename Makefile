@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint licenses format bench clean
 
 # Re-install only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -33,6 +33,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The licence of every runtime dependency; fails on GPL/AGPL, unreviewed LGPL or unknown ones.
+licenses: $(STAMP)
+	$(BIN)/python tools/licenses.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from psycopg.rows import dict_row
 
+from bench.queries import bench_queries
 from bench.scratch import BENCH_DATA, create_scratch_database, drop_scratch_database
 from service import create_app
 from service.audit import Actor, record_event
@@ -42,7 +43,6 @@ from service.audit.signer import AuditSigner, integrate_now, run_signer
 from service.audit.signing import load_signer_settings
 from service.audit.store import consistency_proof, inclusion_proof
 from service.auth import create_key
-from service.db import queries
 
 ACTIONS = ("key.created", "auth.denied", "redact.performed", "dsr.created", "archive.stored")
 COPY_NULL = "\\N"
@@ -62,7 +62,7 @@ def bulk_load(url: str, count: int) -> float:
     start = datetime.now(UTC) - timedelta(milliseconds=count)
     started = time.perf_counter()
     with psycopg.connect(url) as conn:
-        with conn.cursor().copy(queries()["copy_in_audit_events"]) as copy:
+        with conn.cursor().copy(bench_queries()["copy_bench_audit_events"]) as copy:
             buffer = []
             for n in range(count):
                 event = {
@@ -97,7 +97,7 @@ def integrate_all(url: str, settings) -> float:
         signer.lock()
         while signer.integrate():
             pass
-        conn.execute(queries()["analyze_audit_tables"])
+        conn.execute(bench_queries()["analyze_bench_audit_tables"])
     return time.perf_counter() - started
 
 
@@ -153,18 +153,7 @@ def append_rate(
 def signature_delays(url: str) -> list[float]:
     """Return, per appended event, seconds from its occurred_at to its first covering signature."""
     with psycopg.connect(url, row_factory=dict_row) as conn:
-        rows = conn.execute(
-            """
-            SELECT extract(epoch FROM c.signed_at - e.occurred_at) AS delay
-            FROM audit_leaves l
-            JOIN audit_events e ON e.id = l.event_id
-            CROSS JOIN LATERAL (
-                SELECT signed_at FROM audit_checkpoints c
-                WHERE c.tree_size >= l.seq ORDER BY c.tree_size LIMIT 1
-            ) c
-            WHERE e.action = 'bench.appended'
-            """
-        ).fetchall()
+        rows = conn.execute(bench_queries()["list_bench_audit_signature_delays"]).fetchall()
     return sorted(float(row["delay"]) for row in rows)
 
 
@@ -302,7 +291,7 @@ def main() -> None:
             f"incremental verification: {report.checked:,} events after the checkpoint of "
             f"{size:,} in {elapsed:.2f} s (ok={report.ok})"
         )
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].close()
     finally:
         if not args.keep:
             drop_scratch_database(server_url, name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -14,6 +13,7 @@ from flask import Flask, current_app, g, request
 from service.audit import Actor, record_event
 from service.db import queries
 from service.errors import Forbidden, NotFound, Unauthorized
+from service.runtime import current_runtime
 
 ROLES = ("moderator", "privacy_officer", "auditor", "admin")
 KEY_PREFIX = "psk_"
@@ -74,7 +74,7 @@ def list_keys(conn: psycopg.Connection, *, include_revoked: bool = True) -> list
 
 def revoke_key(conn: psycopg.Connection, actor: Actor, key_id: UUID) -> dict:
     """Revoke a key (idempotent) and record `key.revoked`; raise NotFound for an unknown id."""
-    row = conn.execute(queries()["revoke_api_key"], {"id": key_id}).fetchone()
+    row = conn.execute(queries()["update_api_key_revoked"], {"id": key_id}).fetchone()
     if row is None:
         raise NotFound(f"No API key with id {key_id}.")
     record_event(
@@ -126,7 +126,7 @@ def _deny(error: Unauthorized | Forbidden, reason: str, key: dict | None) -> Non
         role=key["role"] if key else None,
         request_id=g.get("request_id"),
     )
-    with current_app.extensions["privacy.db"].transaction() as conn:
+    with current_runtime().database.transaction() as conn:
         record_event(
             conn,
             actor,
@@ -152,11 +152,13 @@ def authenticate_request() -> None:
         _deny(
             Unauthorized("Send an API key as `Authorization: Bearer <key>`."), "missing_key", None
         )
-    db = current_app.extensions["privacy.db"]
+    db = current_runtime().database
     with db.transaction() as conn:
-        key = conn.execute(queries()["find_api_key"], {"key_hash": hash_key(token)}).fetchone()
+        key = conn.execute(
+            queries()["get_api_key_by_hash"], {"key_hash": hash_key(token)}
+        ).fetchone()
         if key is not None and key["revoked_at"] is None:
-            conn.execute(queries()["touch_api_key"], {"id": key["id"]})
+            conn.execute(queries()["update_api_key_last_used"], {"id": key["id"]})
     if key is None:
         _deny(Unauthorized("This API key is not known."), "unknown_key", None)
     if key["revoked_at"] is not None:
@@ -169,8 +171,3 @@ def authenticate_request() -> None:
 def current_actor() -> Actor:
     """Return the actor of the current request."""
     return g.actor
-
-
-def key_public_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """Return the fields of a key row that may be shown (never the hash)."""
-    return {k: row[k] for k in ("id", "name", "role", "created_at", "last_used_at", "revoked_at")}

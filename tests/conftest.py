@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import flask
 import psycopg
 import pytest
 from psycopg import sql
@@ -19,9 +20,29 @@ from service.audit.signer import integrate_now
 from service.audit.signing import load_signer_settings
 from service.auth import create_key
 from service.db import migrate, start_embedded
+from service.runtime import Runtime
+from tests.problem_contract import error_contract_violations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
+
+
+@pytest.fixture(autouse=True)
+def every_error_keeps_the_documented_contract() -> Iterator[None]:
+    """Fail a test when any error response it provoked departs from the OpenAPI document."""
+    violations: list[str] = []
+
+    def check(app, response, **_):
+        if response.status_code >= 400:
+            violations.extend(error_contract_violations(app, flask.request, response))
+
+    flask.request_finished.connect(check)
+    try:
+        yield
+    finally:
+        flask.request_finished.disconnect(check)
+    if violations:
+        pytest.fail("error responses break the documented contract:\n" + "\n".join(violations))
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +128,13 @@ def app(app_config: dict):
     """Build an application from the factory on the test's own database."""
     application = create_app(app_config)
     yield application
-    application.extensions["privacy.db"].close()
+    application.extensions["privacy"].close()
+
+
+@pytest.fixture
+def runtime(app) -> Runtime:
+    """Return the test app's runtime (its database, secrets and settings)."""
+    return app.extensions["privacy"]
 
 
 @pytest.fixture

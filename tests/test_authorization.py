@@ -19,6 +19,7 @@ ROUTE_ROLES: dict[tuple[str, str], object] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/assets/<path:filename>"): PUBLIC,
+    ("GET", "/problems/<slug>"): PUBLIC,
     ("GET", "/v1/keys"): {"admin"},
     ("POST", "/v1/keys"): {"admin"},
     ("DELETE", "/v1/keys/<uuid:key_id>"): {"admin"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, stream_with_context
 from flask.views import MethodView
 
 from schemas.audit import (
@@ -47,6 +47,7 @@ from service.audit.signing import ALGORITHM, AuditSettings
 from service.audit.verification import get_verification, request_verification
 from service.auth import current_actor, requires
 from service.errors import NotFound, Unprocessable
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "audit",
@@ -60,11 +61,11 @@ INLINE_VERIFY_EVENTS = 200_000
 
 
 def _db():
-    return current_app.extensions["privacy.db"]
+    return current_runtime().database
 
 
 def _settings() -> AuditSettings:
-    return current_app.extensions["privacy.audit"]
+    return current_runtime().audit
 
 
 def _filter(args: dict) -> AuditFilter:

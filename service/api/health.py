@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 
 from schemas.health import HealthSchema
@@ -11,6 +10,7 @@ from service.audit.store import open_alarm
 from service.auth import public
 from service.db import pending_migrations
 from service.errors import ServiceUnavailable
+from service.runtime import current_runtime
 
 blp = Blueprint("health", __name__, description="Liveness and readiness probes.")
 
@@ -27,10 +27,11 @@ class Health(MethodView):
 @blp.route("/ready")
 class Ready(MethodView):
     @public
+    @blp.problems(503)
     @blp.response(200, HealthSchema)
     def get(self):
         """Report whether the database is migrated and the audit signer has raised no alarm."""
-        db = current_app.extensions["privacy.db"]
+        db = current_runtime().database
         with db.transaction() as conn:
             pending = pending_migrations(conn)
             alarm = None if pending else open_alarm(conn)

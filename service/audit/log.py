@@ -222,7 +222,7 @@ def export_records(
     A full export is every event of the signed tree, seq 1 to its size, each with its leaf. A
     filtered one carries only matching events, each with its inclusion proof in that tree.
     """
-    conn.execute(queries()["audit_snapshot"])
+    conn.execute(queries()["set_audit_snapshot"])
     count = 0
     if audit_filter.is_everything:
         for row in _stream_leaves(conn, 1, tree_size):
@@ -305,7 +305,7 @@ def verify_log(
     match the events (so a changed event is named by its seq). `check_columns` also checks that
     each event's index columns still say what its leaf says (about twice the database work).
     """
-    conn.execute(queries()["audit_snapshot"])
+    conn.execute(queries()["set_audit_snapshot"])
     report = LogReport(from_size=from_size)
     latest = latest_checkpoint(conn)
     if latest is None:

@@ -126,9 +126,7 @@ class AuditSigner:
     def lock(self) -> None:
         """Take the database's signer lock for this session, or raise SignerBusy."""
         cur = self.conn.cursor(row_factory=dict_row)
-        row = cur.execute(
-            queries()["try_audit_signer_lock"], {"lock_id": SIGNER_LOCK_ID}
-        ).fetchone()
+        row = cur.execute(queries()["lock_audit_signer"], {"lock_id": SIGNER_LOCK_ID}).fetchone()
         if not row["locked"]:
             raise SignerBusy("another audit signer is running on this database")
 

@@ -19,8 +19,9 @@ from service.errors import NotFound
 
 log = logging.getLogger(__name__)
 
+NAMESPACE = "audit"
 QUEUE = "audit"
-VERIFY_TASK = "audit.verify_log"
+VERIFY_TASK = f"{NAMESPACE}:verify_log"
 
 
 @functools.cache

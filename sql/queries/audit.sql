@@ -103,7 +103,7 @@ INSERT INTO audit_cosignatures (tree_size, witness, signature_line)
 VALUES (%(tree_size)s, %(witness)s, %(signature_line)s)
 ON CONFLICT DO NOTHING;
 
--- name: audit_snapshot
+-- name: set_audit_snapshot
 -- Read the audit tables from one snapshot (first statement of a transaction).
 SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;
 
@@ -153,18 +153,7 @@ COPY (
     ORDER BY l.seq
 ) TO STDOUT (FORMAT BINARY);
 
--- name: copy_in_audit_events
--- Bulk-append events in text COPY format (benchmarks).
-COPY audit_events (
-    occurred_at, actor_type, actor_key_id, actor_role, action, target_type, target_id,
-    subject_ref, request_id, outcome, details, leaf
-) FROM STDIN;
-
--- name: analyze_audit_tables
--- Refresh planner statistics after a bulk load.
-ANALYZE audit_events, audit_leaves, audit_tree, audit_checkpoints;
-
--- name: try_audit_signer_lock
+-- name: lock_audit_signer
 -- Take the one signer's advisory lock for this session, if no other session holds it.
 SELECT pg_try_advisory_lock(%(lock_id)s) AS locked;
 

@@ -143,7 +143,7 @@ def test_batch_over_limit_is_422(app_config, auth):
         assert response.status_code == 422
         assert "items" in response.get_json()["errors"]
     finally:
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].database.close()
 
 
 def test_dutch_comment(client, mod):
@@ -203,7 +203,7 @@ def test_text_over_limit_is_413(app_config, auth):
         assert response.status_code == 413
         assert response.mimetype == "application/problem+json"
     finally:
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].database.close()
 
 
 def test_each_call_is_audited_with_counts_but_no_text(client, mod, conn):

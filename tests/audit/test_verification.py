@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from service.archive.queue import run_worker
 from service.audit import log as log_module
+from tests.archive.conftest import run_worker_once
 from tests.audit.helpers import fill, rewrite_event, superuser
-from tests.conftest import TEST_SECRET
 
 
 def _run_jobs(app_config, db_url) -> None:
-    run_worker(app_config, db_url, TEST_SECRET.encode(), wait=False, install_signal_handlers=False)
+    run_worker_once(app_config)
 
 
 def test_a_background_verification_runs_on_the_workers(

@@ -34,7 +34,7 @@ def pytest_runtest_call(item):
     if app is not None:
         settings = load_signer_settings(item.funcargs["app_config"])
         integrate_now(item.funcargs["db_url"], settings)
-        with app.extensions["privacy.db"].transaction() as conn:
+        with app.extensions["privacy"].database.transaction() as conn:
             report = verify_log(conn, [settings.verifier])
         assert report.ok, f"the audit log does not verify after this scenario: {report}"
     return result
