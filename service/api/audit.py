@@ -150,6 +150,7 @@ def _with_header(header: dict, records):
 @blp.route("/checkpoint")
 class AuditCheckpoint(MethodView):
     @requires("auditor")
+    @blp.problems(404)
     @blp.response(
         200,
         description="The latest signed checkpoint: a C2SP signed note (tlog-checkpoint).",
@@ -207,6 +208,7 @@ def _key_out(verifier) -> dict:
 @blp.route("/public-key")
 class AuditPublicKey(MethodView):
     @requires("auditor")
+    @blp.problems(404)
     @blp.response(200, PublicKeySchema)
     def get(self):
         """Show the note verifier key checkpoints are signed with (and the whole keyring)."""
