@@ -74,7 +74,9 @@ def create_app(config: dict[str, Any] | None = None, *, runtime: Runtime | None 
     app.json = JsonProvider(app)
 
     api = Api(app)
-    register_error_handlers(app)
+    from service.auth import public
+
+    register_error_handlers(app, public)
     _register_request_hooks(app)
     _register_blueprints(api)
     _register_docs_assets(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -307,12 +308,14 @@ _PAGE = """<!doctype html>
 """
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Render every error, expected or not, as problem+json; serve a page per problem type."""
+def register_error_handlers(app: Flask, public: Callable[[Callable], Callable]) -> None:
+    """Render every error, expected or not, as problem+json; serve a page per problem type.
+
+    `public` is the auth module's marker for views open without a key; it is passed in so that
+    this module, which every layer imports, imports none of them.
+    """
     from flask import abort
     from werkzeug.exceptions import HTTPException
-
-    from service.auth import public
 
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError) -> Response:

@@ -165,6 +165,11 @@ def test_verdicts_and_policy_changes_are_audited_without_text(
     )[0]
     assert updated["target_id"] == "youtube"
     assert updated["details"]["public"]["default"] == "redact"
-    everything = json.dumps(module_query("SELECT * FROM audit_events"), default=str).lower()
+    everything = json.dumps(
+        module_query(
+            "SELECT action, actor_role, target_type, target_id, outcome, details FROM audit_events"
+        ),
+        default=str,
+    ).lower()
     for secret_value in ("7700", "sarah", "5512", "brandshop"):
         assert secret_value not in everything
