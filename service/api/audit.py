@@ -111,6 +111,7 @@ class AuditEventBySeq(MethodView):
 @blp.route("/export")
 class AuditExport(MethodView):
     @requires("auditor")
+    @blp.problems(404)
     @blp.arguments(AuditExportQuerySchema, location="query")
     @blp.response(
         200,
@@ -180,6 +181,7 @@ class AuditCheckpoints(MethodView):
 @blp.route("/cosignatures")
 class AuditCosignatures(MethodView):
     @requires("auditor")
+    @blp.problems(404)
     @blp.arguments(CosignatureRequestSchema)
     @blp.response(201, CosignatureSchema)
     def post(self, body):
@@ -249,6 +251,7 @@ class AuditConsistencyProof(MethodView):
 @blp.route("/verify")
 class AuditVerify(MethodView):
     @requires("auditor")
+    @blp.problems(404)
     @blp.arguments(VerifyQuerySchema, location="query")
     @blp.response(200, VerificationSchema)
     def get(self, args):
