@@ -29,6 +29,6 @@ USER privacy
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"
-# DATABASE_URL must be set (see docker-compose.yml); PRIVACY_SECRET_KEY and
-# PRIVACY_AUDIT_SIGNING_KEY should come from a secret store.
+# DATABASE_URL must be set (see docker-compose.yml); PRIVACY_SECRET_KEY, and for the audit
+# signer (`privacy-service audit signer`) alone PRIVACY_AUDIT_SIGNING_KEY, come from a secret store.
 CMD ["privacy-service", "serve", "--host", "0.0.0.0", "--port", "8000"]

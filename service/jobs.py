@@ -12,11 +12,14 @@ import procrastinate
 from service.archive import tasks as archive_tasks
 from service.archive.scanning import LEGACY_SCAN_TASK, SCAN_TASK
 from service.archive.scanning import QUEUE as ARCHIVE_QUEUE
+from service.audit import tasks as audit_tasks
+from service.audit.verification import NAMESPACE as AUDIT_NAMESPACE
+from service.audit.verification import QUEUE as AUDIT_QUEUE
 from service.dsr import tasks as dsr_tasks
 from service.runtime import Runtime
 
 # Every queue a worker serves.
-QUEUES = (ARCHIVE_QUEUE, dsr_tasks.QUEUE)
+QUEUES = (ARCHIVE_QUEUE, dsr_tasks.QUEUE, AUDIT_QUEUE)
 # Names tasks had before they were registered per domain; jobs queued under them still run.
 LEGACY_TASK_NAMES = {
     LEGACY_SCAN_TASK: SCAN_TASK,
@@ -30,6 +33,7 @@ def build_job_app(runtime: Runtime) -> procrastinate.App:
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=runtime.database_url))
     app.add_tasks_from(archive_tasks.blueprint(runtime.archive), namespace=archive_tasks.NAMESPACE)
     app.add_tasks_from(dsr_tasks.blueprint(), namespace=dsr_tasks.NAMESPACE)
+    app.add_tasks_from(audit_tasks.blueprint(), namespace=AUDIT_NAMESPACE)
     for legacy, name in LEGACY_TASK_NAMES.items():
         app.tasks[legacy] = app.tasks[name]
     return app

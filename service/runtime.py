@@ -79,11 +79,7 @@ def bootstrap(
     settings = load_config(config)
     url = resolve_database_url(settings)
     if settings.get("DATABASE_URL"):
-        missing = [
-            name
-            for name in ("PRIVACY_SECRET_KEY", "PRIVACY_AUDIT_SIGNING_KEY")
-            if not settings.get(name)
-        ]
+        missing = [name for name in ("PRIVACY_SECRET_KEY",) if not settings.get(name)]
         if missing:
             # Every process on a shared database must use the same secrets: keys generated
             # into one host's data folder differ from another host's.
@@ -100,7 +96,6 @@ def bootstrap(
         min_size=settings["PRIVACY_DB_POOL_MIN"] if pool_min is None else pool_min,
         max_size=settings["PRIVACY_DB_POOL_MAX"] if pool_max is None else pool_max,
         timeout=settings["PRIVACY_DB_TIMEOUT"],
-        audit_settings=audit,
     )
     return Runtime(
         config=settings,

@@ -16,6 +16,8 @@ from psycopg.rows import dict_row
 
 from service import create_app
 from service.audit import SYSTEM
+from service.audit.signer import integrate_now
+from service.audit.signing import load_signer_settings
 from service.auth import create_key
 from service.db import migrate, start_embedded
 from service.runtime import Runtime
@@ -110,6 +112,17 @@ def app_config(db_url: str, tmp_path: Path) -> dict:
         # Tests probe with many bad keys from one address; the limit has a test of its own.
         "PRIVACY_AUTH_FAILURES_PER_MINUTE": 0,
     }
+
+
+@pytest.fixture
+def integrate_audit(app_config: dict, db_url: str) -> Callable[[], int]:
+    """Return a function running one pass of the audit signer (integrate and sign) now.
+
+    Events get their tree position from the signer process, not from the action that writes
+    them; tests run that step explicitly where they need seqs or checkpoints.
+    """
+    settings = load_signer_settings(app_config)
+    return lambda: integrate_now(db_url, settings)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from schemas.health import HealthSchema
 from service.api import Blueprint
+from service.audit.store import open_alarm
 from service.auth import public
 from service.db import pending_migrations
 from service.errors import ServiceUnavailable
@@ -29,10 +30,16 @@ class Ready(MethodView):
     @blp.problems(503)
     @blp.response(200, HealthSchema)
     def get(self):
-        """Report whether the database is reachable and fully migrated."""
+        """Report whether the database is migrated and the audit signer has raised no alarm."""
         db = current_runtime().database
         with db.transaction() as conn:
             pending = pending_migrations(conn)
+            alarm = None if pending else open_alarm(conn)
         if pending:
             raise ServiceUnavailable(f"{len(pending)} database migration(s) not applied yet.")
+        if alarm is not None:
+            raise ServiceUnavailable(
+                f"The audit signer refused to sign at {alarm['raised_at']:%Y-%m-%dT%H:%M:%SZ}: "
+                f"{alarm['reason']}"
+            )
         return {"status": "ready"}

@@ -136,7 +136,7 @@ def test_raw_view_is_for_privacy_officers_and_audited(
     ]
     viewed = module_query(
         "SELECT target_id, subject_ref, details FROM audit_events "
-        "WHERE action = 'feedback.viewed' ORDER BY seq DESC LIMIT 1"
+        "WHERE action = 'feedback.viewed' ORDER BY id DESC LIMIT 1"
     )[0]
     assert viewed["target_id"] == archive["x1"]
     assert viewed["subject_ref"].startswith("subj_")
