@@ -30,6 +30,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "PRIVACY_AUTH_FAILURES_PER_MINUTE": (30, int),
     "PRIVACY_AUDIT_AGGREGATE_SECONDS": (1.0, float),
     "DATABASE_URL": (None, str),
+    "PRIVACY_DATABASE_OWNER_URL": (None, str),
+    "PRIVACY_DATABASE_ROLE": ("privacy_service", str),
     # Parsed and checked by the area that uses them (service/archive/settings.py,
     # service/dsr/settings.py); their defaults live there.
     "PRIVACY_SCAN_CHUNK_ITEMS": (None, str),
