@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from uuid import UUID
 
@@ -16,52 +15,16 @@ from schemas.links import (
     PackageLinkSchema,
 )
 from service.api import Blueprint
-from service.api.requests import dsr_settings
 from service.auth import current_actor, public, requires
 from service.dsr.links import create_link, list_links, open_link, revoke_link
 from service.errors import TooManyRequests
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "package_links",
     __name__,
     description="One-time, expiring download links delivering an access package to the subject.",
 )
-
-DEFAULT_RATE_PER_MINUTE = 10
-
-
-def _db():
-    return current_app.extensions["privacy.db"]
-
-
-class _Window:
-    """Counts requests per client address in one-minute windows (per process)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._counts: dict[str, tuple[int, int]] = {}
-
-    def allow(self, address: str) -> bool:
-        minute = int(time.monotonic() // 60)
-        with self._lock:
-            if len(self._counts) > 10_000:
-                self._counts = {k: v for k, v in self._counts.items() if v[0] == minute}
-            start, count = self._counts.get(address, (minute, 0))
-            if start != minute:
-                start, count = minute, 0
-            self._counts[address] = (start, count + 1)
-            return count < self.limit
-
-
-def _window() -> _Window:
-    window = current_app.extensions.get("privacy.link_window")
-    if window is None:
-        limit = int(
-            current_app.config.get("PRIVACY_LINK_RATE_PER_MINUTE") or DEFAULT_RATE_PER_MINUTE
-        )
-        window = current_app.extensions["privacy.link_window"] = _Window(limit)
-    return window
 
 
 @blp.route("/v1/requests/<uuid:request_id>/package-links")
@@ -70,16 +33,17 @@ class PackageLinks(MethodView):
     @blp.response(200, PackageLinkListSchema)
     def get(self, request_id: UUID):
         """List a request's download links (never their tokens)."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return {"items": list_links(conn, request_id)}
 
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(PackageLinkCreateSchema)
     @blp.response(201, PackageLinkCreatedSchema)
     def post(self, body, request_id: UUID):
         """Make a one-time download link to the package and (by default) send it to the subject."""
-        settings = dsr_settings()
-        with _db().transaction() as conn:
+        settings = current_runtime().dsr
+        with current_runtime().database.transaction() as conn:
             return create_link(
                 conn,
                 current_actor(),
@@ -96,13 +60,14 @@ class PackageLinkById(MethodView):
     @blp.response(200, PackageLinkSchema)
     def delete(self, request_id: UUID, link_id: UUID):
         """Revoke a download link: it opens nothing any more."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return revoke_link(conn, current_actor(), request_id, link_id)
 
 
 @blp.route("/p/<token>")
 class OpenPackageLink(MethodView):
     @public
+    @blp.problems(410, 429, 503)
     @blp.response(
         200,
         content_type="application/zip",
@@ -110,10 +75,17 @@ class OpenPackageLink(MethodView):
     )
     def get(self, token: str):
         """Download an access package through a one-time link (no API key)."""
-        if not _window().allow(request.remote_addr or "unknown"):
-            raise TooManyRequests("Too many download attempts from this address; wait a minute.")
-        with _db().transaction() as conn:
-            request_id, content = open_link(conn, dsr_settings(), token[:100])
+        attempts = current_app.extensions["privacy.link_attempts"]
+        address, now = request.remote_addr or "unknown", time.monotonic()
+        wait = attempts.retry_after(address, now)
+        if wait is not None:
+            raise TooManyRequests(
+                "Too many download attempts from this address; wait and try again.",
+                retry_after=wait,
+            )
+        attempts.failed(address, now)
+        with current_runtime().database.transaction() as conn:
+            request_id, content = open_link(conn, current_runtime().dsr, token[:100])
         return Response(
             content,
             mimetype="application/zip",

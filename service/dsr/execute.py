@@ -22,6 +22,7 @@ from service.dsr.erasure import answer_erasure_request
 from service.dsr.flags import answer_flag_request
 from service.dsr.rectification import answer_rectification_request, plan_corrections
 from service.dsr.requests import (
+    DsrRequestRecord,
     complete_request,
     lock_request,
     record_failure,
@@ -29,7 +30,7 @@ from service.dsr.requests import (
     start_request,
 )
 from service.dsr.settings import DsrSettings
-from service.errors import Conflict, ProblemError, Unprocessable
+from service.errors import Conflict, DomainError, Unprocessable
 
 # A handler does the work of one request type in the caller's transaction and returns
 # (result stored on the request, details for the dsr.completed audit event).
@@ -45,7 +46,7 @@ def execute_request(
     corrections: Sequence[Mapping[str, Any]] = (),
     reason: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Carry out a request and return it completed; raise Conflict when it cannot run now."""
     now = now or datetime.now(UTC)
     with db.transaction() as conn:
@@ -63,7 +64,7 @@ def execute_request(
                 if row["status"] != "in_progress":
                     raise Conflict(
                         f"The request became {row['status']} while it was being started.",
-                        extra={"status": row["status"]},
+                        extra={"request_status": row["status"]},
                     )
                 handler = _handler(row["type"])
                 result, audit_details = handler(
@@ -84,10 +85,10 @@ def execute_request(
                     "Some of the data this request touches is locked by another operation; the "
                     "request stays in progress and can be executed again."
                 ) from exc
-    except (ProblemError, psycopg.Error) as exc:
+    except (DomainError, psycopg.Error) as exc:
         # The work rolled back; the request stays in_progress and shows why (our own message
         # for a domain error, only the error class for a database one: no data in either).
-        failure = exc.detail if isinstance(exc, ProblemError) else type(exc).__name__
+        failure = exc.detail if isinstance(exc, DomainError) else type(exc).__name__
         with db.transaction() as conn:
             record_failure(conn, request_id, failure, now=now)
         raise

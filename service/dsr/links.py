@@ -106,7 +106,7 @@ def revoke_link(
     """Revoke a link so it opens nothing (idempotent); return it."""
     request = lock_request(conn, request_id)
     link = conn.execute(
-        queries()["revoke_dsr_package_link"],
+        queries()["update_dsr_package_link_revoked"],
         {
             "id": link_id,
             "request_id": request_id,
@@ -161,8 +161,8 @@ def open_link(
     ).fetchone()
     if package is None or package["content"] is None or now >= package["expires_at"]:
         raise Gone("The package behind this link is no longer held; ask us for a new one.")
-    conn.execute(queries()["mark_dsr_package_link_used"], {"id": link["id"], "now": now})
-    conn.execute(queries()["count_dsr_package_download"], {"request_id": link["request_id"]})
+    conn.execute(queries()["update_dsr_package_link_used"], {"id": link["id"], "now": now})
+    conn.execute(queries()["update_dsr_package_downloaded"], {"request_id": link["request_id"]})
     record_event(
         conn,
         SUBJECT,

@@ -363,7 +363,7 @@ def record_notice(
     else:
         delivery = {"status": "sent", "error": None, "sent_at": datetime.now(UTC)}
     return conn.execute(
-        queries()["mark_dsr_notice_delivery"], {"id": row["id"], "channel": "smtp", **delivery}
+        queries()["update_dsr_notice_delivery"], {"id": row["id"], "channel": "smtp", **delivery}
     ).fetchone()
 
 

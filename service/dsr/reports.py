@@ -58,7 +58,7 @@ def dsr_metrics(
     zone; the mean and the median are given, cancelled and open requests have no response time.
     """
     params = {"start": date(year, 1, 1), "end": date(year + 1, 1, 1), "regime": regime}
-    rows = conn.execute(queries()["dsr_metrics"], params).fetchall()
+    rows = conn.execute(queries()["list_dsr_metrics"], params).fetchall()
     by_type = [
         {"type": request_type, **_summary(row for row in rows if row["type"] == request_type)}
         for request_type in REQUEST_TYPES
@@ -113,7 +113,7 @@ def dsr_records(
 ) -> list[dict[str, Any]]:
     """Return the record of every request received from ``start`` up to (not incl.) ``end``."""
     rows = conn.execute(
-        queries()["dsr_records"], {"start": start, "end": end, "regime": regime}
+        queries()["list_dsr_records"], {"start": start, "end": end, "regime": regime}
     ).fetchall()
     return [
         {

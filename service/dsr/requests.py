@@ -22,6 +22,7 @@ in the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -118,7 +119,7 @@ def create_request(
     language: str = "en",
     contact_email: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Record a new request with its statutory deadlines; return it as shown to the officer.
 
     ``received_at`` is when the request reached the business, by any channel: the clock runs
@@ -224,10 +225,68 @@ def create_request(
     return get_request(conn, request_id, now=now)
 
 
+@dataclass(frozen=True)
+class DsrRequestRecord:
+    """A request as read at ``as_of``: its row (with its package's), and, when read on its
+    own, its identifiers and history. schemas.requests shapes it for the API."""
+
+    row: Mapping[str, Any]
+    as_of: datetime
+    identifiers: Sequence[Mapping[str, Any]] = ()
+    history: Sequence[Mapping[str, Any]] = ()
+
+    @property
+    def overdue(self) -> bool:
+        """Whether the request is open past the end of its due day (not while its clock stops)."""
+        return (
+            self.row["closed_at"] is None
+            and self.as_of >= self.row["due_at"]
+            and not clock_suspended(self.row)
+        )
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """Why the last execution of an in-progress request failed (None when it did not)."""
+        if self.row["failed_at"] is None or self.row["status"] != "in_progress":
+            return None
+        return {"failed_at": self.row["failed_at"], "reason": self.row["failure_reason"]}
+
+    @property
+    def contact_email(self) -> str | None:
+        """The address notices to the subject go to (the requester's e-mail), if one was given."""
+        return next(
+            (
+                identifier["value"]
+                for identifier in self.identifiers
+                if identifier["party"] == "requester" and identifier["kind"] == "email"
+            ),
+            None,
+        )
+
+    @property
+    def package_expired(self) -> bool | None:
+        """Whether its access package has expired (None without a package)."""
+        expires_at = self.row.get("package_expires_at")
+        return None if expires_at is None else self.as_of >= expires_at
+
+    @property
+    def subject(self) -> dict[str, list] | None:
+        """The data subject's identifiers by kind, or None once they have been minimised."""
+        if self.row["identifiers_minimised_at"] is not None:
+            return None
+        return _group_subject(self.identifiers)
+
+    @property
+    def denial_reason(self) -> str | None:
+        """The reason given when the request was denied (None if it was not)."""
+        denial = next((h for h in reversed(self.history) if h["action"] == "denied"), None)
+        return denial["reason"] if denial is not None else None
+
+
 def get_request(
     conn: psycopg.Connection, request_id: UUID, *, now: datetime | None = None
-) -> dict[str, Any]:
-    """Return one request with its identifiers, history, result and package summary."""
+) -> DsrRequestRecord:
+    """Return one request with its identifiers and history, as read now."""
     q = queries()
     row = conn.execute(q["get_dsr_request"], {"id": request_id}).fetchone()
     if row is None:
@@ -236,13 +295,7 @@ def get_request(
         q["list_dsr_request_identifiers"], {"request_id": request_id}
     ).fetchall()
     history = conn.execute(q["list_dsr_history"], {"request_id": request_id}).fetchall()
-    shown = present_request(row, now=now or datetime.now(UTC))
-    shown.update(_present_identifiers(row, identifiers))
-    shown["history"] = [_present_history(entry) for entry in history]
-    denial = next((h for h in reversed(history) if h["action"] == "denied"), None)
-    if denial is not None:
-        shown["denial"]["reason"] = denial["reason"]
-    return shown
+    return DsrRequestRecord(row, now or datetime.now(UTC), identifiers, history)
 
 
 def list_requests(
@@ -283,7 +336,7 @@ def list_requests(
         total = first["total"] if first else 0
     else:
         total = 0
-    return {"items": [present_request(row, now=now) for row in rows], "total": total}
+    return {"items": [DsrRequestRecord(row, now) for row in rows], "total": total}
 
 
 def verify_request(
@@ -298,7 +351,7 @@ def verify_request(
     degree: str | None = None,
     notes: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Record how the data subject's identity was established and mark the request verified.
 
     CCPA (regulations §§ 7060-7062): the degree reached is derived from the method (an account
@@ -324,7 +377,7 @@ def verify_request(
             "deny it (basis agent_not_authorized) or file it again with the proof."
         )
     conn.execute(
-        queries()["mark_dsr_verified"],
+        queries()["update_dsr_verified"],
         {
             "id": request_id,
             "now": now,
@@ -363,7 +416,7 @@ def acknowledge_request(
     channel: str | None = None,
     notes: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Record that receipt of a CCPA request was confirmed to the consumer, and if on time."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
@@ -372,7 +425,7 @@ def acknowledge_request(
             "Only a CCPA request to know, delete or correct has its receipt confirmed (CCPA "
             f"regulations § 7021(a)); this {row['regime'].upper()} {row['type']} request has no "
             "acknowledge_by date.",
-            extra={"regime": row["regime"], "type": row["type"]},
+            extra={"regime": row["regime"], "request_type": row["type"]},
         )
     _require_status(row, set(STATUSES) - TERMINAL_STATUSES, "acknowledged")
     if row["acknowledged_at"] is not None:
@@ -384,7 +437,7 @@ def acknowledge_request(
     # On time means strictly before acknowledge_by ends in the deployment's zone, as for due_at.
     on_time = now < end_of_due_day(row["acknowledge_by"], row["time_zone"])
     conn.execute(
-        queries()["mark_dsr_acknowledged"],
+        queries()["update_dsr_acknowledged"],
         {"id": request_id, "now": now, "on_time": on_time, "channel": channel},
     )
     _record_transition(
@@ -415,7 +468,7 @@ def extend_request(
     reason: str,
     months: int | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Extend a request's due date as far as the law allows (GDPR: 1 or 2 months; CCPA: 45 days)."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
@@ -443,7 +496,7 @@ def extend_request(
     except DeadlineError as exc:
         raise Conflict(f"This request cannot be extended: {exc}.") from exc
     conn.execute(
-        queries()["mark_dsr_extended"],
+        queries()["update_dsr_extended"],
         {
             "id": request_id,
             "due_on": due_on,
@@ -508,7 +561,7 @@ def request_information(
     row = _lock(conn, request_id)
     _require_status(row, {"received", "verified"}, "paused to wait for the data subject")
     conn.execute(
-        queries()["mark_dsr_paused"],
+        queries()["update_dsr_paused"],
         {"id": request_id, "now": now, "from_status": row["status"]},
     )
     _record_transition(
@@ -552,7 +605,7 @@ def information_received(
     original_due_on = row["original_due_on"] + timedelta(days=waited)
     due_on = row["due_on"] + timedelta(days=waited)
     conn.execute(
-        queries()["mark_dsr_resumed"],
+        queries()["update_dsr_resumed"],
         {
             "id": request_id,
             "now": now,
@@ -589,7 +642,7 @@ def deny_request(
     reason: str,
     basis: str,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Deny a request with a reason and its legal basis, and record the denial notice.
 
     Refused: denying a CCPA opt-out or limit request on any basis but ``suspected_fraud``
@@ -640,7 +693,7 @@ def cancel_request(
     *,
     reason: str,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Cancel a request (withdrawn by the requester, or filed by mistake)."""
     return _close_unanswered(conn, actor, request_id, "cancelled", reason=reason, now=now)
 
@@ -654,13 +707,13 @@ def _close_unanswered(
     reason: str,
     basis: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Close an open request as denied or cancelled, with no result, and record why."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
     _require_status(row, set(STATUSES) - TERMINAL_STATUSES, status)
     conn.execute(
-        queries()["mark_dsr_closed"],
+        queries()["update_dsr_closed"],
         {
             "id": request_id,
             "status": status,
@@ -701,10 +754,10 @@ def start_request(
         raise Conflict(
             f"An {row['type']} request can only be carried out once the data subject's identity "
             f"is verified: POST /v1/requests/{request_id}/verify first.",
-            extra={"status": row["status"]},
+            extra={"request_status": row["status"]},
         )
     _require_status(row, {"received", "verified", "in_progress"}, "carried out")
-    conn.execute(queries()["mark_dsr_started"], {"id": request_id, "now": now})
+    conn.execute(queries()["update_dsr_started"], {"id": request_id, "now": now})
     _record_transition(
         conn,
         actor,
@@ -727,7 +780,7 @@ def complete_request(
     audit_details: Mapping[str, Any],
     reason: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Close an in-progress request as completed with its result, and record the notice.
 
     The outcome: ``no_data_held`` when the identifiers matched nobody and nothing was done
@@ -739,7 +792,7 @@ def complete_request(
     _require_status(row, {"in_progress"}, "completed")
     outcome = response_outcome(row, result)
     conn.execute(
-        queries()["mark_dsr_closed"],
+        queries()["update_dsr_closed"],
         {
             "id": request_id,
             "status": "completed",
@@ -809,9 +862,9 @@ def lift_restriction(
         )
     record_notice(conn, settings, row, "restriction_lifted", context={"reason": reason}, now=now)
     lifted = conn.execute(
-        queries()["lift_dsr_flags"], {"request_id": request_id, "now": now}
+        queries()["update_dsr_flags_lifted"], {"request_id": request_id, "now": now}
     ).fetchall()
-    conn.execute(queries()["mark_dsr_lifted"], {"id": request_id, "now": now})
+    conn.execute(queries()["update_dsr_lifted"], {"id": request_id, "now": now})
     _record_transition(
         conn,
         actor,
@@ -830,7 +883,7 @@ def record_failure(
 ) -> None:
     """Record why executing an in_progress request failed, for the officer to retry it."""
     conn.execute(
-        queries()["mark_dsr_failed"],
+        queries()["update_dsr_failed"],
         {"id": request_id, "reason": reason, "now": now or datetime.now(UTC)},
     )
 
@@ -882,88 +935,6 @@ def record_history(
     )
 
 
-def present_request(row: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
-    """Return the fields of a request row the API shows (no identifiers, no history)."""
-    is_open = row["closed_at"] is None
-    shown = {
-        key: row[key]
-        for key in (
-            "id",
-            "type",
-            "regime",
-            "status",
-            "channel",
-            "received_at",
-            "received_on",
-            "due_on",
-            "due_at",
-            "original_due_on",
-            "acknowledge_by",
-            "acknowledged_at",
-            "extended_at",
-            "verified_at",
-            "started_at",
-            "closed_at",
-            "result",
-            "subject_ref",
-            "identifiers_minimised_at",
-            "created_at",
-            "updated_at",
-            "time_zone",
-            "language",
-            "outcome",
-            "paused_at",
-            "paused_days",
-            "lifted_at",
-        )
-    }
-    shown["requester_kind"] = row["requester_kind"]
-    shown["extended_until"] = row["due_on"] if row["extended_at"] is not None else None
-    shown["overdue"] = is_open and now >= row["due_at"] and not clock_suspended(row)
-    shown["error"] = (
-        {"failed_at": row["failed_at"], "reason": row["failure_reason"]}
-        if row["failed_at"] is not None and row["status"] == "in_progress"
-        else None
-    )
-    shown["verification"] = (
-        {
-            "method": row["verification_method"],
-            "degree": row["verification_degree"],
-            "matched_data_points": row["matched_data_points"] or [],
-            "signed_declaration": bool(row["signed_declaration"]),
-            "verified_at": row["verified_at"],
-            "scope": row["verification_scope"],
-        }
-        if row["verified_at"] is not None
-        else None
-    )
-    shown["acknowledgement"] = (
-        {
-            "acknowledged_at": row["acknowledged_at"],
-            "on_time": row["acknowledged_on_time"],
-            "channel": row["acknowledgement_channel"],
-        }
-        if row["acknowledged_at"] is not None
-        else None
-    )
-    shown["denial"] = (
-        {"basis": row["denial_basis"], "reason": None} if row["status"] == "denied" else None
-    )
-    shown["package"] = (
-        {
-            "created_at": row["package_created_at"],
-            "expires_at": row["package_expires_at"],
-            "expired": now >= row["package_expires_at"],
-            "size_bytes": row["package_size_bytes"],
-            "sha256": row["package_sha256"],
-            "download_count": row["package_download_count"],
-        }
-        if row.get("package_created_at") is not None
-        else None
-    )
-    return shown
-
-
 def clock_suspended(row: Mapping[str, Any]) -> bool:
     """Tell whether a request's clock is stopped: a GDPR request waiting for the subject."""
     return row["status"] == "awaiting_subject" and row["regime"] == "gdpr"
@@ -998,37 +969,6 @@ def _group_subject(rows: Sequence[Mapping[str, Any]]) -> dict[str, list]:
     return grouped
 
 
-def _present_identifiers(
-    row: Mapping[str, Any], identifiers: Sequence[Mapping[str, Any]]
-) -> dict[str, Any]:
-    requester = {"kind": row["requester_kind"], "name": None, "proof": None}
-    contact_email = None
-    for identifier in identifiers:
-        if identifier["party"] == "requester" and identifier["kind"] == "email":
-            contact_email = identifier["value"]
-        elif identifier["party"] == "requester":
-            requester[identifier["kind"]] = identifier["value"]
-    minimised = row["identifiers_minimised_at"] is not None
-    return {
-        "subject": None if minimised else _group_subject(identifiers),
-        "requester": requester,
-        "contact_email": contact_email,
-    }
-
-
-def _present_history(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "occurred_at": entry["occurred_at"],
-        "action": entry["action"],
-        "from_status": entry["from_status"],
-        "to_status": entry["to_status"],
-        "actor": {"key_id": entry["actor_key_id"], "role": entry["actor_role"]},
-        "reason": entry["reason"],
-        "basis": entry["basis"],
-        "details": entry["details"],
-    }
-
-
 def _lock(conn: psycopg.Connection, request_id: UUID) -> dict[str, Any]:
     row = conn.execute(queries()["lock_dsr_request"], {"id": request_id}).fetchone()
     if row is None:
@@ -1045,7 +985,7 @@ def _require_status(row: Mapping[str, Any], allowed: set[str], verb: str) -> Non
                 if row["status"] in TERMINAL_STATUSES
                 else f"; it must be {' or '.join(sorted(allowed))}."
             ),
-            extra={"status": row["status"]},
+            extra={"request_status": row["status"]},
         )
 
 

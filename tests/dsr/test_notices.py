@@ -53,7 +53,7 @@ def test_a_notice_is_sent_by_smtp_as_stored(app_config, make_key, inbox):
             "items"
         ]
     finally:
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].close()
 
     assert notice["channel"] == "smtp"
     assert notice["status"] == "sent"
@@ -77,7 +77,7 @@ def test_a_mail_server_that_is_down_does_not_stop_the_denial(app_config, make_ke
             "items"
         ]
     finally:
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].close()
 
     assert shown["status"] == "denied"
     assert notice["status"] == "failed"

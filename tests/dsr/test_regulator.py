@@ -282,7 +282,7 @@ def test_waiting_for_the_subject_suspends_a_gdpr_clock(app, client, officer, fil
         "UPDATE dsr_requests SET paused_at = '2025-03-10T12:00:00+00:00' WHERE id = %s",
         (filed["id"],),
     )
-    with app.extensions["privacy.db"].transaction() as tx:
+    with app.extensions["privacy"].database.transaction() as tx:
         resumed = information_received(
             tx,
             SYSTEM,
@@ -291,9 +291,9 @@ def test_waiting_for_the_subject_suspends_a_gdpr_clock(app, client, officer, fil
             now=datetime(2025, 3, 20, 8, 0, tzinfo=UTC),
         )
 
-    assert resumed["status"] == "received"
-    assert resumed["due_on"] == date(2025, 4, 13)
-    assert resumed["paused_days"] == 10
+    assert resumed.row["status"] == "received"
+    assert resumed.row["due_on"] == date(2025, 4, 13)
+    assert resumed.row["paused_days"] == 10
     [notice] = notices(client, officer, filed["id"])
     assert notice["kind"] == "information_request"
     assert "A copy of the confirmation e-mail" in notice["body"]
@@ -340,7 +340,7 @@ def test_a_ccpa_request_at_six_in_the_evening_in_california_is_due_on_its_own_da
 
 def test_a_gdpr_request_counts_in_the_configured_zone(app):
     settings = load_dsr_settings({"PRIVACY_DSR_TIMEZONE": "Europe/Amsterdam"}, SECRET)
-    with app.extensions["privacy.db"].transaction() as conn:
+    with app.extensions["privacy"].database.transaction() as conn:
         shown = create_request(
             conn,
             SYSTEM,
@@ -352,9 +352,9 @@ def test_a_gdpr_request_counts_in_the_configured_zone(app):
         )
 
     # 23:30 UTC on 31 January is 00:30 on 1 February in Amsterdam.
-    assert shown["time_zone"] == "Europe/Amsterdam"
-    assert shown["received_on"] == date(2025, 2, 1)
-    assert shown["due_on"] == date(2025, 3, 1)
+    assert shown.row["time_zone"] == "Europe/Amsterdam"
+    assert shown.row["received_on"] == date(2025, 2, 1)
+    assert shown.row["due_on"] == date(2025, 3, 1)
 
 
 def test_the_holiday_calendar_is_configurable(tmp_path):
@@ -378,7 +378,7 @@ def test_a_ccpa_opt_out_skips_the_days_the_business_is_closed(app, tmp_path):
     closed = tmp_path / "closed.txt"
     closed.write_text("2025-03-04\n2025-03-05\n")
     settings = load_dsr_settings({"PRIVACY_DSR_HOLIDAYS": str(closed)}, SECRET)
-    with app.extensions["privacy.db"].transaction() as conn:
+    with app.extensions["privacy"].database.transaction() as conn:
         shown = create_request(
             conn,
             SYSTEM,
@@ -390,7 +390,7 @@ def test_a_ccpa_opt_out_skips_the_days_the_business_is_closed(app, tmp_path):
         )
 
     # 15 business days from Monday 3 March, skipping 4 and 5 March: Wednesday 26 March.
-    assert shown["due_on"] == date(2025, 3, 26)
+    assert shown.row["due_on"] == date(2025, 3, 26)
 
 
 def test_a_future_received_at_is_refused(client, officer):

@@ -409,7 +409,7 @@ def test_the_ccpa_degrees_and_the_declaration_are_configurable(app, file_request
     signed = file_request(type="erasure", regime="ccpa")
 
     with (
-        app.extensions["privacy.db"].transaction() as tx,
+        app.extensions["privacy"].database.transaction() as tx,
         pytest.raises(Unprocessable, match="reasonably high"),
     ):
         verify_request(
@@ -420,7 +420,7 @@ def test_the_ccpa_degrees_and_the_declaration_are_configurable(app, file_request
             method="matching_data_points",
             matched_data_points=points,
         )
-    with app.extensions["privacy.db"].transaction() as tx:
+    with app.extensions["privacy"].database.transaction() as tx:
         shown = verify_request(
             tx,
             SYSTEM,
@@ -431,7 +431,7 @@ def test_the_ccpa_degrees_and_the_declaration_are_configurable(app, file_request
             signed_declaration=True,
         )
 
-    assert shown["verification"]["degree"] == "reasonably_high"
+    assert shown.row["verification_degree"] == "reasonably_high"
 
 
 def test_a_bad_ccpa_degree_setting_stops_the_start():
@@ -470,7 +470,7 @@ def test_a_request_is_verified_once(client, officer, file_request):
 
     assert again.status_code == 409
     assert again.mimetype == "application/problem+json"
-    assert again.get_json()["status"] == "verified"
+    assert again.get_json()["request_status"] == "verified"
 
 
 @pytest.mark.parametrize("request_type", ["access", "portability", "erasure"])

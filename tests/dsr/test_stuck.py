@@ -61,7 +61,7 @@ def test_the_digest_lists_due_soon_and_overdue_requests(app, file_request, inbox
         SECRET,
     )
 
-    with app.extensions["privacy.db"].transaction() as tx:
+    with app.extensions["privacy"].database.transaction() as tx:
         result = send_digest(tx, settings, now=now)
 
     assert [e["id"] for e in result["overdue"]] == [overdue["id"]]
