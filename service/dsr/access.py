@@ -23,6 +23,7 @@ from service.dsr.discovery import (
     thread_items,
 )
 from service.dsr.package import build_access_package
+from service.dsr.recipients import recipients_named
 from service.dsr.requests import lock_request, request_identifiers
 from service.dsr.settings import DsrSettings
 from service.errors import Gone, NotFound
@@ -147,7 +148,7 @@ def answer_access_request(
             },
             subject=subject,
             records=records,
-            controller=settings.controller,
+            controller=_controller_with_recipients(conn, settings.controller),
             generated_at=now,
         )
     package = store_package(conn, settings, request["id"], content, now=now)
@@ -370,3 +371,15 @@ def _analyse_unscanned(
             }
             for finding in analysis.findings
         ]
+
+
+def _controller_with_recipients(
+    conn: psycopg.Connection, controller: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return the controller's notice naming the register's actual recipients (CJEU C-154/21).
+
+    The right of access is to the identity of the recipients the data went to, not only their
+    categories; with an empty register the configured (or default) categories stay.
+    """
+    named = recipients_named(conn)
+    return {**controller, "recipients": named} if named else dict(controller)

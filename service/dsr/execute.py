@@ -20,12 +20,15 @@ from service.db import Database
 from service.dsr.access import answer_access_request
 from service.dsr.erasure import answer_erasure_request
 from service.dsr.flags import answer_flag_request
+from service.dsr.recipients import create_tasks, send_tasks
 from service.dsr.rectification import answer_rectification_request, plan_corrections
 from service.dsr.requests import (
     DsrRequestRecord,
     complete_request,
+    get_request,
     lock_request,
     record_failure,
+    request_identifiers,
     set_lock_timeout,
     start_request,
 )
@@ -47,7 +50,11 @@ def execute_request(
     reason: str | None = None,
     now: datetime | None = None,
 ) -> DsrRequestRecord:
-    """Carry out a request and return it completed; raise Conflict when it cannot run now."""
+    """Carry out a request and return it completed; raise Conflict when it cannot run now.
+
+    An erasure, rectification, restriction or opt-out with recipients to tell waits for them
+    (``awaiting_recipients``); they are told once the work has committed.
+    """
     now = now or datetime.now(UTC)
     with db.transaction() as conn:
         row = lock_request(conn, request_id)
@@ -70,7 +77,9 @@ def execute_request(
                 result, audit_details = handler(
                     conn, actor, settings, row, corrections=corrections, reason=reason, now=now
                 )
-                return complete_request(
+                tasks = create_tasks(conn, actor, row, now=now)
+                subject = request_identifiers(conn, request_id) if tasks else {}
+                record = complete_request(
                     conn,
                     actor,
                     settings,
@@ -78,6 +87,7 @@ def execute_request(
                     result=result,
                     audit_details=audit_details,
                     reason=reason,
+                    awaiting_recipients=bool(tasks),
                     now=now,
                 )
             except psycopg.errors.LockNotAvailable as exc:
@@ -92,6 +102,12 @@ def execute_request(
         with db.transaction() as conn:
             record_failure(conn, request_id, failure, now=now)
         raise
+    if not tasks:
+        return record
+    # Only now that the work has committed are the recipients told of it.
+    send_tasks(db, actor, settings, row, subject, corrections=corrections)
+    with db.transaction() as conn:
+        return get_request(conn, request_id, now=now)
 
 
 def _check_parameters(

@@ -711,7 +711,8 @@ def _close_unanswered(
     """Close an open request as denied or cancelled, with no result, and record why."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
-    _require_status(row, set(STATUSES) - TERMINAL_STATUSES, status)
+    # Once the work is done and only recipients are awaited, it can no longer be undone.
+    _require_status(row, set(STATUSES) - TERMINAL_STATUSES - {"awaiting_recipients"}, status)
     conn.execute(
         queries()["update_dsr_closed"],
         {
@@ -779,6 +780,7 @@ def complete_request(
     result: Mapping[str, Any],
     audit_details: Mapping[str, Any],
     reason: str | None = None,
+    awaiting_recipients: bool = False,
     now: datetime | None = None,
 ) -> DsrRequestRecord:
     """Close an in-progress request as completed with its result, and record the notice.
@@ -786,19 +788,72 @@ def complete_request(
     The outcome: ``no_data_held`` when the identifiers matched nobody and nothing was done
     (never "complied" with nothing done), ``categories_only`` for a CCPA request to know
     verified for categories only (§ 7024(a)), ``complied_in_part`` when a hold kept data.
+    With ``awaiting_recipients`` the work is recorded but the request waits, open, for the
+    recipients it was passed on to (see ``complete_after_recipients``).
     """
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
     _require_status(row, {"in_progress"}, "completed")
     outcome = response_outcome(row, result)
+    stored = Jsonb({**result, "outcome": outcome})
+    details = {"type": row["type"], "regime": row["regime"], "outcome": outcome, **audit_details}
+    if not awaiting_recipients:
+        return _close_completed(conn, actor, settings, row, stored, details, reason=reason, now=now)
+    conn.execute(
+        queries()["update_dsr_awaiting_recipients"],
+        {"id": request_id, "now": now, "result": stored, "outcome": outcome},
+    )
+    _record_transition(
+        conn,
+        actor,
+        row,
+        action="awaiting_recipients",
+        to_status="awaiting_recipients",
+        reason=reason,
+        audit_action="dsr.awaiting_recipients",
+        details=details,
+    )
+    return get_request(conn, request_id, now=now)
+
+
+def complete_after_recipients(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    request_id: UUID,
+    *,
+    now: datetime | None = None,
+) -> DsrRequestRecord:
+    """Close a request waiting for its recipients once none of its tasks is open."""
+    row = _lock(conn, request_id)
+    _require_status(row, {"awaiting_recipients"}, "completed")
+    details = {"type": row["type"], "regime": row["regime"], "outcome": row["outcome"]}
+    return _close_completed(
+        conn, actor, settings, row, Jsonb(row["result"]), details, now=now or datetime.now(UTC)
+    )
+
+
+def _close_completed(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    row: Mapping[str, Any],
+    result: Jsonb,
+    details: Mapping[str, Any],
+    *,
+    now: datetime,
+    reason: str | None = None,
+) -> DsrRequestRecord:
+    """Close a request as completed, record its completion notice and the transition."""
+    outcome = details["outcome"]
     conn.execute(
         queries()["update_dsr_closed"],
         {
-            "id": request_id,
+            "id": row["id"],
             "status": "completed",
             "now": now,
             "denial_basis": None,
-            "result": Jsonb({**result, "outcome": outcome}),
+            "result": result,
             "outcome": outcome,
         },
     )
@@ -811,14 +866,9 @@ def complete_request(
         to_status="completed",
         reason=reason,
         audit_action="dsr.completed",
-        details={
-            "type": row["type"],
-            "regime": row["regime"],
-            "outcome": outcome,
-            **audit_details,
-        },
+        details=details,
     )
-    return get_request(conn, request_id, now=now)
+    return get_request(conn, row["id"], now=now)
 
 
 def response_outcome(row: Mapping[str, Any], result: Mapping[str, Any]) -> str:

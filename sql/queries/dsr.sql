@@ -503,3 +503,92 @@ WHERE closed_at IS NULL
   AND due_at <= %(soon)s
   AND NOT (status = 'awaiting_subject' AND regime = 'gdpr')
 ORDER BY due_at, id;
+
+-- name: insert_dsr_recipient
+-- Register a recipient or processor.
+INSERT INTO dsr_recipients (
+    name, kind, contact_email, webhook_url, data_categories, purposes, sale_or_sharing
+) VALUES (
+    %(name)s, %(kind)s, %(contact_email)s, %(webhook_url)s, %(data_categories)s, %(purposes)s,
+    %(sale_or_sharing)s
+)
+RETURNING *;
+
+-- name: get_dsr_recipient
+-- One recipient.
+SELECT * FROM dsr_recipients WHERE id = %(id)s;
+
+-- name: list_dsr_recipients
+-- Recipients, active ones first, by name.
+SELECT * FROM dsr_recipients
+WHERE %(include_archived)s OR archived_at IS NULL
+ORDER BY archived_at IS NOT NULL, name, id;
+
+-- name: update_dsr_recipient_archived
+-- Stop passing new requests on to a recipient (its past tasks stay).
+UPDATE dsr_recipients SET archived_at = coalesce(archived_at, %(now)s) WHERE id = %(id)s
+RETURNING *;
+
+-- name: list_dsr_recipients_to_tell
+-- The active recipients a request is passed on to: all of them for erasure, rectification and
+-- restriction; for an opt-out, those the business sells to or shares with.
+SELECT * FROM dsr_recipients
+WHERE archived_at IS NULL AND (NOT %(sale_or_sharing_only)s OR sale_or_sharing)
+ORDER BY name, id;
+
+-- name: insert_dsr_recipient_task
+-- Create the task of telling a recipient about a request (sent once the work commits).
+INSERT INTO dsr_recipient_tasks (request_id, recipient_id, action, channel, status, created_at)
+VALUES (%(request_id)s, %(recipient_id)s, %(action)s, %(channel)s, 'pending', %(now)s)
+RETURNING *;
+
+-- name: list_dsr_recipient_tasks
+-- The recipient tasks of a request, with the recipient's name and kind.
+SELECT t.*, r.name AS recipient_name, r.kind AS recipient_kind
+FROM dsr_recipient_tasks t
+JOIN dsr_recipients r ON r.id = t.recipient_id
+WHERE t.request_id = %(request_id)s
+ORDER BY r.name, t.id;
+
+-- name: get_dsr_recipient_task_to_send
+-- A task of a request not sent yet, locked, with where its recipient is reached.
+SELECT t.id, t.action, r.contact_email, r.webhook_url
+FROM dsr_recipient_tasks t
+JOIN dsr_recipients r ON r.id = t.recipient_id
+WHERE t.request_id = %(request_id)s AND t.status = 'pending'
+ORDER BY r.name, t.id
+LIMIT 1
+FOR UPDATE OF t SKIP LOCKED;
+
+-- name: update_dsr_recipient_task_sent
+-- Record how sending a task went.
+UPDATE dsr_recipient_tasks
+SET status = %(status)s, send_error = %(send_error)s, sent_at = %(sent_at)s
+WHERE id = %(id)s
+RETURNING *;
+
+-- name: lock_dsr_recipient_task
+-- One task of a request, locked.
+SELECT * FROM dsr_recipient_tasks
+WHERE id = %(id)s AND request_id = %(request_id)s
+FOR UPDATE;
+
+-- name: update_dsr_recipient_task_resolved
+-- Complete a task with evidence, or close it as impossible or disproportionate.
+UPDATE dsr_recipient_tasks
+SET status = %(status)s, evidence = %(evidence)s, closed_as = %(closed_as)s,
+    reason = %(reason)s, resolved_by = %(resolved_by)s, resolved_at = %(now)s
+WHERE id = %(id)s
+RETURNING *;
+
+-- name: count_dsr_recipient_tasks_open
+-- How many tasks of a request are still waiting (to be sent, or for the recipient).
+SELECT count(*) AS open FROM dsr_recipient_tasks
+WHERE request_id = %(request_id)s AND status IN ('pending', 'sent', 'send_failed');
+
+-- name: update_dsr_awaiting_recipients
+-- The work is done; the request waits for its recipients' confirmations.
+UPDATE dsr_requests
+SET status = 'awaiting_recipients', result = %(result)s, outcome = %(outcome)s,
+    failed_at = NULL, failure_reason = NULL, updated_at = %(now)s
+WHERE id = %(id)s;
