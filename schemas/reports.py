@@ -23,7 +23,11 @@ class DsrRecordsArgsSchema(Schema):
     received_before = fields.Date(
         required=True, metadata={"description": "First receipt date no longer included."}
     )
-    regime = fields.String(validate=validate.OneOf(REGIMES), load_default=None)
+    regime = fields.String(
+        required=True,
+        validate=validate.OneOf(REGIMES),
+        metadata={"description": "One regime per record set: GDPR and CCPA records never mix."},
+    )
 
 
 class DsrTotalsSchema(Schema):

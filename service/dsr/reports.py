@@ -109,9 +109,10 @@ def dsr_records(
     *,
     start: date,
     end: date,
-    regime: str | None = None,
+    regime: str,
 ) -> list[dict[str, Any]]:
-    """Return the record of every request received from ``start`` up to (not incl.) ``end``."""
+    """Return the record of every request of one regime received from ``start`` up to (not
+    incl.) ``end``."""
     rows = conn.execute(
         queries()["list_dsr_records"], {"start": start, "end": end, "regime": regime}
     ).fetchall()

@@ -234,8 +234,7 @@ WHERE received_on >= %(start)s AND received_on < %(end)s AND regime = %(regime)s
 SELECT id, regime, type, channel, requester_kind, received_at, received_on, due_on, status,
        closed_at, denial_basis, outcome, time_zone, extended_at, verification_degree
 FROM dsr_requests
-WHERE received_on >= %(start)s AND received_on < %(end)s
-  AND (%(regime)s::text IS NULL OR regime = %(regime)s)
+WHERE received_on >= %(start)s AND received_on < %(end)s AND regime = %(regime)s
 ORDER BY received_at, id;
 
 -- name: list_dsr_requests_to_minimise

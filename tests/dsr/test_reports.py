@@ -111,14 +111,20 @@ def test_yearly_metrics_count_outcomes_per_type_and_the_median_days(
 def test_the_records_show_date_type_manner_response_and_basis_for_denial(
     client, officer, year_of_requests
 ):
-    response = client.get(
-        "/v1/reports/dsr-records?received_from=2025-01-01&received_before=2026-01-01",
-        headers=officer,
-    )
+    period = "received_from=2025-01-01&received_before=2026-01-01"
+    response = client.get(f"/v1/reports/dsr-records?{period}&regime=gdpr", headers=officer)
+    ccpa = client.get(f"/v1/reports/dsr-records?{period}&regime=ccpa", headers=officer)
+    mixed = client.get(f"/v1/reports/dsr-records?{period}", headers=officer)
 
     assert response.status_code == 200
     records = {record["id"]: record for record in response.get_json()["items"]}
-    assert len(records) == 5
+    assert len(records) == 4
+    assert {record["regime"] for record in records.values()} == {"gdpr"}
+    # One regime per record set: the CCPA opt-out is listed there only.
+    [withdrawn] = ccpa.get_json()["items"]
+    assert withdrawn["id"] == year_of_requests["cancelled"]["id"]
+    assert withdrawn["nature_of_response"] == "withdrawn"
+    assert mixed.status_code == 422 and "regime" in mixed.get_json()["errors"]
     denied = records[year_of_requests["denied"]["id"]]
     assert denied["received_on"] == "2025-03-03"
     assert denied["type"] == "erasure"
@@ -127,11 +133,10 @@ def test_the_records_show_date_type_manner_response_and_basis_for_denial(
     assert denied["nature_of_response"] == "denied"
     assert denied["denial_basis"] == "identity_not_verified"
     assert records[year_of_requests["slow"]["id"]]["nature_of_response"] == "complied"
-    assert records[year_of_requests["cancelled"]["id"]]["nature_of_response"] == "withdrawn"
     assert records[year_of_requests["open"]["id"]]["response_date"] is None
     assert "Cannot verify" not in response.get_data(as_text=True)
     empty = client.get(
-        "/v1/reports/dsr-records?received_from=2025-01-01&received_before=2025-01-01",
+        "/v1/reports/dsr-records?received_from=2025-01-01&received_before=2025-01-01&regime=gdpr",
         headers=officer,
     )
     assert empty.status_code == 422
@@ -154,7 +159,7 @@ def test_a_request_that_matches_nobody_is_no_data_held_not_complied(client, offi
     objection = next(t for t in metrics.get_json()["by_type"] if t["type"] == "objection")
     assert (objection["complied"], objection["no_data_held"]) == (0, 1)
     records = client.get(
-        "/v1/reports/dsr-records?received_from=2025-01-01&received_before=2026-01-01",
+        "/v1/reports/dsr-records?received_from=2025-01-01&received_before=2026-01-01&regime=gdpr",
         headers=officer,
     ).get_json()["items"]
     assert [r["nature_of_response"] for r in records] == ["no_data_held"]
