@@ -67,13 +67,14 @@ class Feedback(MethodView):
     @blp.arguments(FeedbackQuerySchema, location="query")
     @blp.response(200, FeedbackListSchema)
     def get(self, args):
-        """List items newest first (filters: platform, subject, has_pii, since; cursor pages)."""
+        """List items newest first, filtered by platform, subject, has_pii, flag or since."""
         with _db().transaction() as conn:
             return list_feedback(
                 conn,
                 platform=platform_code(conn, args.get("platform")),
                 subject_id=args.get("subject"),
                 has_pii=args.get("has_pii"),
+                flag=args.get("flag"),
                 since=args.get("since"),
                 cursor=args.get("cursor"),
                 limit=args["limit"],

@@ -14,6 +14,8 @@ import psycopg
 from service.audit import Actor, record_event, subject_ref
 from service.db import queries
 from service.errors import NotFound, Unprocessable
+from service.triage.engine import FLAGS
+from service.triage.review import item_triage
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
@@ -47,6 +49,7 @@ def list_feedback(
     platform: str | None = None,
     subject_id: UUID | None = None,
     has_pii: bool | None = None,
+    flag: str | None = None,
     since: datetime | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_PAGE,
@@ -59,6 +62,8 @@ def list_feedback(
             "platform": platform,
             "subject_id": subject_id,
             "has_pii": has_pii,
+            "flag": flag,
+            "severity": list(FLAGS),
             "since": since,
             "before_created_at": before_created_at,
             "before_id": before_id,
@@ -137,6 +142,7 @@ def get_feedback_item(
         "scanned_at": row["scanned_at"],
         "engine_version": row["engine_version"],
         "findings": findings,
+        "triage": item_triage(conn, item_id, row["text"]),
     }
 
 

@@ -1,0 +1,220 @@
+"""The legal-review queue: flagged items no review covers, reviews, and suggested holds.
+
+A review covers the flags an item has when it is reviewed (for that text). A flag raised
+later, by new rules or a new text, is due for review again. Items flagged ``legal_threat`` or
+``product_safety`` get a *suggested* legal hold (basis: legal claims) until a hold covers them
+or a reviewer dismisses the flag; the review decision ``hold_placed`` confirms it: one call
+places the hold through the holds domain code and records the review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from service.audit import Actor, record_event, subject_ref
+from service.db import queries
+from service.dsr.holds import place_hold
+from service.dsr.settings import DsrSettings
+from service.errors import NotFound
+from service.triage.engine import FLAGS, HOLD_SUGGESTED_FOR
+
+DECISIONS = ("escalated", "dismissed", "hold_placed")
+HOLD_BASIS = "legal_claims"
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+
+def item_triage(conn: psycopg.Connection, item_id: UUID, text: str) -> dict[str, Any]:
+    """Return an item's flags (with the evidence in its text), reviews and suggested hold."""
+    q = queries()
+    flags = conn.execute(
+        q["list_triage_flags_of_items"], {"ids": [item_id], "severity": list(FLAGS)}
+    ).fetchall()
+    reviews = conn.execute(q["list_triage_reviews_of_item"], {"item_id": item_id}).fetchall()
+    holds = conn.execute(q["list_active_holds_covering_items"], {"ids": [item_id]}).fetchall()
+    return {
+        "flags": [_present_flag(flag, text) for flag in flags],
+        "pending_flags": [flag["flag"] for flag in flags if not flag["reviewed"]],
+        "reviews": [_present_review(review) for review in reviews],
+        "active_hold_ids": [hold["hold_id"] for hold in holds],
+        "suggested_hold": suggested_hold(item_id, flags, reviews, holds),
+    }
+
+
+def suggested_hold(
+    item_id: UUID,
+    flags: Sequence[Mapping[str, Any]],
+    reviews: Sequence[Mapping[str, Any]],
+    holds: Sequence[Mapping[str, Any]],
+) -> dict[str, Any] | None:
+    """Return the hold to suggest for an item, or None (no such flag, held, or dismissed)."""
+    if holds:
+        return None
+    dismissed = {
+        flag for review in reviews if review["decision"] == "dismissed" for flag in review["flags"]
+    }
+    reasons = [
+        flag["flag"]
+        for flag in flags
+        if flag["flag"] in HOLD_SUGGESTED_FOR and flag["flag"] not in dismissed
+    ]
+    if not reasons:
+        return None
+    return {
+        "basis": HOLD_BASIS,
+        "scope": "feedback_item",
+        "feedback_id": item_id,
+        "flags": reasons,
+        "reason": f"Flagged {' and '.join(reasons)}: keep the item as evidence for a possible "
+        "legal claim.",
+        "confirm_with": f'POST /v1/feedback/{item_id}/review {{"decision": "hold_placed"}}',
+    }
+
+
+def list_queue(
+    conn: psycopg.Connection,
+    *,
+    flag: str | None = None,
+    limit: int = DEFAULT_PAGE,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Return flagged items no review covers, most serious flag first, then oldest first."""
+    q = queries()
+    rows = conn.execute(
+        q["list_triage_queue"],
+        {"severity": list(FLAGS), "flag": flag, "limit": limit, "offset": offset},
+    ).fetchall()
+    ids = [row["id"] for row in rows]
+    flags = _by_item(
+        conn.execute(
+            q["list_triage_flags_of_items"], {"ids": ids, "severity": list(FLAGS)}
+        ).fetchall()
+    )
+    holds = _by_item(conn.execute(q["list_active_holds_covering_items"], {"ids": ids}).fetchall())
+    items = []
+    for row in rows:
+        item_flags = flags.get(row["id"], [])
+        items.append(
+            {
+                **{key: row[key] for key in row if key not in ("total",)},
+                "flags": [_present_flag(flag, None) for flag in item_flags],
+                "suggested_hold": suggested_hold(
+                    row["id"],
+                    [f for f in item_flags if not f["reviewed"]],
+                    [],
+                    holds.get(row["id"], []),
+                ),
+            }
+        )
+    return {"items": items, "total": rows[0]["total"] if rows else 0}
+
+
+def review_item(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    item_id: UUID,
+    *,
+    decision: str,
+    notes: str | None = None,
+) -> dict[str, Any]:
+    """Record a decision on an item's flags; ``hold_placed`` also places the legal hold.
+
+    Audit: ``triage.reviewed`` with the decision, the flags covered and the hold id (never
+    the notes); a new hold records its own ``hold.placed``.
+    """
+    q = queries()
+    item = conn.execute(q["lock_item_for_review"], {"id": item_id}).fetchone()
+    if item is None:
+        raise NotFound(f"No feedback item with id {item_id}.")
+    current = [
+        row
+        for row in conn.execute(
+            q["list_triage_flags_of_items"], {"ids": [item_id], "severity": list(FLAGS)}
+        ).fetchall()
+        if row["current"]
+    ]
+    covered = [row["flag"] for row in current]
+    hold_id = None
+    hold_created = False
+    if decision == "hold_placed":
+        existing = conn.execute(
+            q["list_active_holds_covering_items"], {"ids": [item_id]}
+        ).fetchone()
+        if existing is not None:
+            hold_id = existing["hold_id"]
+        else:
+            reason = notes or (
+                f"Triage review: flagged {', '.join(covered) or 'by a reviewer'}; kept as "
+                "evidence for a possible legal claim."
+            )
+            hold_id = place_hold(
+                conn, actor, settings, basis=HOLD_BASIS, reason=reason, feedback_id=item_id
+            )["id"]
+            hold_created = True
+    review = conn.execute(
+        q["insert_triage_review"],
+        {
+            "item_id": item_id,
+            "decision": decision,
+            "flags": covered,
+            "notes": notes,
+            "hold_id": hold_id,
+            "reviewed_by": actor.key_id,
+            "text_hash": item["text_hash"],
+        },
+    ).fetchone()
+    record_event(
+        conn,
+        actor,
+        "triage.reviewed",
+        target_type="feedback_item",
+        target_id=item_id,
+        subject_ref=subject_ref(settings.secret, item["author_id"]),
+        details={
+            "decision": decision,
+            "flags": covered,
+            "hold_id": str(hold_id) if hold_id else None,
+            "hold_created": hold_created,
+            "notes": bool(notes),
+        },
+    )
+    return {**_present_review(review), "hold_created": hold_created}
+
+
+def _present_flag(row: Mapping[str, Any], text: str | None) -> dict[str, Any]:
+    """Return a stored flag as shown; the evidence only with the raw text, while current."""
+    shown = {
+        "flag": row["flag"],
+        "start": row["start_offset"],
+        "end": row["end_offset"],
+        "score": row["score"],
+        "rule_id": row["rule_id"],
+        "rules_version": row["rules_version"],
+        "flagged_at": row["flagged_at"],
+        "reviewed": row["reviewed"],
+        "current": row["current"],
+    }
+    if text is not None:
+        shown["evidence"] = (
+            text[row["start_offset"] : row["end_offset"]] if row["current"] else None
+        )
+    return shown
+
+
+def _present_review(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: row[key]
+        for key in ("id", "item_id", "decision", "flags", "notes", "hold_id", "reviewed_by")
+    } | {"reviewed_at": row["reviewed_at"]}
+
+
+def _by_item(rows: Iterable[Mapping[str, Any]]) -> dict[UUID, list[Mapping[str, Any]]]:
+    grouped: dict[UUID, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["item_id"], []).append(row)
+    return grouped
