@@ -15,6 +15,7 @@ No model is involved: the same text and rule set always give the same flags.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,9 @@ class Rule:
     score: float
     patterns: tuple[re.Pattern[str], ...]
     exceptions: tuple[re.Pattern[str], ...] = ()
+    # Per pattern, lower-case strings one of which every match starts with (None: no gate):
+    # a text containing none of them is not scanned with that pattern.
+    gates: tuple[frozenset[str] | None, ...] = ()
     negatable: bool = True
     joke_factor: float = 0.3
     hedge_factor: float = 0.7
@@ -99,15 +103,20 @@ class Flag:
 def evaluate(ruleset: RuleSet, text: str) -> list[Flag]:
     """Return the flags a text raises, one per flag (its best match), most serious first."""
     sentences = _spans(text)
+    starts = [start for start, _ in sentences]
     short = len(text) <= _SHORT_TEXT
     text_joke = short and _any(ruleset.cues.jokes, text)
+    lowered = text.lower()
     best: dict[str, Flag] = {}
     for rule in ruleset.rules:
-        for pattern in rule.patterns:
+        gates = rule.gates or (None,) * len(rule.patterns)
+        for pattern, gate in zip(rule.patterns, gates, strict=True):
+            if gate is not None and not any(prefix in lowered for prefix in gate):
+                continue
             for match in pattern.finditer(text):
                 if match.end() == match.start():
                     continue
-                score = _score(ruleset, rule, text, sentences, match, text_joke)
+                score = _score(ruleset, rule, text, sentences, starts, match, text_joke)
                 if score is None or score < ruleset.threshold:
                     continue
                 current = best.get(rule.flag)
@@ -121,11 +130,12 @@ def _score(
     rule: Rule,
     text: str,
     sentences: Sequence[tuple[int, int]],
+    starts: Sequence[int],
     match: re.Match[str],
     text_joke: bool,
 ) -> float | None:
     """Return the score of one match after exceptions, negation, jokes and hedges (or None)."""
-    start, end = _containing(sentences, match.start())
+    start, end = sentences[max(0, bisect.bisect_right(starts, match.start()) - 1)]
     sentence = text[start:end]
     if any(exception.search(sentence) for exception in rule.exceptions):
         return None
@@ -161,12 +171,61 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
-def _containing(spans: Sequence[tuple[int, int]], offset: int) -> tuple[int, int]:
-    for start, end in spans:
-        if start <= offset < end:
-            return start, end
-    return spans[-1]
-
-
 def _any(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
     return any(pattern.search(text) for pattern in patterns)
+
+
+_MAX_PREFIXES = 64
+_MIN_PREFIX = 3
+
+
+def literal_prefixes(pattern: str) -> frozenset[str] | None:
+    """Return lower-case strings one of which starts every match of a pattern, or None.
+
+    Read from the parsed pattern: literals, groups and alternatives up to the first repeat,
+    class or anything else; anchors and look-arounds are skipped. None when a prefix would be
+    shorter than three characters or there would be too many.
+    """
+    try:
+        from re import _parser as parser  # the standard library's own parser
+
+        parsed = parser.parse(pattern)
+        found = _walk(parser, list(parsed), {("", True)})
+    except Exception:  # no gate is always safe
+        return None
+    if found is None or not found:
+        return None
+    prefixes = frozenset(text.lower() for text, _ in found)
+    if min(len(prefix) for prefix in prefixes) < _MIN_PREFIX:
+        return None
+    return prefixes
+
+
+def _walk(parser, items, current):
+    for op, value in items:
+        name = str(op)
+        if name == "LITERAL":
+            current = {
+                (text + chr(value), True) if is_open else (text, False) for text, is_open in current
+            }
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue
+        elif name == "SUBPATTERN":
+            current = _walk(parser, list(value[-1]), current)
+        elif name == "BRANCH":
+            joined = set()
+            for text, is_open in current:
+                if not is_open:
+                    joined.add((text, False))
+                    continue
+                for alternative in value[1]:
+                    tail = _walk(parser, list(alternative), {("", True)})
+                    if tail is None:
+                        return None
+                    joined |= {(text + more, more_open) for more, more_open in tail}
+            current = joined
+        else:
+            current = {(text, False) for text, _ in current}
+        if current is None or len(current) > _MAX_PREFIXES:
+            return None
+    return current

@@ -121,3 +121,22 @@ def test_a_bad_rule_document_is_refused_naming_the_problem(document, field):
     with pytest.raises(Unprocessable) as refused:
         check_document(document)
     assert field in refused.value.errors
+
+
+def test_the_literal_gates_never_change_what_the_rules_find():
+    import dataclasses
+    from pathlib import Path
+
+    ruleset = builtin_ruleset()
+    assert sum(gate is not None for rule in ruleset.rules for gate in rule.gates) > 200
+    ungated = dataclasses.replace(
+        ruleset, rules=tuple(dataclasses.replace(rule, gates=()) for rule in ruleset.rules)
+    )
+    data = Path(__file__).resolve().parents[2] / "bench" / "data" / "triage"
+    texts = [
+        line.split("\t", 1)[1]
+        for path in sorted(data.glob("*.tsv"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(texts) > 450
+    assert [evaluate(ruleset, t) for t in texts] == [evaluate(ungated, t) for t in texts]
