@@ -50,7 +50,8 @@ def thread_flags_pending_review(conn: psycopg.Connection, item_id: UUID) -> list
     for row in conn.execute(
         q["list_triage_flags_of_items"], {"ids": ids, "severity": list(FLAGS)}
     ).fetchall():
-        if row["flag"] in REPLY_BLOCKING_FLAGS and row["current"] and not row["reviewed"]:
+        # A flag raised on an earlier text of the item (redacted since) still counts.
+        if row["flag"] in REPLY_BLOCKING_FLAGS and not row["reviewed"]:
             pending.setdefault(row["item_id"], set()).add(row["flag"])
     fresh = [row for row in thread if not row["triaged"]]
     if fresh:

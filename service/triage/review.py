@@ -131,14 +131,13 @@ def review_item(
     item = conn.execute(q["lock_item_for_review"], {"id": item_id}).fetchone()
     if item is None:
         raise NotFound(f"No feedback item with id {item_id}.")
-    current = [
-        row
-        for row in conn.execute(
-            q["list_triage_flags_of_items"], {"ids": [item_id], "severity": list(FLAGS)}
-        ).fetchall()
-        if row["current"]
-    ]
-    covered = [row["flag"] for row in current]
+    # Every flag the item carries, also one raised on an earlier text (an erasure may have
+    # redacted it since): all were raised by one scan, on one text.
+    flags = conn.execute(
+        q["list_triage_flags_of_items"], {"ids": [item_id], "severity": list(FLAGS)}
+    ).fetchall()
+    covered = [row["flag"] for row in flags]
+    covered_text = flags[0]["text_hash"] if flags else item["text_hash"]
     hold_id = None
     hold_created = False
     if decision == "hold_placed":
@@ -165,7 +164,7 @@ def review_item(
             "notes": notes,
             "hold_id": hold_id,
             "reviewed_by": actor.key_id,
-            "text_hash": item["text_hash"],
+            "text_hash": covered_text,
         },
     ).fetchone()
     record_event(

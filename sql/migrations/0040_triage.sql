@@ -36,7 +36,7 @@ CREATE TABLE triage_reviews (
     flags text[] NOT NULL,
     notes text CHECK (length(notes) <= 2000),
     hold_id uuid REFERENCES legal_holds (id),
-    -- The item's text when it was reviewed: a review covers the flags of that text only.
+    -- The text the covered flags were raised on: a review covers the flags of that text only.
     text_hash bytea NOT NULL,
     reviewed_by uuid,
     reviewed_at timestamptz NOT NULL DEFAULT now(),

@@ -36,7 +36,7 @@ UPDATE feedback_items SET triage_version = %(rules_version)s WHERE id = ANY(%(id
 -- name: list_triage_flags_of_items
 -- List the flags of items with whether a review covers each, most serious first.
 SELECT t.item_id, t.flag, t.start_offset, t.end_offset, t.score, t.rule_id, t.rules_version,
-       t.flagged_at, t.text_hash = f.text_hash AS current,
+       t.flagged_at, t.text_hash, t.text_hash = f.text_hash AS current,
        EXISTS (
            SELECT 1 FROM triage_reviews r
            WHERE r.item_id = t.item_id AND t.flag = ANY(r.flags) AND r.text_hash = t.text_hash

@@ -261,3 +261,37 @@ def test_a_rule_change_makes_the_next_scan_re_evaluate_the_archive(
     ]
     assert flags[0]["rules_version"] == stored.get_json()["version"]
     assert client.post("/v1/scans", json={}, headers=officer).get_json()["items_total"] == 0
+
+
+def test_flags_on_an_item_redacted_by_someone_elses_erasure_still_hold_replies_until_reviewed(
+    client, officer, auth, scanned
+):
+    _, bob = scanned(
+        ("a1", "Loving the new range", {"author": {"handle": "@anna_j", "display_name": None}}),
+        (
+            "b1",
+            "@anna_j told me the heater caught fire, my solicitor will be in touch",
+            {"author": {"handle": "@bob_k", "display_name": None}},
+        ),
+    )
+    request_id = _verified_erasure(client, officer, "@anna_j")
+    done = client.post(f"/v1/requests/{request_id}/execute", json={}, headers=officer)
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["result"]["mentions_redacted"] == 1
+
+    triage = client.get(f"/v1/feedback/{bob}", headers=officer).get_json()["triage"]
+    assert [(f["flag"], f["current"], f["evidence"]) for f in triage["flags"]] == [
+        ("product_safety", False, None),
+        ("legal_threat", False, None),
+    ]
+    body = {"text": "We're on it.", "visibility": "public", "in_reply_to": bob}
+    moderator = auth("moderator")
+    held = client.post("/v1/replies/check", json=body, headers=moderator).get_json()
+    assert held["verdict"] == "hold_for_review"
+
+    client.post(f"/v1/feedback/{bob}/review", json={"decision": "escalated"}, headers=officer)
+    assert (
+        client.post("/v1/replies/check", json=body, headers=moderator).get_json()["verdict"]
+        == "allow"
+    )
+    assert client.get("/v1/triage/queue", headers=officer).get_json()["items"] == []
