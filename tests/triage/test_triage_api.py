@@ -119,6 +119,12 @@ def test_confirming_the_suggested_hold_places_a_legal_claims_hold_in_one_call(
     assert (again["hold_id"], again["hold_created"]) == (review["hold_id"], False)
     assert [row["target_id"] for row in audit_rows(conn, "hold.placed")] == [review["hold_id"]]
 
+    # The held item needs no further review before an erasure, which keeps it.
+    request_id = _verified_erasure(client, officer, "@Sarah_J")
+    done = client.post(f"/v1/requests/{request_id}/execute", json={}, headers=officer)
+    assert done.status_code == 200, done.get_json()
+    assert [kept["id"] for kept in done.get_json()["result"]["kept"]] == [kettle]
+
 
 def test_a_public_reply_in_a_thread_with_an_unreviewed_legal_threat_is_held_for_review(
     client, officer, auth, ingest, run_jobs
