@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import current_app
 from flask.views import MethodView
 
 from schemas.triage import (
@@ -16,8 +15,8 @@ from schemas.triage import (
     TriageReviewResultSchema,
 )
 from service.api import Blueprint
-from service.api.requests import dsr_settings
 from service.auth import current_actor, requires
+from service.runtime import current_runtime
 from service.triage.review import list_queue, review_item
 from service.triage.rules import get_rule_set, put_rule_set
 
@@ -30,10 +29,6 @@ blp = Blueprint(
 )
 
 
-def _db():
-    return current_app.extensions["privacy.db"]
-
-
 @blp.route("/triage/queue")
 class TriageQueue(MethodView):
     @requires("privacy_officer")
@@ -41,7 +36,7 @@ class TriageQueue(MethodView):
     @blp.response(200, QueueSchema)
     def get(self, args):
         """List flagged items no review covers, the most serious (self_harm) first."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return list_queue(conn, **args)
 
 
@@ -52,8 +47,8 @@ class FeedbackReview(MethodView):
     @blp.response(201, TriageReviewResultSchema)
     def post(self, body, item_id: UUID):
         """Review an item's flags: escalated, dismissed, or hold_placed (places the hold)."""
-        with _db().transaction() as conn:
-            return review_item(conn, current_actor(), dsr_settings(), item_id, **body)
+        with current_runtime().database.transaction() as conn:
+            return review_item(conn, current_actor(), current_runtime().dsr, item_id, **body)
 
 
 @blp.route("/triage/rules")
@@ -62,7 +57,7 @@ class TriageRules(MethodView):
     @blp.response(200, RuleSetSchema)
     def get(self):
         """Show the rules in force: the built-in ones, the deployment's own, and the version."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return get_rule_set(conn)
 
     @requires("admin")
@@ -70,5 +65,5 @@ class TriageRules(MethodView):
     @blp.response(200, RuleSetSchema)
     def put(self, body):
         """Replace the deployment's own rules; POST /v1/scans then re-evaluates the archive."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return put_rule_set(conn, current_actor(), body)

@@ -12,7 +12,7 @@ import psycopg
 
 from service.audit import Actor, record_event
 from service.db import queries
-from service.errors import Conflict, Unprocessable
+from service.errors import Unprocessable, UnreviewedLegalFlags
 from service.triage.engine import FLAGS, LEGAL_FLAGS, REPLY_BLOCKING_FLAGS, SEVERITY, evaluate
 from service.triage.rules import load_ruleset
 
@@ -24,12 +24,6 @@ _FLAG_WORDS = {
     "product_safety": "a product-safety report",
     "legal_threat": "a legal threat",
 }
-
-
-class UnreviewedLegalFlags(Conflict):
-    """An erasure would delete items with legal flags nobody has reviewed."""
-
-    slug = "unreviewed-legal-flags"
 
 
 def thread_flags_pending_review(conn: psycopg.Connection, item_id: UUID) -> list[dict[str, Any]]:

@@ -151,9 +151,10 @@ def review_item(
                 f"Triage review: flagged {', '.join(covered) or 'by a reviewer'}; kept as "
                 "evidence for a possible legal claim."
             )
-            hold_id = place_hold(
+            placed = place_hold(
                 conn, actor, settings, basis=HOLD_BASIS, reason=reason, feedback_id=item_id
-            )["id"]
+            )
+            hold_id = placed.holds[0]["id"]
             hold_created = True
     review = conn.execute(
         q["insert_triage_review"],

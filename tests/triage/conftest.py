@@ -34,6 +34,6 @@ def audit_rows(conn, action: str) -> list[dict]:
     """Return the audit events of an action, oldest first."""
     return conn.execute(
         "SELECT target_type, target_id, subject_ref, details FROM audit_events"
-        " WHERE action = %s ORDER BY seq",
+        " WHERE action = %s ORDER BY id",
         (action,),
     ).fetchall()
