@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, pre_dump, validate
 
 from service.triage.engine import FLAGS
-from service.triage.review import DECISIONS, DEFAULT_PAGE, MAX_PAGE
+from service.triage.review import DECISIONS, DEFAULT_PAGE, MAX_PAGE, ItemTriage, SuggestedHold
+from service.triage.rules import RuleSetState
 
 FLAG_FIELD_DESCRIPTION = "One of: " + ", ".join(FLAGS) + " (most serious first)."
 
@@ -13,9 +16,11 @@ FLAG_FIELD_DESCRIPTION = "One of: " + ", ".join(FLAGS) + " (most serious first).
 class TriageFlagSchema(Schema):
     flag = fields.String(required=True, metadata={"enum": list(FLAGS)})
     start = fields.Integer(
-        required=True, metadata={"description": "Offset of the evidence in the raw text."}
+        required=True,
+        attribute="start_offset",
+        metadata={"description": "Offset of the evidence in the raw text."},
     )
-    end = fields.Integer(required=True)
+    end = fields.Integer(required=True, attribute="end_offset")
     score = fields.Float(required=True)
     rule_id = fields.String(required=True, metadata={"description": "The rule that matched."})
     rules_version = fields.String(required=True)
@@ -36,11 +41,22 @@ class TriageFlagWithEvidenceSchema(TriageFlagSchema):
 
 class SuggestedHoldSchema(Schema):
     basis = fields.String(required=True)
-    scope = fields.String(required=True)
+    scope = fields.Constant("feedback_item", required=True)
     feedback_id = fields.UUID(required=True)
     flags = fields.List(fields.String(), required=True)
-    reason = fields.String(required=True)
-    confirm_with = fields.String(required=True, metadata={"description": "The one call to make."})
+    reason = fields.Method("_reason", required=True)
+    confirm_with = fields.Method(
+        "_confirm_with", required=True, metadata={"description": "The one call to make."}
+    )
+
+    def _reason(self, hold: SuggestedHold) -> str:
+        return (
+            f"Flagged {' and '.join(hold.flags)}: keep the item as evidence for a possible "
+            "legal claim."
+        )
+
+    def _confirm_with(self, hold: SuggestedHold) -> str:
+        return f'POST /v1/feedback/{hold.feedback_id}/review {{"decision": "hold_placed"}}'
 
 
 class TriageReviewSchema(Schema):
@@ -69,6 +85,25 @@ class ItemTriageSchema(Schema):
     reviews = fields.List(fields.Nested(TriageReviewSchema), required=True)
     active_hold_ids = fields.List(fields.UUID(), required=True)
     suggested_hold = fields.Nested(SuggestedHoldSchema, allow_none=True)
+
+    @pre_dump
+    def _shape(self, triage: ItemTriage, **_: Any) -> dict[str, Any]:
+        # The evidence is the item's own words, shown only while the offsets point into them.
+        return {
+            "flags": [
+                {
+                    **flag,
+                    "evidence": triage.text[flag["start_offset"] : flag["end_offset"]]
+                    if flag["current"]
+                    else None,
+                }
+                for flag in triage.flags
+            ],
+            "pending_flags": [flag["flag"] for flag in triage.flags if not flag["reviewed"]],
+            "reviews": triage.reviews,
+            "active_hold_ids": triage.hold_ids,
+            "suggested_hold": triage.suggested_hold,
+        }
 
 
 class ReviewRequestSchema(Schema):
@@ -183,3 +218,23 @@ class RuleSetSchema(Schema):
     custom = fields.Nested(RuleSetPutSchema, required=True)
     builtin = fields.List(fields.Nested(BuiltinRuleSchema), required=True)
     updated_at = fields.DateTime(allow_none=True)
+
+    @pre_dump
+    def _shape(self, state: RuleSetState, **_: Any) -> dict[str, Any]:
+        disabled = set(state.document.get("disabled", []))
+        return {
+            "version": state.version,
+            "custom": state.document,
+            "builtin": [
+                {
+                    "id": rule["id"],
+                    "flag": rule["flag"],
+                    "score": rule.get("score", 0.9),
+                    "description": rule.get("description", ""),
+                    "patterns": len(rule["patterns"]),
+                    "enabled": rule["id"] not in disabled,
+                }
+                for rule in state.builtin
+            ],
+            "updated_at": state.updated_at,
+        }

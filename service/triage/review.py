@@ -10,6 +10,7 @@ places the hold through the holds domain code and records the review.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -28,21 +29,44 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 200
 
 
-def item_triage(conn: psycopg.Connection, item_id: UUID, text: str) -> dict[str, Any]:
-    """Return an item's flags (with the evidence in its text), reviews and suggested hold."""
+@dataclass(frozen=True)
+class SuggestedHold:
+    """The legal hold the triage suggests on an item, for the flags that call for one."""
+
+    feedback_id: UUID
+    flags: list[str]
+    basis: str = HOLD_BASIS
+
+
+@dataclass(frozen=True)
+class ItemTriage:
+    """An item's flag rows, review rows, the active holds covering it and the suggested hold.
+
+    ``text`` is the item's raw text, which the flags' offsets point into while current.
+    """
+
+    text: str
+    flags: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+    hold_ids: list[UUID]
+    suggested_hold: SuggestedHold | None
+
+
+def item_triage(conn: psycopg.Connection, item_id: UUID, text: str) -> ItemTriage:
+    """Return an item's flags, reviews, active holds and suggested hold."""
     q = queries()
     flags = conn.execute(
         q["list_triage_flags_of_items"], {"ids": [item_id], "severity": list(FLAGS)}
     ).fetchall()
     reviews = conn.execute(q["list_triage_reviews_of_item"], {"item_id": item_id}).fetchall()
     holds = conn.execute(q["list_active_holds_covering_items"], {"ids": [item_id]}).fetchall()
-    return {
-        "flags": [_present_flag(flag, text) for flag in flags],
-        "pending_flags": [flag["flag"] for flag in flags if not flag["reviewed"]],
-        "reviews": [_present_review(review) for review in reviews],
-        "active_hold_ids": [hold["hold_id"] for hold in holds],
-        "suggested_hold": suggested_hold(item_id, flags, reviews, holds),
-    }
+    return ItemTriage(
+        text=text,
+        flags=flags,
+        reviews=reviews,
+        hold_ids=[hold["hold_id"] for hold in holds],
+        suggested_hold=suggested_hold(item_id, flags, reviews, holds),
+    )
 
 
 def suggested_hold(
@@ -50,7 +74,7 @@ def suggested_hold(
     flags: Sequence[Mapping[str, Any]],
     reviews: Sequence[Mapping[str, Any]],
     holds: Sequence[Mapping[str, Any]],
-) -> dict[str, Any] | None:
+) -> SuggestedHold | None:
     """Return the hold to suggest for an item, or None (no such flag, held, or dismissed)."""
     if holds:
         return None
@@ -62,17 +86,7 @@ def suggested_hold(
         for flag in flags
         if flag["flag"] in HOLD_SUGGESTED_FOR and flag["flag"] not in dismissed
     ]
-    if not reasons:
-        return None
-    return {
-        "basis": HOLD_BASIS,
-        "scope": "feedback_item",
-        "feedback_id": item_id,
-        "flags": reasons,
-        "reason": f"Flagged {' and '.join(reasons)}: keep the item as evidence for a possible "
-        "legal claim.",
-        "confirm_with": f'POST /v1/feedback/{item_id}/review {{"decision": "hold_placed"}}',
-    }
+    return SuggestedHold(item_id, reasons) if reasons else None
 
 
 def list_queue(
@@ -82,7 +96,8 @@ def list_queue(
     limit: int = DEFAULT_PAGE,
     offset: int = 0,
 ) -> dict[str, Any]:
-    """Return flagged items no review covers, most serious flag first, then oldest first."""
+    """Return flagged items no review covers (rows with their flag rows and suggested hold),
+    most serious flag first, then oldest first, and how many wait in all."""
     q = queries()
     rows = conn.execute(
         q["list_triage_queue"],
@@ -95,21 +110,19 @@ def list_queue(
         ).fetchall()
     )
     holds = _by_item(conn.execute(q["list_active_holds_covering_items"], {"ids": ids}).fetchall())
-    items = []
-    for row in rows:
-        item_flags = flags.get(row["id"], [])
-        items.append(
-            {
-                **{key: row[key] for key in row if key not in ("total",)},
-                "flags": [_present_flag(flag, None) for flag in item_flags],
-                "suggested_hold": suggested_hold(
-                    row["id"],
-                    [f for f in item_flags if not f["reviewed"]],
-                    [],
-                    holds.get(row["id"], []),
-                ),
-            }
-        )
+    items = [
+        {
+            **row,
+            "flags": flags.get(row["id"], []),
+            "suggested_hold": suggested_hold(
+                row["id"],
+                [flag for flag in flags.get(row["id"], []) if not flag["reviewed"]],
+                [],
+                holds.get(row["id"], []),
+            ),
+        }
+        for row in rows
+    ]
     return {"items": items, "total": rows[0]["total"] if rows else 0}
 
 
@@ -183,34 +196,7 @@ def review_item(
             "notes": bool(notes),
         },
     )
-    return {**_present_review(review), "hold_created": hold_created}
-
-
-def _present_flag(row: Mapping[str, Any], text: str | None) -> dict[str, Any]:
-    """Return a stored flag as shown; the evidence only with the raw text, while current."""
-    shown = {
-        "flag": row["flag"],
-        "start": row["start_offset"],
-        "end": row["end_offset"],
-        "score": row["score"],
-        "rule_id": row["rule_id"],
-        "rules_version": row["rules_version"],
-        "flagged_at": row["flagged_at"],
-        "reviewed": row["reviewed"],
-        "current": row["current"],
-    }
-    if text is not None:
-        shown["evidence"] = (
-            text[row["start_offset"] : row["end_offset"]] if row["current"] else None
-        )
-    return shown
-
-
-def _present_review(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        key: row[key]
-        for key in ("id", "item_id", "decision", "flags", "notes", "hold_id", "reviewed_by")
-    } | {"reviewed_at": row["reviewed_at"]}
+    return {**review, "hold_created": hold_created}
 
 
 def _by_item(rows: Iterable[Mapping[str, Any]]) -> dict[UUID, list[Mapping[str, Any]]]:

@@ -15,6 +15,8 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -228,32 +230,31 @@ def _pattern_problems(where: str, pattern: Any) -> list[str]:
     return []
 
 
-def get_rule_set(conn: psycopg.Connection) -> dict[str, Any]:
-    """Return the deployment's document, the built-in rules (ids, flags) and the version."""
+@dataclass(frozen=True)
+class RuleSetState:
+    """The rules in force: the deployment's document, the built-in rules, version and date."""
+
+    version: str
+    document: dict[str, Any]
+    builtin: list[dict[str, Any]]
+    updated_at: datetime | None
+
+
+def get_rule_set(conn: psycopg.Connection) -> RuleSetState:
+    """Return the deployment's document, the built-in rules and the version in force."""
     row = conn.execute(queries()["get_triage_rule_set"]).fetchone()
     document = row["document"] if row else dict(EMPTY_DOCUMENT)
-    disabled = set(document.get("disabled", []))
-    return {
-        "version": rules_version(document),
-        "custom": document,
-        "builtin": [
-            {
-                "id": rule["id"],
-                "flag": rule["flag"],
-                "score": rule.get("score", 0.9),
-                "description": rule.get("description", ""),
-                "patterns": len(rule["patterns"]),
-                "enabled": rule["id"] not in disabled,
-            }
-            for rule in builtin_document()["rules"]
-        ],
-        "updated_at": row["updated_at"] if row else None,
-    }
+    return RuleSetState(
+        version=rules_version(document),
+        document=document,
+        builtin=list(builtin_document()["rules"]),
+        updated_at=row["updated_at"] if row else None,
+    )
 
 
 def put_rule_set(
     conn: psycopg.Connection, actor: Actor, document: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> RuleSetState:
     """Validate and store the deployment's rules; record `triage.rules_updated` (counts, ids)."""
     canonical = check_document(document)
     conn.execute(

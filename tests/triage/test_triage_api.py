@@ -193,7 +193,16 @@ def test_erasing_a_subject_with_unreviewed_legal_flags_answers_409_until_reviewe
     assert refused.mimetype == "application/problem+json"
     problem = refused.get_json()
     assert problem["items"] == [{"id": kettle, "flags": ["product_safety", "legal_threat"]}]
-    assert problem["type"].endswith("unreviewed-legal-flags")
+    assert problem["type"] == "/problems/unreviewed-legal-flags"
+    assert problem["title"] == "Unreviewed Legal Flags"
+    page = client.get(problem["type"])
+    assert page.status_code == 200 and "GDPR Art. 17(3)(e)" in page.get_data(as_text=True)
+    # The execute operation documents this 409 beside the general conflict.
+    documented = client.get("/openapi.json").get_json()["paths"][
+        "/v1/requests/{request_id}/execute"
+    ]["post"]["responses"]["409"]["description"]
+    assert "/problems/conflict" in documented
+    assert "/problems/unreviewed-legal-flags" in documented
     shown = client.get(f"/v1/requests/{request_id}", headers=officer).get_json()
     assert shown["status"] == "verified"
     assert conn.execute("SELECT count(*) AS n FROM feedback_items").fetchone()["n"] == 2
