@@ -24,7 +24,7 @@ from service.triage.engine import FLAGS, evaluate
 from service.triage.rules import builtin_ruleset
 
 DATA = Path(__file__).resolve().parent / "data" / "triage"
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "heldout2")
 LANGUAGES = ("en", "nl")
 
 

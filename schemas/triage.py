@@ -161,6 +161,16 @@ class QueueSchema(Schema):
     total = fields.Integer(required=True, metadata={"description": "Items waiting in all."})
 
 
+def _optional_patterns(description: str) -> fields.List:
+    """An optional list of regular expressions on a rule (at most 50)."""
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=300)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": description},
+    )
+
+
 class CustomRuleSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -174,11 +184,10 @@ class CustomRuleSchema(Schema):
         validate=validate.Length(min=1, max=50),
         metadata={"description": "Python regular expressions, matched case-insensitively."},
     )
-    exceptions = fields.List(
-        fields.String(validate=validate.Length(min=1, max=300)),
-        load_default=list,
-        validate=validate.Length(max=50),
-        metadata={"description": "A match in the same sentence drops the rule's match."},
+    exceptions = _optional_patterns("A match in the same sentence drops the rule's match.")
+    context = _optional_patterns(
+        "If given, one of these must match in the sentence of the rule's match or the one "
+        "before or after it (e.g. a body part or a device)."
     )
     negatable = fields.Boolean(load_default=True)
     joke_factor = fields.Float(load_default=0.3, validate=validate.Range(min=0, max=1))

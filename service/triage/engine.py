@@ -1,7 +1,9 @@
 """Evaluate the triage rules on a text: which flags it raises, where, with what score and why.
 
-A rule matches a pattern; the match then passes three checks, each explainable on its own:
+A rule matches a pattern; the match then passes these checks, each explainable on its own:
 
+* a rule with *context* patterns needs one of them in the match's sentence or the one before
+  or after it ("melted" counts next to "plug" or "my hand", not next to "my heart");
 * an *exception* of the rule matching in the same sentence ("fire sale", "killer price",
   "I'd be lying if") drops it;
 * a *negation* cue in the few words before it, in the same clause ("never caught fire",
@@ -60,6 +62,8 @@ class Rule:
     score: float
     patterns: tuple[re.Pattern[str], ...]
     exceptions: tuple[re.Pattern[str], ...] = ()
+    # One of these must match near the match (its sentence or a neighbouring one), if any.
+    context: tuple[re.Pattern[str], ...] = ()
     # Per pattern, lower-case strings one of which every match starts with (None: no gate):
     # a text containing none of them is not scanned with that pattern.
     gates: tuple[frozenset[str] | None, ...] = ()
@@ -135,10 +139,17 @@ def _score(
     text_joke: bool,
 ) -> float | None:
     """Return the score of one match after exceptions, negation, jokes and hedges (or None)."""
-    start, end = sentences[max(0, bisect.bisect_right(starts, match.start()) - 1)]
+    index = max(0, bisect.bisect_right(starts, match.start()) - 1)
+    start, end = sentences[index]
     sentence = text[start:end]
     if any(exception.search(sentence) for exception in rule.exceptions):
         return None
+    if rule.context:
+        near = text[
+            sentences[max(0, index - 1)][0] : sentences[min(len(sentences) - 1, index + 1)][1]
+        ]
+        if not _any(rule.context, near):
+            return None
     if rule.negatable and _negated(ruleset.cues, text[start : match.start()]):
         return None
     score = rule.score

@@ -42,6 +42,7 @@ _RULE_FIELDS = {
     "score",
     "patterns",
     "exceptions",
+    "context",
     "negatable",
     "joke_factor",
     "hedge_factor",
@@ -127,6 +128,7 @@ def _compile(raw: Mapping[str, Any]) -> Rule:
         patterns=tuple(_regex(p) for p in raw["patterns"]),
         gates=tuple(literal_prefixes(p) for p in raw["patterns"]),
         exceptions=tuple(_regex(p) for p in raw.get("exceptions", [])),
+        context=tuple(_regex(p) for p in raw.get("context", [])),
         negatable=bool(raw.get("negatable", True)),
         joke_factor=float(raw.get("joke_factor", 0.3)),
         hedge_factor=float(raw.get("hedge_factor", 0.7)),
@@ -168,6 +170,7 @@ def check_document(document: Mapping[str, Any]) -> dict[str, Any]:
                 "score": float(raw.get("score", 0.9)),
                 "patterns": list(raw["patterns"]),
                 "exceptions": list(raw.get("exceptions", [])),
+                "context": list(raw.get("context", [])),
                 "negatable": bool(raw.get("negatable", True)),
                 "joke_factor": float(raw.get("joke_factor", 0.3)),
                 "hedge_factor": float(raw.get("hedge_factor", 0.7)),
@@ -202,7 +205,7 @@ def _rule_problems(raw: Any, taken: set[str]) -> list[str]:
     description = raw.get("description", "")
     if not isinstance(description, str) or len(description) > 300:
         problems.append("`description` must be text of at most 300 characters.")
-    for name, required in (("patterns", True), ("exceptions", False)):
+    for name, required in (("patterns", True), ("exceptions", False), ("context", False)):
         patterns = raw.get(name, [] if not required else None)
         if not isinstance(patterns, list) or (required and not patterns):
             problems.append(f"`{name}` must be a list of regular expressions.")

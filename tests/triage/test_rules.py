@@ -106,6 +106,41 @@ def test_a_deployment_rule_extends_the_built_in_ones_and_changes_the_version():
     assert ruleset.version == rules_version(document) != builtin_ruleset().version
 
 
+def test_a_rule_with_context_counts_only_next_to_one_of_its_context_words():
+    document = check_document(
+        {
+            "rules": [
+                {
+                    "id": "brand.wobble",
+                    "flag": "product_safety",
+                    "patterns": [r"\bwobbl(?:ed|es|ing)\b"],
+                    "context": [r"\b(?:my|his|her) (?:son|daughter|hand)\b"],
+                }
+            ]
+        }
+    )
+    ruleset = compiled_ruleset(json.dumps(document, sort_keys=True, separators=(",", ":")))
+    # In the sentence before, in the same one, or not near at all.
+    near = evaluate(ruleset, "My son was on the high chair. It wobbled and tipped.")
+    assert [(f.flag, f.rule_id) for f in near] == [("product_safety", "brand.wobble")]
+    assert evaluate(ruleset, "The table wobbled a bit on our uneven floor.") == []
+    far = "My son loves the colour. The delivery was late. Shipping took ages. The stool wobbled."
+    assert evaluate(ruleset, far) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("The plug got so hot it melted the socket cover", True),
+        ("This cake is so hot right now, everyone wants one", False),
+        ("Since using the new face cream my cheeks are puffy and itchy", True),
+        ("I'm itching to try the new flavour", False),
+    ],
+)
+def test_everyday_harm_wording_needs_its_context(text, flagged):
+    assert ("product_safety" in flags(text)) is flagged
+
+
 @pytest.mark.parametrize(
     ("document", "field"),
     [
@@ -115,6 +150,10 @@ def test_a_deployment_rule_extends_the_built_in_ones_and_changes_the_version():
         ({"rules": [{"id": "x.one", "flag": "spam", "patterns": ["a*"]}]}, "rules.0"),
         ({"rules": [{"id": "legal.sue.en", "flag": "spam", "patterns": ["a"]}]}, "rules.0"),
         ({"disabled": ["no.such.rule"]}, "disabled"),
+        (
+            {"rules": [{"id": "x.one", "flag": "spam", "patterns": ["a"], "context": "b"}]},
+            "rules.0",
+        ),
     ],
 )
 def test_a_bad_rule_document_is_refused_naming_the_problem(document, field):
