@@ -39,7 +39,7 @@ def _allow_large_batches() -> None:
 @blp.route("")
 class Feedback(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(FeedbackQuerySchema, location="query")
+    @blp.arguments(FeedbackQuerySchema(), location="query")
     @blp.response(200, FeedbackListSchema)
     def get(self, args):
         """List items newest first (filter by platform, subject, has_pii, flag, since; paged)."""
@@ -57,7 +57,7 @@ class Feedback(MethodView):
 
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(IngestRequestSchema)
+    @blp.arguments(IngestRequestSchema())
     @blp.response(200, IngestResponseSchema)
     def post(self, body):
         """Ingest up to 1,000 items; idempotent on (platform, external_id)."""

@@ -32,7 +32,7 @@ blp = Blueprint(
 @blp.route("/triage/queue")
 class TriageQueue(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(QueueArgsSchema, location="query")
+    @blp.arguments(QueueArgsSchema(), location="query")
     @blp.response(200, QueueSchema)
     def get(self, args):
         """List flagged items no review covers, the most serious (self_harm) first."""
@@ -43,7 +43,7 @@ class TriageQueue(MethodView):
 @blp.route("/feedback/<uuid:item_id>/review")
 class FeedbackReview(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(ReviewRequestSchema)
+    @blp.arguments(ReviewRequestSchema())
     @blp.response(201, TriageReviewResultSchema)
     def post(self, body, item_id: UUID):
         """Review an item's flags: escalated, dismissed, or hold_placed (places the hold)."""
@@ -61,7 +61,7 @@ class TriageRules(MethodView):
             return get_rule_set(conn)
 
     @requires("admin")
-    @blp.arguments(RuleSetPutSchema)
+    @blp.arguments(RuleSetPutSchema())
     @blp.response(200, RuleSetSchema)
     def put(self, body):
         """Replace the deployment's own rules; POST /v1/scans then re-evaluates the archive."""
