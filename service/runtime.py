@@ -60,7 +60,7 @@ class Runtime:
         return get_engine(self.secret)
 
     def connect(self, **kwargs: Any) -> psycopg.Connection:
-        """Open a connection outside the pool; its audit events sign checkpoints like the API's."""
+        """Open a connection outside the pool (a CLI command, a long export)."""
         return self.database.connect(**kwargs)
 
     def migrate(self) -> list[str]:
