@@ -7,9 +7,11 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, pre_dump, validate
 
+from schemas.triage import ItemTriageSchema
 from service.archive.ingest import ITEM_KINDS, VISIBILITIES
 from service.archive.reading import DEFAULT_PAGE, MAX_PAGE, StoredItem
 from service.archive.settings import MAX_INGEST_ITEMS
+from service.triage.engine import FLAGS
 
 
 class AuthorSchema(Schema):
@@ -98,6 +100,10 @@ class FeedbackQuerySchema(Schema):
     has_pii = fields.Boolean(
         metadata={"description": "true: scanned with findings; false: scanned, none found."}
     )
+    flag = fields.String(
+        validate=validate.OneOf(FLAGS),
+        metadata={"description": "Only items with this triage flag (" + ", ".join(FLAGS) + ")."},
+    )
     since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "created_at >="})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
@@ -125,6 +131,11 @@ class FeedbackSummarySchema(Schema):
             "description": "The author obtained a restriction or objected (GDPR Art. 18, 21), or "
             "a legal hold kept the data: it is stored, not processed further."
         },
+    )
+    flags = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Triage flags, most serious first."},
     )
 
     @pre_dump
@@ -197,6 +208,11 @@ class FeedbackDetailSchema(Schema):
             "a legal hold kept the data: it is stored, not processed further."
         },
     )
+    triage = fields.Nested(
+        ItemTriageSchema,
+        required=True,
+        metadata={"description": "Triage flags with their evidence, reviews, suggested hold."},
+    )
 
     @pre_dump
     def _shape(self, item: StoredItem, **_: Any) -> dict[str, Any]:
@@ -218,6 +234,7 @@ class FeedbackDetailSchema(Schema):
             "public_text": row["public_text"] if scanned else None,
             "scan_status": _scan_status(scanned),
             "findings": item.findings,
+            "triage": item.triage,
         }
 
 
