@@ -38,7 +38,7 @@ class PackageLinks(MethodView):
 
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(PackageLinkCreateSchema)
+    @blp.arguments(PackageLinkCreateSchema())
     @blp.response(201, PackageLinkCreatedSchema)
     def post(self, body, request_id: UUID):
         """Make a one-time download link to the package and (by default) send it to the subject."""

@@ -40,7 +40,7 @@ blp = Blueprint(
 @blp.route("/v1/recipients")
 class Recipients(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(RecipientListArgsSchema, location="query")
+    @blp.arguments(RecipientListArgsSchema(), location="query")
     @blp.response(200, RecipientListSchema)
     def get(self, args):
         """List the register, active recipients first."""
@@ -48,7 +48,7 @@ class Recipients(MethodView):
             return {"items": list_recipients(conn, **args)}
 
     @requires("privacy_officer")
-    @blp.arguments(RecipientCreateSchema)
+    @blp.arguments(RecipientCreateSchema())
     @blp.response(201, RecipientSchema)
     def post(self, body):
         """Register a recipient or processor."""
@@ -87,7 +87,7 @@ class RequestTasks(MethodView):
 class RequestTaskResolution(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(RecipientTaskResolveSchema)
+    @blp.arguments(RecipientTaskResolveSchema())
     @blp.response(200, RecipientTaskSchema)
     def post(self, body, request_id: UUID, task_id: UUID):
         """End a task (done, with evidence; or impossible or disproportionate, with a reason).

@@ -123,7 +123,7 @@ class RequestExtension(MethodView):
 class RequestInformation(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(DsrRequestInformationSchema)
+    @blp.arguments(DsrRequestInformationSchema())
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Ask the data subject for identity or clarification; the request awaits them."""
@@ -137,7 +137,7 @@ class RequestInformation(MethodView):
 class RequestInformationReceived(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(DsrInformationReceivedSchema)
+    @blp.arguments(DsrInformationReceivedSchema())
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Resume a request the data subject answered (GDPR: due date moves by the days waited)."""
@@ -151,7 +151,7 @@ class RequestInformationReceived(MethodView):
 class RequestLift(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(DsrLiftSchema)
+    @blp.arguments(DsrLiftSchema())
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """End the restriction or objection a request obtained, telling the subject (Art. 18(3))."""

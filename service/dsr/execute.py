@@ -29,6 +29,7 @@ from service.dsr.requests import (
     lock_request,
     record_failure,
     request_identifiers,
+    response_outcome,
     set_lock_timeout,
     start_request,
 )
@@ -85,7 +86,9 @@ def execute_request(
                 result, audit_details = handler(
                     conn, actor, settings, row, corrections=corrections, reason=reason, now=now
                 )
-                tasks = create_tasks(conn, actor, row, now=now)
+                # Nothing held, nothing disclosed: no recipient has anything to act on.
+                held = response_outcome(row, result) != "no_data_held"
+                tasks = create_tasks(conn, actor, row, now=now) if held else []
                 subject = request_identifiers(conn, request_id) if tasks else {}
                 record = complete_request(
                     conn,

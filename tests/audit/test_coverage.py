@@ -159,6 +159,27 @@ def _executed_access(probe: Probe) -> Prepared:
     return prepared
 
 
+RECIPIENT = {"name": "Coverage Ltd", "kind": "processor", "contact_email": "dpo@cov.example"}
+
+
+def _recipient(probe: Probe) -> Prepared:
+    recipient = probe.call("POST", "/v1/recipients", "privacy_officer", RECIPIENT)
+    return Prepared({"recipient_id": recipient["id"]})
+
+
+def _recipient_task(probe: Probe) -> Prepared:
+    """A restriction of an archive author carried out with one recipient to tell (unsent)."""
+    probe.call("POST", "/v1/feedback", "privacy_officer", FEEDBACK)
+    recipient_id = _recipient(probe).values["recipient_id"]
+    subject = {"handles": [{"platform": "x", "handle": "coverage_author"}]}
+    body = {**DSR_REQUEST, "type": "restriction", "subject": subject}
+    filed = probe.call("POST", "/v1/requests", "privacy_officer", body)
+    probe.call("POST", f"/v1/requests/{filed['id']}/execute", "privacy_officer", {})
+    tasks = probe.call("GET", f"/v1/requests/{filed['id']}/tasks", "privacy_officer")["items"]
+    [task] = [task for task in tasks if task["recipient_id"] == recipient_id]
+    return Prepared({"request_id": filed["id"], "task_id": task["id"]})
+
+
 def _package_link(probe: Probe) -> Prepared:
     prepared = _executed_access(probe)
     request_id = prepared.values["request_id"]
@@ -256,6 +277,21 @@ AUDITED_ROUTES: dict[tuple[str, str], AuditedRoute] = {
     ),
     ("POST", "/v1/requests/<uuid:request_id>/information-received"): AuditedRoute(
         "dsr.information_received", role="privacy_officer", body={}, prepare=_paused_request
+    ),
+    ("POST", "/v1/recipients"): AuditedRoute(
+        "recipient.registered", role="privacy_officer", body=RECIPIENT
+    ),
+    ("DELETE", "/v1/recipients/<uuid:recipient_id>"): AuditedRoute(
+        "recipient.archived", role="privacy_officer", prepare=_recipient
+    ),
+    ("POST", "/v1/requests/<uuid:request_id>/tasks/<uuid:task_id>/resolve"): AuditedRoute(
+        "dsr.recipient_task_resolved",
+        role="privacy_officer",
+        body={"resolution": "impossible", "reason": "the recipient has closed down"},
+        prepare=_recipient_task,
+    ),
+    ("POST", "/v1/requests/<uuid:request_id>/tasks/<uuid:task_id>/send"): AuditedRoute(
+        "dsr.recipient_notified", role="privacy_officer", prepare=_recipient_task
     ),
     ("POST", "/v1/requests/<uuid:request_id>/package-links"): AuditedRoute(
         "dsr.package_link_created", role="privacy_officer", body={}, prepare=_executed_access

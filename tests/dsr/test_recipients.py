@@ -338,3 +338,15 @@ def test_a_task_that_failed_to_send_is_sent_again(client, officer, file_request,
     assert resent.get_json()["status"] == "sent" and resent.get_json()["send_error"] is None
     assert len(hooks.calls) == 2 and hooks.json()["task_id"] == failed["id"]
     assert again.status_code == 409 and again.get_json()["task_status"] == "sent"
+
+
+def test_a_request_about_someone_we_hold_nothing_on_is_passed_on_to_nobody(
+    client, officer, file_request, hooks
+):
+    register(client, officer, name="Helpdesk Ltd", kind="processor", webhook_url=hooks.url)
+
+    executed = carry_out(client, officer, file_request, type="restriction")
+
+    assert (executed["status"], executed["outcome"]) == ("completed", "no_data_held")
+    assert tasks_of(client, officer, executed["id"]) == []
+    assert hooks.calls == []

@@ -4,6 +4,7 @@ the reply guard, the erasure warning, and rescans after a rule change."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from tests.archive.conftest import make_item
 from tests.triage.conftest import audit_rows
@@ -170,6 +171,7 @@ def _verified_erasure(client, officer, handle: str) -> str:
             "type": "erasure",
             "regime": "gdpr",
             "subject": {"handles": [{"platform": "x", "handle": handle}]},
+            "received_at": datetime.now(UTC).isoformat(),
         },
         headers=officer,
     )
