@@ -141,6 +141,8 @@ def test_a_rule_with_context_counts_only_next_to_one_of_its_context_words():
         ("De uitslag van de prijsvraag komt morgen", False),
         ("Het rek liet los en viel bovenop mijn zoontje", True),
         ("De levering viel me erg mee", False),
+        ("The heater won't switch off and the plug is too hot to touch", True),
+        ("The bathroom lights won't switch off from the app", False),
     ],
 )
 def test_everyday_harm_wording_needs_its_context(text, flagged):
