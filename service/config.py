@@ -23,6 +23,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "PRIVACY_DB_TIMEOUT": (5.0, float),
     "PRIVACY_LOG_LEVEL": ("INFO", str),
     "PRIVACY_WARM_ENGINE": (False, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
+    # Read by the redaction engine (service.redaction.get_engine): comma-separated.
+    "PRIVACY_BRAND_TERMS": (None, str),
     "DATABASE_URL": (None, str),
     # Parsed and checked by the area that uses them (service/archive/settings.py,
     # service/dsr/settings.py); their defaults live there.
