@@ -486,7 +486,9 @@ class StreetAddressRecognizer(RuleRecognizer):
             spans += [(m.start(), m.end(), score, rule) for m in regex.finditer(text)]
         for match in _ENGLISH_STREET_RE.finditer(text):
             end = _trim(text, match.start(), match.end())
-            if self._plausible_words(text[match.start() : end], lower_mode, drop_last=True):
+            if self._plausible_words(
+                text[match.start() : end], lower_mode, drop_last=True
+            ) and not _only_connectors(text[match.start() : end]):
                 spans.append((match.start(), end, 0.7, "english_street"))
         for match in _COMPOUND_STREET_RE.finditer(text):
             start = self._extend_back(text, match.start(), lower_mode)
@@ -692,6 +694,12 @@ class StreetAddressRecognizer(RuleRecognizer):
         if strict and not (numbers or country):
             return None
         return end.__index__() if text[end - 1] != "." else end - 1
+
+
+def _only_connectors(phrase: str) -> bool:
+    """Tell whether the words before the street type are only connectors ("9 op het station")."""
+    words = [w.rstrip(".").lower() for w in re.findall(r"[^\W\d_][\w'’.\-]*", phrase)][:-1]
+    return bool(words) and all(w in _CONNECTORS for w in words)
 
 
 def _trim(text: str, start: int, end: int) -> int:

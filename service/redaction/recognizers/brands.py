@@ -63,13 +63,19 @@ _ASSISTANTS = """
 alexa siri cortana bixby google assistant copilot chatgpt gemini
 """
 
-# Places that are also given names; a place alone is not a person.
+# Places that are not given names: never a person on their own.
 _PLACES = """
-paris london sydney florence georgia victoria austin dallas houston phoenix orlando
-charlotte savannah madison chelsea brooklyn lincoln jackson regina adelaide
-alexandria aurora denver vienna lourdes kent devon york berlin milan rome
-amsterdam rotterdam utrecht eindhoven groningen breda zwolle delft leiden haarlem
-antwerpen gent brugge leuven
+paris london berlin milan rome vienna amsterdam rotterdam utrecht eindhoven groningen
+breda zwolle delft leiden haarlem antwerpen gent brugge leuven brussel brussels schiphol
+zaventem heathrow gatwick manchester liverpool glasgow edinburgh dublin madrid lisbon
+"""
+
+# Places that are also given names ("Sydney", "Florence"): a place only after a place
+# preposition ("in Sydney", "flew to Florence").
+_PLACE_NAMES = """
+sydney florence georgia victoria austin dallas houston phoenix orlando charlotte
+savannah madison chelsea brooklyn lincoln jackson regina adelaide alexandria aurora
+denver kent devon york
 """
 
 # Multi-word brand and product names; each is matched as a whole phrase.
@@ -173,6 +179,12 @@ def place_words() -> frozenset[str]:
 
 
 @functools.cache
+def ambiguous_places() -> frozenset[str]:
+    """Return places of the shipped lexicon that are also given names."""
+    return frozenset(_fold(w) for w in _PLACE_NAMES.split())
+
+
+@functools.cache
 def brand_phrases() -> frozenset[str]:
     """Return multi-word brand and product names of the shipped lexicon (one per line)."""
     return frozenset(
@@ -240,11 +252,21 @@ _PERSON_CUE_RE = re.compile(
     r"|\bmy\s+name\s+is|\bmy\s+name's|\bi\s+am|\bi'm|\bcall\s+me|\bsigned"
     r"|\bmijn\s+naam\s+is|\bik\s+ben|\bik\s+heet|\bnaam\s*:|\bname\s*:)[\s,:]*$"
 )
+# Words before a place name that make it a place ("in Sydney", "flew to Florence").
+_PLACE_BEFORE_RE = re.compile(
+    r"(?i)(?:\b(?:in|at|from|near|around|outside|visiting|naar|uit|bij|te|nabij)"
+    r"|\b(?:fly|flew|flying|flight|drive|drove|moved|move|going|went|trip|travel(?:led)?)"
+    r"\s+to)\s+$"
+)
+# "Lieve" is a greeting ("Lieve HEMA") and a given name ("Lieve De Clercq"): it is only
+# looked past when deciding whether the rest is a brand.
+_NAME_OR_GREETING_RE = re.compile(r"(?i)lieve[\s,!:]+")
 _NEXT_WORD_RE = re.compile(r"[\s'’s]*([^\W\d_]+)")
 # Greetings the NER model sometimes takes into a name ("Thanks Sarah", "Bedankt Albert Heijn").
 _GREETING_PREFIX_RE = re.compile(
     r"(?i)(?:hi|hey|hello|hiya|dear|thanks|thank\s+you|thx|cheers|morning|bedankt|beste"
-    r"|hoi|hallo|dag|dankjewel|dank\s+je(?:\s+wel)?|groetjes|goedemorgen|goedemiddag)\b[\s,!:]*"
+    r"|hoi|hallo|hee|dag|geachte|dankjewel|dank\s+je(?:\s+wel)?|groetjes|goedemorgen"
+    r"|goedemiddag)\b[\s,!:]*"
 )
 
 
@@ -266,6 +288,15 @@ def _brand_name(text: str, start: int, end: int, entity_type: str) -> bool:
     if folded in brand_phrases() or all(w in brands for w in words):
         return True
     if len(words) == 1 and words[0] in places:
+        return True
+    if all(w in NOT_STREET_WORDS for w in words):
+        return True  # "Versie", "Step": things with numbers are nobody
+    if (
+        entity_type != "LOCATION"
+        and len(words) == 1
+        and words[0] in ambiguous_places()
+        and _PLACE_BEFORE_RE.search(text[max(0, start - 30) : start])
+    ):
         return True
     if words[-1] in PRODUCT_NOUNS and any(w in brands or w in places for w in words[:-1]):
         return True  # "zara jeans" taken as one lower-case name
@@ -302,11 +333,10 @@ def drop_brand_findings(text: str, results: list, brand_terms: BrandTerms) -> li
             brand_terms.covers(value) or any(s <= result.start and result.end <= e for s, e in own)
         ):
             continue
-        if (
-            result.entity_type in _NAME_TYPES
-            and _brand_name(text, result.start, result.end, result.entity_type)
-            and not _person_cue_before(text, result.start)
-        ):
-            continue
+        if result.entity_type in _NAME_TYPES and not _person_cue_before(text, result.start):
+            lieve = _NAME_OR_GREETING_RE.match(text, result.start, result.end)
+            core = lieve.end() if lieve and lieve.end() < result.end else result.start
+            if _brand_name(text, core, result.end, result.entity_type):
+                continue
         kept.append(result)
     return kept
