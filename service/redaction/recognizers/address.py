@@ -451,7 +451,9 @@ _STOP_WORDS = frozenset(
 
 
 def _is_capitalised(word: str) -> bool:
-    """Tell whether a word starts with a capital letter."""
+    """Tell whether a word starts with a capital letter (after an elided "d'" or "l'")."""
+    if len(word) > 2 and word[0] in "dDlL" and word[1] in "'’":
+        return word[2:3].isupper()
     return word[:1].isupper()
 
 
