@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import flask
 import psycopg
 import pytest
 from psycopg import sql
@@ -15,11 +16,33 @@ from psycopg.rows import dict_row
 
 from service import create_app
 from service.audit import SYSTEM
+from service.audit.signer import integrate_now
+from service.audit.signing import load_signer_settings
 from service.auth import create_key
 from service.db import migrate, start_embedded
+from service.runtime import Runtime
+from tests.problem_contract import error_contract_violations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
+
+
+@pytest.fixture(autouse=True)
+def every_error_keeps_the_documented_contract() -> Iterator[None]:
+    """Fail a test when any error response it provoked departs from the OpenAPI document."""
+    violations: list[str] = []
+
+    def check(app, response, **_):
+        if response.status_code >= 400:
+            violations.extend(error_contract_violations(app, flask.request, response))
+
+    flask.request_finished.connect(check)
+    try:
+        yield
+    finally:
+        flask.request_finished.disconnect(check)
+    if violations:
+        pytest.fail("error responses break the documented contract:\n" + "\n".join(violations))
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +109,20 @@ def app_config(db_url: str, tmp_path: Path) -> dict:
         "PRIVACY_SECRET_KEY": TEST_SECRET,
         "PRIVACY_DB_POOL_MIN": 0,
         "PRIVACY_DB_POOL_MAX": 4,
+        # Tests probe with many bad keys from one address; the limit has a test of its own.
+        "PRIVACY_AUTH_FAILURES_PER_MINUTE": 0,
     }
+
+
+@pytest.fixture
+def integrate_audit(app_config: dict, db_url: str) -> Callable[[], int]:
+    """Return a function running one pass of the audit signer (integrate and sign) now.
+
+    Events get their tree position from the signer process, not from the action that writes
+    them; tests run that step explicitly where they need seqs or checkpoints.
+    """
+    settings = load_signer_settings(app_config)
+    return lambda: integrate_now(db_url, settings)
 
 
 @pytest.fixture
@@ -94,7 +130,13 @@ def app(app_config: dict):
     """Build an application from the factory on the test's own database."""
     application = create_app(app_config)
     yield application
-    application.extensions["privacy.db"].close()
+    application.extensions["privacy"].close()
+
+
+@pytest.fixture
+def runtime(app) -> Runtime:
+    """Return the test app's runtime (its database, secrets and settings)."""
+    return app.extensions["privacy"]
 
 
 @pytest.fixture
