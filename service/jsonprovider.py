@@ -1,4 +1,4 @@
-"""Flask's JSON provider on orjson: responses are encoded several times faster than with json."""
+"""Flask's JSON provider on orjson, a faster encoder than the standard library's json."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def _default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def _encode(obj: Any) -> bytes:
+    return orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
 class JsonProvider(DefaultJSONProvider):
     """Encode with orjson; decode with the standard parser, whose checks requests rely on."""
 
@@ -30,9 +34,8 @@ class JsonProvider(DefaultJSONProvider):
         if kwargs:
             # A caller asked for json.dumps options (indent, sort_keys...): honour them exactly.
             return super().dumps(obj, **kwargs)
-        return orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
+        return _encode(obj).decode()
 
     def response(self, *args: Any, **kwargs: Any):
         obj = self._prepare_response_obj(args, kwargs)
-        body = orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        return self._app.response_class(_encode(obj), mimetype=self.mimetype)

@@ -63,6 +63,16 @@ class Aggregate:
             else:
                 self.labels.setdefault(name, set()).add(str(value))
 
+    def absorb(self, later: Aggregate) -> None:
+        """Add the counts of a later aggregate of the same group to this one."""
+        self.requests += later.requests
+        self.window_end = later.window_end
+        self.totals.update(later.totals)
+        for name, counter in later.breakdowns.items():
+            self.breakdowns.setdefault(name, Counter()).update(counter)
+        for name, values in later.labels.items():
+            self.labels.setdefault(name, set()).update(values)
+
     def details(self) -> dict[str, Any]:
         """Return the audit event's details: the window and the summed counts."""
         details: dict[str, Any] = {
@@ -160,13 +170,7 @@ class AuditAggregator:
                 for key, old in pending.items():
                     newer = self._pending.get(key)
                     if newer is not None:
-                        old.requests += newer.requests
-                        old.window_end = newer.window_end
-                        old.totals.update(newer.totals)
-                        for name, counter in newer.breakdowns.items():
-                            old.breakdowns.setdefault(name, Counter()).update(counter)
-                        for name, values in newer.labels.items():
-                            old.labels.setdefault(name, set()).update(values)
+                        old.absorb(newer)
                     self._pending[key] = old
             return 0
         if self._failing:
