@@ -32,6 +32,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     # Read by the redaction engine (service.redaction.get_engine): comma-separated.
     "PRIVACY_BRAND_TERMS": (None, str),
     "DATABASE_URL": (None, str),
+    "PRIVACY_DATABASE_OWNER_URL": (None, str),
+    "PRIVACY_DATABASE_ROLE": ("privacy_service", str),
     # Parsed and checked by the area that uses them (service/archive/settings.py,
     # service/dsr/settings.py); their defaults live there.
     "PRIVACY_SCAN_CHUNK_ITEMS": (None, str),

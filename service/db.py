@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import procrastinate
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -107,11 +109,70 @@ def ensure_database(server_url: str, database: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 
 
-def resolve_database_url(config: dict[str, Any]) -> str:
-    """Return DATABASE_URL, or start the embedded server and return its URL."""
+@dataclass(frozen=True)
+class DatabaseUrls:
+    """Where the service connects (`service`) and who migrates the schema (`owner`).
+
+    The owner creates and owns every table; the service's role is granted only what it needs
+    (insert and read on the audit tables), so a session of the service can neither rewrite the
+    log, nor disable its triggers, nor read server files.
+    """
+
+    service: str
+    owner: str
+
+    @property
+    def service_role(self) -> str | None:
+        """Return the role the service connects as, when its URL names one."""
+        return conninfo_to_dict(self.service).get("user")
+
+
+def resolve_database_urls(config: dict[str, Any]) -> DatabaseUrls:
+    """Return the service's and the owner's URLs, starting the embedded server when none is set.
+
+    With DATABASE_URL, the owner is PRIVACY_DATABASE_OWNER_URL (DATABASE_URL itself when unset,
+    for a database whose schema the service's role owns). On the embedded server the owner is
+    its superuser and the service connects as PRIVACY_DATABASE_ROLE, created when missing.
+    """
     if config.get("DATABASE_URL"):
-        return config["DATABASE_URL"]
-    return start_embedded(Path(config["PRIVACY_DATA_DIR"]))
+        url = config["DATABASE_URL"]
+        return DatabaseUrls(service=url, owner=config.get("PRIVACY_DATABASE_OWNER_URL") or url)
+    owner = start_embedded(Path(config["PRIVACY_DATA_DIR"]))
+    role = config["PRIVACY_DATABASE_ROLE"]
+    ensure_role(owner, role)
+    return DatabaseUrls(service=make_conninfo(owner, user=role), owner=owner)
+
+
+def resolve_database_url(config: dict[str, Any]) -> str:
+    """Return the owner's URL (DATABASE_URL, or the embedded server's), e.g. for psql."""
+    return resolve_database_urls(config).owner
+
+
+def ensure_role(server_url: str, role: str) -> None:
+    """Create the service's login role on the server unless it exists (safe when two race)."""
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        if conn.execute(queries()["get_role_exists"], {"name": role}).fetchone():
+            return
+        with suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+            conn.execute(
+                sql.SQL(queries()["create_service_role"]).format(role=sql.Identifier(role))
+            )
+
+
+def grant_service_role(conn: psycopg.Connection, role: str) -> None:
+    """Grant the service's role what it may do on every table the migrations made."""
+    current = conn.execute(queries()["get_current_user"]).fetchone()[0]
+    if role == current:
+        return
+    conn.execute(sql.SQL(queries()["grant_service_role"]).format(role=sql.Identifier(role)))
+
+
+def role_is_privileged(conn: psycopg.Connection) -> bool:
+    """Tell whether this connection's role could bypass the audit log's protection."""
+    row = conn.execute(queries()["get_role_is_privileged"]).fetchone()
+    if row is None:
+        return False
+    return bool(row["privileged"] if isinstance(row, dict) else row[0])
 
 
 def migration_files() -> list[tuple[int, str, Path]]:
@@ -143,16 +204,21 @@ def queue_migration_files() -> list[tuple[int, str, Path]]:
     return found
 
 
-def migrate(url: str) -> list[str]:
+def migrate(url: str, *, service_role: str | None = None) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; return the names applied.
 
     Ours (sql/migrations) come first, then the job queue's (procrastinate's own files), each
     recorded in ``schema_migrations`` under its namespace. A session-level advisory lock makes
-    concurrent starts safe: the second process waits, then finds everything applied.
+    concurrent starts safe: the second process waits, then finds everything applied. `url` is
+    the owner's; `service_role`, when another role, is then granted what the service may do.
     """
     applied_now: list[str] = []
     q = queries()
     with psycopg.connect(url, autocommit=True) as conn:
+        if _up_to_date(conn, service_role):
+            # Nothing to apply and no one to grant to: a role that owns nothing (the service's
+            # own, in a deployment that migrates apart) starts without a single DDL statement.
+            return applied_now
         conn.execute(q["lock_migrations"], {"lock_id": MIGRATION_LOCK_ID})
         try:
             conn.execute(q["create_migrations_table"])
@@ -160,9 +226,27 @@ def migrate(url: str) -> list[str]:
             files = [(v, n, p, f"{v:04d}_{n}") for v, n, p in migration_files()]
             applied_now += _apply_pending(conn, SERVICE_NAMESPACE, files)
             applied_now += _migrate_queue(conn)
+            if service_role:
+                with conn.transaction():
+                    grant_service_role(conn, service_role)
         finally:
             conn.execute(q["unlock_migrations"], {"lock_id": MIGRATION_LOCK_ID})
     return applied_now
+
+
+def _up_to_date(conn: psycopg.Connection, service_role: str | None) -> bool:
+    """Tell whether every migration is recorded and no other role needs its grants."""
+    if service_role and service_role != conn.execute(queries()["get_current_user"]).fetchone()[0]:
+        return False
+    try:
+        with conn.transaction():
+            ours = _applied(conn, SERVICE_NAMESPACE)
+            queue = _applied(conn, QUEUE_NAMESPACE)
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+        return False
+    return {v for v, _, _ in migration_files()} <= ours and {
+        v for v, _, _ in queue_migration_files()
+    } <= queue
 
 
 def _apply_pending(

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 from service.archive.settings import ArchiveSettings, load_archive_settings
 from service.audit.signing import AuditSettings, load_audit_settings
 from service.config import load_config, read_or_create_secret
-from service.db import Connection, Database, migrate, resolve_database_url
+from service.db import (
+    Connection,
+    Database,
+    DatabaseUrls,
+    migrate,
+    resolve_database_urls,
+    role_is_privileged,
+)
 from service.dsr.settings import DsrSettings, load_dsr_settings
 
 if TYPE_CHECKING:
@@ -31,6 +38,7 @@ class Runtime:
     """One process's database pool, secrets and settings, and its redaction engine factory."""
 
     config: dict[str, Any]
+    urls: DatabaseUrls
     database: Database
     secret: bytes
     audit: AuditSettings
@@ -56,8 +64,20 @@ class Runtime:
         return self.database.connect(**kwargs)
 
     def migrate(self) -> list[str]:
-        """Apply pending migrations (ours, then the job queue's); return the names applied."""
-        return migrate(self.database_url)
+        """Apply pending migrations as the owner and grant the service's role its rights.
+
+        Warns when the service's own role could bypass the audit log's protection (a
+        superuser, or the owner of its tables): a deployment that should say which owner URL
+        migrates (PRIVACY_DATABASE_OWNER_URL).
+        """
+        applied = migrate(self.urls.owner, service_role=self.urls.service_role)
+        with self.database.connect() as conn:
+            if role_is_privileged(conn):
+                log.warning(
+                    "the service connects as a role that owns the audit log or is a superuser;"
+                    " set PRIVACY_DATABASE_OWNER_URL and give DATABASE_URL a role of its own"
+                )
+        return applied
 
     def close(self) -> None:
         """Close the database pool."""
@@ -78,7 +98,7 @@ def bootstrap(
     migrate; the CLI and `serve` do that once, before any worker starts.
     """
     settings = load_config(config)
-    url = resolve_database_url(settings)
+    urls = resolve_database_urls(settings)
     if settings.get("DATABASE_URL"):
         missing = [name for name in ("PRIVACY_SECRET_KEY",) if not settings.get(name)]
         if missing:
@@ -93,13 +113,14 @@ def bootstrap(
     archive = load_archive_settings(settings)
     dsr = load_dsr_settings(settings, secret)
     database = Database(
-        url,
+        urls.service,
         min_size=settings["PRIVACY_DB_POOL_MIN"] if pool_min is None else pool_min,
         max_size=settings["PRIVACY_DB_POOL_MAX"] if pool_max is None else pool_max,
         timeout=settings["PRIVACY_DB_TIMEOUT"],
     )
     return Runtime(
         config=settings,
+        urls=urls,
         database=database,
         secret=secret,
         audit=audit,

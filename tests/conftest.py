@@ -19,12 +19,14 @@ from service.audit import SYSTEM
 from service.audit.signer import integrate_now
 from service.audit.signing import load_signer_settings
 from service.auth import create_key
-from service.db import migrate, start_embedded
+from service.db import ensure_role, migrate, start_embedded
 from service.runtime import Runtime
 from tests.problem_contract import error_contract_violations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
+# The role test apps connect as, like the service in production: granted, not owning.
+SERVICE_ROLE = "privacy_service"
 
 
 @pytest.fixture(autouse=True)
@@ -48,10 +50,11 @@ def every_error_keeps_the_documented_contract() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
     """Return a URL to a real server's maintenance database."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return start_embedded(ROOT / ".data" / "test", database="postgres")
+    url = os.environ.get("TEST_DATABASE_URL") or start_embedded(
+        ROOT / ".data" / "test", database="postgres"
+    )
+    ensure_role(url, SERVICE_ROLE)
+    return url
 
 
 def _db_url(server_url: str, name: str) -> str:
@@ -68,7 +71,7 @@ def template_db(pg_server_url: str, worker_id: str) -> Iterator[str]:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    migrate(_db_url(pg_server_url, name))
+    migrate(_db_url(pg_server_url, name), service_role=SERVICE_ROLE)
     yield name
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(
@@ -84,7 +87,11 @@ def worker_id(request) -> str:
 
 @pytest.fixture
 def db_url(pg_server_url: str, template_db: str) -> Iterator[str]:
-    """Return the URL of a fresh database copied from the migrated template; dropped afterwards."""
+    """Return the owner's URL of a fresh database copied from the migrated template.
+
+    Tests use it to set up and tamper as an owner (or superuser) would; the app they build
+    connects as the service's role (`app_config`). The database is dropped afterwards.
+    """
     name = "t_" + uuid.uuid4().hex[:16]
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(
@@ -104,7 +111,8 @@ def app_config(db_url: str, tmp_path: Path) -> dict:
     """Return the settings every test app is built with."""
     return {
         "TESTING": True,
-        "DATABASE_URL": db_url,
+        "DATABASE_URL": make_conninfo(db_url, user=SERVICE_ROLE),
+        "PRIVACY_DATABASE_OWNER_URL": db_url,
         "PRIVACY_DATA_DIR": str(tmp_path / "data"),
         "PRIVACY_SECRET_KEY": TEST_SECRET,
         "PRIVACY_DB_POOL_MIN": 0,

@@ -122,13 +122,14 @@ def signer_command(once: bool) -> None:
     from service.audit.signer import SignerRefused, integrate_now, run_signer
     from service.audit.signing import load_signer_settings
     from service.config import load_config
-    from service.db import migrate, resolve_database_url
+    from service.db import migrate, resolve_database_urls
     from service.logs import configure_logging
 
     config = load_config()
     configure_logging(config["PRIVACY_LOG_LEVEL"])
-    url = resolve_database_url(config)
-    migrate(url)
+    urls = resolve_database_urls(config)
+    migrate(urls.owner, service_role=urls.service_role)
+    url = urls.service
     settings = load_signer_settings(config)
     if once:
         try:
@@ -160,11 +161,12 @@ def rotate_key_command(new_key: str) -> None:
     from service.audit.signer import SignerBusy, SignerRefused, rotate_key
     from service.audit.signing import AuditKeyError, load_signer_settings, parse_signing_key
     from service.config import load_config
-    from service.db import migrate, resolve_database_url
+    from service.db import migrate, resolve_database_urls
 
     config = load_config()
-    url = resolve_database_url(config)
-    migrate(url)
+    urls = resolve_database_urls(config)
+    migrate(urls.owner, service_role=urls.service_role)
+    url = urls.service
     settings = load_signer_settings(config)
     try:
         key = parse_signing_key(Path(new_key).read_text())

@@ -22,6 +22,7 @@ VERBS = (
     "set",
     "create",
     "copy",
+    "grant",
 )
 USE = re.compile(r"""(?:queries\(\)|\bq)\[\s*["']([a-z0-9_]+)["']\s*\]""")
 
