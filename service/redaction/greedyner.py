@@ -82,7 +82,10 @@ class GreedyNerDecoder:
         self._pipe = pipe
         self._tok2vec = model.layers[0]
         self._lower = lower
-        self._lower_weights = lower.get_param("W").reshape(features * hidden * pieces, inputs)
+        # (inputs, features * hidden * pieces), contiguous: see fastner._transposed.
+        self._lower_weights = numpy.ascontiguousarray(
+            lower.get_param("W").reshape(features * hidden * pieces, inputs).T
+        )
         self._pad = lower.get_param("pad").reshape(features, hidden * pieces)
         self._bias = lower.get_param("b").reshape(hidden * pieces)
         self._hidden, self._pieces = hidden, pieces
@@ -101,6 +104,10 @@ class GreedyNerDecoder:
         self._labels = numpy.array(labels, dtype="uint64")
         self._known_labels = {int(label) for label in labels if label}
         self._none = numpy.zeros(len(moves), dtype=bool)
+        labelled = self._labels != 0
+        self._begin_classes = (self._moves == BEGIN) & labelled
+        self._unit_classes = (self._moves == UNIT) & labelled
+        self._out_classes = self._moves == OUT
 
     def __call__(self, docs: Sequence[Doc]) -> None:
         """Set the entities of the docs as spaCy's NER component would."""
@@ -108,7 +115,7 @@ class GreedyNerDecoder:
         if not docs:
             return
         tokvecs = self._tok2vec.predict(docs)
-        cached = self._lower.ops.gemm(tokvecs, self._lower_weights, trans2=True)
+        cached = self._lower.ops.gemm(tokvecs, self._lower_weights)
         cached = cached.reshape(cached.shape[0], 3, -1)
         start = 0
         for doc in docs:
@@ -127,49 +134,44 @@ class GreedyNerDecoder:
         length = len(doc)
         columns = doc.to_array([ENT_IOB, ENT_TYPE, SENT_START, IS_SPACE, ENT_KB_ID])
         iob, preset_label, sent_start, space = (columns[:, k] for k in range(4))
-        if numpy.any((iob == _IOB_BEGIN) & (preset_label == 0)):
-            raise UnsupportedDoc("blocked tokens")
-        if not {int(label) for label in preset_label[iob > 0] if label} <= self._known_labels:
-            raise UnsupportedDoc("a preset label the model does not know")
+        preset_begin = iob == _IOB_BEGIN
+        if preset_begin.any():
+            if not preset_label[preset_begin].all():
+                raise UnsupportedDoc("blocked tokens")
+            if not set(preset_label[preset_begin].tolist()) <= self._known_labels:
+                raise UnsupportedDoc("a preset label the model does not know")
         # The next token's attributes (spaCy's empty token after the end: all zero).
-        next_iob = numpy.append(iob[1:], 0)
-        next_starts = numpy.append(sent_start[1:] == 1, False)
-        remaining = numpy.arange(length, 0, -1)
-        moves, labels = self._moves[None, :], self._labels[None, :]
+        next_iob = numpy.zeros_like(iob)
+        next_iob[:-1] = iob[1:]
+        next_starts = numpy.zeros(length, dtype=bool)
+        next_starts[:-1] = sent_start[1:] == 1
+        in_preset = iob == _IOB_IN
 
         # Steps with no entity open: features (token, padding, padding).
         closed = features[:, 0] + self._pad[1]
         closed += self._pad[2]
         closed += self._bias
         scores = self._scores(closed)
-        preset_here = iob[:, None]
-        begin = (
-            (remaining[:, None] >= 2)
-            & (labels != 0)
-            & (preset_here != _IOB_IN)
-            & numpy.where(
-                preset_here == _IOB_BEGIN,
-                (labels == preset_label[:, None]) & (next_iob[:, None] == _IOB_IN),
-                (next_iob[:, None] != _IOB_BEGIN) & ~next_starts[:, None] & (space[:, None] == 0),
-            )
+        # Which moves spaCy allows at each token (labelled moves only: an unlabelled
+        # unit is for blocked tokens, which this decoder leaves to spaCy).
+        free = (next_iob != _IOB_BEGIN) & ~next_starts & (space == 0)
+        begin = ~in_preset & numpy.where(preset_begin, next_iob == _IOB_IN, free)
+        begin[-1] = False  # the last token cannot begin an entity
+        unit = (next_iob != _IOB_IN) & (preset_begin | (space == 0))
+        out = ~preset_begin & ~in_preset
+        valid = (
+            (self._begin_classes & begin[:, None])
+            | (self._unit_classes & unit[:, None])
+            | (self._out_classes & out[:, None])
         )
-        unit = (
-            (labels != 0)
-            & (next_iob[:, None] != _IOB_IN)
-            & numpy.where(
-                preset_here == _IOB_BEGIN,
-                labels == preset_label[:, None],
-                space[:, None] == 0,
-            )
-        )
-        out = (preset_here != _IOB_BEGIN) & (preset_here != _IOB_IN)
-        valid = numpy.where(
-            moves == BEGIN, begin, numpy.where(moves == UNIT, unit, (moves == OUT) & out)
-        )
-        if not valid.any(axis=1).all():
-            raise UnsupportedDoc("a step without a valid move")
+        if preset_begin.any():
+            # A preset entity's first token takes the preset label.
+            valid &= ~preset_begin[:, None] | (self._labels == preset_label[:, None])
         best = numpy.where(valid, scores, -numpy.inf).argmax(axis=1)
         best_moves = self._moves[best]
+        # Tokens inside preset entities have no valid move without an open entity, but
+        # the walk below never reaches them so: only a reached one is an error.
+        stuck = numpy.flatnonzero(~valid.any(axis=1))
 
         spans: list[Span] = []
         kb_ids = columns[:, 4]
@@ -179,6 +181,8 @@ class GreedyNerDecoder:
         while position < length:
             later = opening[opening >= position]
             stop = int(later[0]) if len(later) else length
+            if numpy.any((stuck >= position) & (stuck <= stop)):
+                raise UnsupportedDoc("a step without a valid move")
             for token in units[(units >= position) & (units < stop)].tolist():
                 label = int(self._labels[best[token]])
                 spans.append(Span(doc, token, token + 1, label=label, kb_id=int(kb_ids[token])))
