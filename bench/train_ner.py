@@ -18,7 +18,7 @@ their SHA-256, seed, epochs, scores, seconds) in ``training.json``. The number o
 bounds the run (no clock), so the same data, seed and versions give the same model::
 
     .venv/bin/python bench/train_ner.py                  # 6 epochs, ~1-2 minutes each
-    .venv/bin/python bench/train_ner.py --epochs 1 --output /tmp/person   # a quick trial
+    .venv/bin/python bench/train_ner.py --epochs 1 --output .data/person-trial   # a quick trial
 """
 
 from __future__ import annotations
