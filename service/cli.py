@@ -1,4 +1,4 @@
-"""The `privacy-service` command: serve, migrate, database and key management."""
+"""The `privacy-service` command: serve, migrate, database and key management, datasets."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from service.archive.cli import dsr, worker
 from service.audit import SYSTEM
 from service.audit.cli import audit
 from service.config import data_dir, load_config
+from service.datasets.cli import redact_dataset
 from service.db import migrate, queries, resolve_database_url, stop_embedded
 from service.logs import configure_logging
 
@@ -164,6 +165,7 @@ def keys_revoke(key_id: UUID) -> None:
 main.add_command(audit)
 main.add_command(worker)
 main.add_command(dsr)
+main.add_command(redact_dataset)
 
 
 if __name__ == "__main__":
