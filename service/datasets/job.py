@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -303,6 +304,7 @@ def run_job(
     started = time.perf_counter()
     rows_done = sum(job.partitions[i].rows for i in job.done)
     rows_this_run = 0
+    run_id = uuid.uuid4().hex[:12]  # a fresh key per run: a rerun must not get an old result
     futures = {
         client.submit(
             redact_partition_task,
@@ -311,7 +313,7 @@ def run_job(
             job.output_url,
             job.settings,
             job.fingerprint,
-            key=f"redact-partition-{job.fingerprint[:12]}-{spec.index:05d}",
+            key=f"redact-partition-{spec.index:05d}-{run_id}",
             pure=False,
         ): spec
         for spec in todo
