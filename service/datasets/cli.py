@@ -185,6 +185,12 @@ def redact_dataset(
     # The audit log is checked before any work: a run that cannot be recorded is refused
     # unless the operator said so.
     audit_url = None if no_audit else _audit_database(config)
+    if config.get("DATABASE_URL") and not config.get("PRIVACY_SECRET_KEY"):
+        click.echo(
+            "warning: PRIVACY_SECRET_KEY is not set; hash and encrypt tokens use the secret of "
+            "this data folder and will not match the API's",
+            err=True,
+        )
     secret = read_or_create_secret(config, "PRIVACY_SECRET_KEY", "secret.key")
     try:
         settings = DatasetSettings(

@@ -31,3 +31,7 @@ class BadRowError(DatasetError):
 
     def __str__(self) -> str:
         return f"{self.file} row {self.row}: {self.reason}"
+
+
+class PartitionFailed(DatasetError):
+    """A partition could not be redacted or written; the message quotes no row data."""

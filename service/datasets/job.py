@@ -21,7 +21,13 @@ from typing import Any
 
 import fsspec
 
-from service.datasets.errors import BadRowError, DatasetInputError, OutputMismatch
+from service.datasets.errors import (
+    BadRowError,
+    DatasetError,
+    DatasetInputError,
+    OutputMismatch,
+    PartitionFailed,
+)
 from service.datasets.formats import (
     InputFile,
     PartitionSpec,
@@ -251,7 +257,26 @@ def _read_json(fs: Any, path: str) -> dict[str, Any] | None:
 def redact_partition_task(
     spec: PartitionSpec, file: InputFile, output_url: str, settings: DatasetSettings, fp: str
 ) -> dict[str, Any]:
-    """Read, redact and write one partition, then record it as done; return its counts."""
+    """Read, redact and write one partition, then record it as done; return its counts.
+
+    Failures reach the command (and Dask's logs) as PartitionFailed: a parser's or Arrow's
+    message can quote the row it choked on, so only our own and the OS's messages are kept.
+    """
+    try:
+        return _redact_partition(spec, file, output_url, settings, fp)
+    except (BadRowError, PartitionFailed):
+        raise
+    except (DatasetError, OSError) as error:
+        raise PartitionFailed(f"{type(error).__name__}: {error}") from None
+    except Exception as error:  # noqa: BLE001 - any other failure is reported without its text
+        raise PartitionFailed(
+            f"{type(error).__name__} (its message is withheld: it may quote row data)"
+        ) from None
+
+
+def _redact_partition(
+    spec: PartitionSpec, file: InputFile, output_url: str, settings: DatasetSettings, fp: str
+) -> dict[str, Any]:
     parsed = read_partition(file, spec, settings)
     result = redact_rows(parsed.frame, settings, file=file.url, row_numbers=parsed.row_numbers)
     name = f"part-{spec.index:05d}"

@@ -127,7 +127,10 @@ def test_a_failed_partition_is_reported_and_a_rerun_finishes_the_job(dask, tmp_p
 
     report = run_job(job, dask)
     assert not report.complete and [index for index, _ in report.failed] == [1]
-    assert report.partitions_written == 2 and "IsADirectoryError" in report.failed[0][1]
+    assert (
+        report.partitions_written == 2
+        and "PartitionFailed: IsADirectoryError" in report.failed[0][1]
+    )
 
     blocker.rmdir()
     again = prepare_job(str(source), str(output), settings())
@@ -154,3 +157,16 @@ def test_changed_settings_or_input_are_never_mixed_into_an_output(tmp_path):
     (tmp_path / "busy" / "notes.txt").write_text("not ours")
     with pytest.raises(OutputMismatch, match="holds other files"):
         prepare_job(str(source), str(tmp_path / "busy"), settings())
+
+
+def test_a_failure_message_that_could_quote_row_data_is_withheld(dask, tmp_path):
+    rows = make_rows(4)
+    rows[0]["note"], rows[1]["note"] = 3, "call Femke on her mobile"  # one column, two types
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    config = settings(output_format="parquet")
+    report = run_job(prepare_job(str(source), str(tmp_path / "out"), config), dask)
+
+    assert [index for index, _ in report.failed] == [0]
+    message = report.failed[0][1]
+    assert message.startswith("PartitionFailed: Arrow") and "withheld" in message
+    assert "Femke" not in message
