@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, pre_dump, validate
 
 from schemas.requests import DsrSubjectSchema
-from service.dsr.holds import HOLD_BASES
+from service.dsr.holds import HOLD_BASES, PlacedHolds
 
 
 class HoldCreateSchema(Schema):
@@ -52,6 +54,19 @@ class HoldSchema(Schema):
     released_at = fields.AwareDateTime(allow_none=True)
     released_by = fields.UUID(allow_none=True)
 
+    @pre_dump
+    def _shape(self, hold: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return hold_fields(hold)
+
+
+def hold_fields(hold: dict[str, Any]) -> dict[str, Any]:
+    """Return a hold row with the statute behind its basis and whether it is active."""
+    return {
+        **hold,
+        "basis_description": HOLD_BASES.get(hold["basis"]),
+        "active": hold["released_at"] is None,
+    }
+
 
 class HoldUnmatchedSchema(Schema):
     handles = fields.Integer()
@@ -76,6 +91,14 @@ class HoldPlacedSchema(HoldSchema):
             "subject."
         },
     )
+
+    @pre_dump
+    def _shape(self, placed: PlacedHolds, **_: Any) -> dict[str, Any]:
+        return {
+            **hold_fields(placed.holds[0]),
+            "holds": placed.holds,
+            "unmatched": placed.unmatched,
+        }
 
 
 class HoldListSchema(Schema):

@@ -21,6 +21,14 @@ class _Server(BaseApplication):
         return create_app({"PRIVACY_WARM_ENGINE": True})
 
 
+def _worker_exit(server, worker) -> None:
+    # Write the audit counts this worker still holds before it goes (a recycle or a stop).
+    app = getattr(worker, "wsgi", None)
+    aggregator = getattr(app, "extensions", {}).get("privacy.audit_aggregate")
+    if aggregator is not None:
+        aggregator.close()
+
+
 def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
     """Serve on host:port until interrupted."""
     _Server(
@@ -37,5 +45,6 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
             # and then (staggered, so they never restart together).
             "max_requests": 50_000,
             "max_requests_jitter": 5_000,
+            "worker_exit": _worker_exit,
         }
     ).run()

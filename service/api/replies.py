@@ -11,7 +11,7 @@ from service.api.feedback import platform_code
 from service.archive.guard import check_reply
 from service.auth import current_actor, requires
 from service.errors import PayloadTooLarge
-from service.redaction import get_engine
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "replies",
@@ -24,7 +24,7 @@ blp = Blueprint(
 @blp.route("/check")
 class ReplyCheck(MethodView):
     @requires("moderator", "privacy_officer")
-    @blp.arguments(ReplyCheckSchema)
+    @blp.arguments(ReplyCheckSchema())
     @blp.response(200, ReplyVerdictSchema)
     def post(self, body):
         """Check a reply: allow, redact or block under the platform's policy, with reasons."""
@@ -34,12 +34,12 @@ class ReplyCheck(MethodView):
                 f"`text` is {len(body['text'])} characters; the limit is {limit}.",
                 extra={"limit": limit},
             )
-        secret = current_app.extensions["privacy.secret"]
-        with current_app.extensions["privacy.db"].transaction() as conn:
+        secret = current_runtime().secret
+        with current_runtime().database.transaction() as conn:
             return check_reply(
                 conn,
                 current_actor(),
-                get_engine(secret),
+                current_runtime().engine(),
                 secret,
                 text=body["text"],
                 visibility=body["visibility"],

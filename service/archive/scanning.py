@@ -27,6 +27,8 @@ from service.archive.identifiers import value_hash
 from service.audit import SYSTEM, Actor, record_event
 from service.db import queries
 from service.errors import NotFound
+from service.triage.rules import load_ruleset
+from service.triage.scan import evaluate_items, store_flags
 
 if TYPE_CHECKING:
     from service.redaction import RedactionEngine
@@ -34,7 +36,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE = "archive"
-SCAN_TASK = "archive.scan_chunk"
+# The scan task as service.jobs registers it (the archive's blueprint, namespace "archive"),
+# and its name before tasks were registered per domain: jobs queued under it still run.
+SCAN_TASK = "archive:scan_chunk"
+LEGACY_SCAN_TASK = "archive.scan_chunk"
 
 _REDACTION_PACKAGE = Path(__file__).resolve().parent.parent / "redaction"
 
@@ -105,7 +110,11 @@ def plan_scan(
 
 @functools.cache
 def _job_deferrer() -> procrastinate.App:
-    """Return an app that queues jobs on a given connection (so it needs no database URL)."""
+    """Return an app that only queues jobs, on the caller's connection (it needs no URL).
+
+    It registers no task: the tasks and the app that runs them are in service.jobs, which
+    imports this module (so this module cannot import it).
+    """
     return procrastinate.App(connector=procrastinate.PsycopgConnector())
 
 
@@ -119,16 +128,17 @@ def request_scan(
     chunk_size: int,
 ) -> dict[str, Any]:
     """Queue a scan of stored items (all matching with rescan, else those not scanned as they are
-    by this engine version), record `scan.requested`, and return the scan."""
+    by this engine version and triage rules), record `scan.requested`, and return the scan."""
     item_ids = [
         row["id"]
         for row in conn.execute(
-            queries()["select_items_to_scan"],
+            queries()["list_items_to_scan"],
             {
                 "platform": platform,
                 "since": since,
                 "rescan": rescan,
                 "engine_version": engine_version(),
+                "triage_version": load_ruleset(conn).version,
             },
         ).fetchall()
     ]
@@ -156,7 +166,7 @@ def request_scan(
 def get_scan(conn: psycopg.Connection, scan_id: UUID) -> dict[str, Any]:
     """Return a scan with its status (queued, running, done, failed); raise NotFound."""
     row = conn.execute(
-        queries()["get_scan_run"], {"id": scan_id, "task_name": SCAN_TASK}
+        queries()["get_scan_run"], {"id": scan_id, "task_names": [SCAN_TASK, LEGACY_SCAN_TASK]}
     ).fetchone()
     if row is None:
         raise NotFound(f"No scan with id {scan_id}.")
@@ -183,17 +193,19 @@ def scan_chunk(
             return {"status": "missing"}
         if planned["done_at"] is not None:
             return {"status": "already_done"}
-        conn.execute(q["mark_scan_started"], {"scan_id": scan_id})
+        conn.execute(q["update_scan_started"], {"scan_id": scan_id})
+        ruleset = load_ruleset(conn)
 
     version = engine_version()
     with pool.connection() as conn:
-        items = conn.execute(q["select_items_for_scan"], {"ids": planned["item_ids"]}).fetchall()
+        items = conn.execute(q["list_items_of_scan_chunk"], {"ids": planned["item_ids"]}).fetchall()
     to_scan = [
         item
         for item in items
         if planned["rescan"]
         or item["scanned_text_hash"] != item["text_hash"]
         or item["engine_version"] != version
+        or item["triage_version"] != ruleset.version
     ]
     # The slow part runs outside any transaction: no lock is held while the engine works.
     results = (
@@ -201,6 +213,7 @@ def scan_chunk(
         if to_scan
         else []
     )
+    raised = evaluate_items(ruleset, to_scan)
     scanned_at = datetime.now(UTC)
 
     with pool.connection() as conn:
@@ -220,9 +233,12 @@ def scan_chunk(
             if current.get(item["id"]) == item["text_hash"]
         ]
         found = _store_results(conn, secret, written, version, scanned_at)
-        conn.execute(q["finish_scan_chunk"], {"scan_id": scan_id, "chunk": chunk})
+        store_flags(
+            conn, secret, ruleset, [(item, raised[item["id"]]) for item, _ in written], scanned_at
+        )
+        conn.execute(q["update_scan_chunk_done"], {"scan_id": scan_id, "chunk": chunk})
         run = conn.execute(
-            q["advance_scan_run"],
+            q["update_scan_run_progress"],
             {
                 "scan_id": scan_id,
                 "items": len(planned["item_ids"]),
@@ -290,7 +306,7 @@ def _store_results(
             {**columns, "engine_version": version, "scanned_at": scanned_at},
         )
     conn.execute(
-        q["store_scan_results"],
+        q["update_items_scanned"],
         {
             "ids": ids,
             "languages": [result.language for _, result in written],

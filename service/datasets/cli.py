@@ -7,12 +7,15 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from service.datasets.errors import DatasetError
 from service.datasets.settings import BAD_ROW_ACTIONS, FORMATS, DatasetSettings, format_of, key_id
+
+if TYPE_CHECKING:
+    from service.runtime import Runtime
 
 #: Exit statuses besides 0 (every partition written) and 1/2 (nothing started: bad settings).
 EXIT_INCOMPLETE = 3  # some partitions failed: rerun the same command to finish them
@@ -163,10 +166,9 @@ def redact_dataset(
     bad row, 5 written but not audited, 130 interrupted.
     """
     from service.config import load_config, read_or_create_secret
-    from service.datasets.cluster import dask_client, warm_up
-    from service.datasets.job import prepare_job, run_job
     from service.logs import configure_logging
     from service.redaction.language import SUPPORTED_LANGUAGES
+    from service.runtime import SECRET_KEY_FILE
 
     config = load_config()
     configure_logging(config["PRIVACY_LOG_LEVEL"])
@@ -183,33 +185,84 @@ def redact_dataset(
         raise click.BadParameter(str(exc), param_hint="INPUT") from exc
 
     # The audit log is checked before any work: a run that cannot be recorded is refused
-    # unless the operator said so.
-    audit_url = None if no_audit else _audit_database(config)
-    if config.get("DATABASE_URL") and not config.get("PRIVACY_SECRET_KEY"):
-        click.echo(
-            "warning: PRIVACY_SECRET_KEY is not set; hash and encrypt tokens use the secret of "
-            "this data folder and will not match the API's",
-            err=True,
-        )
-    secret = read_or_create_secret(config, "PRIVACY_SECRET_KEY", "secret.key")
+    # unless the operator said so. Without it the command needs no database at all, so it
+    # builds no runtime (that would start the embedded server) and reads only the secret.
+    runtime = None if no_audit else _audit_runtime()
     try:
-        settings = DatasetSettings(
-            text_field=text_field,
-            key_id=key_id(secret.encode()),
-            id_field=id_field,
-            group_field=group_field,
-            language=language.lower() if language else None,
-            operators=operators,
-            on_bad_row=on_bad_row,
-            max_text_chars=config["PRIVACY_MAX_TEXT_CHARS"],
-            input_format=input_format,
-            output_format=output_format or input_format,
-            partition_rows=partition_rows,
+        if runtime is not None:
+            config = runtime.config
+            secret = runtime.secret.decode()
+        else:
+            secret = read_or_create_secret(config, "PRIVACY_SECRET_KEY", SECRET_KEY_FILE)
+        if config.get("DATABASE_URL") and not config.get("PRIVACY_SECRET_KEY"):
+            click.echo(
+                "warning: PRIVACY_SECRET_KEY is not set; hash and encrypt tokens use the secret "
+                "of this data folder and will not match the API's",
+                err=True,
+            )
+        code = _run(
+            runtime,
+            secret,
+            input_url=input_url,
+            output_url=output_url,
+            settings=_settings(
+                config,
+                secret,
+                text_field=text_field,
+                id_field=id_field,
+                group_field=group_field,
+                language=language,
+                operators=operators,
+                on_bad_row=on_bad_row,
+                input_format=input_format,
+                output_format=output_format,
+                partition_rows=partition_rows,
+            ),
+            scheduler=scheduler,
+            workers=workers,
+            overwrite=overwrite,
+            as_json=as_json,
         )
-        job = prepare_job(input_url, output_url, settings, overwrite=overwrite)
+    finally:
+        if runtime is not None:
+            runtime.close()
+    sys.exit(code)
+
+
+def _settings(config: dict[str, Any], secret: str, **options: Any) -> DatasetSettings:
+    """Return the run's settings from the command's options, or stop with the reason."""
+    language = options.pop("language")
+    try:
+        return DatasetSettings(
+            key_id=key_id(secret.encode()),
+            language=language.lower() if language else None,
+            max_text_chars=config["PRIVACY_MAX_TEXT_CHARS"],
+            **{**options, "output_format": options["output_format"] or options["input_format"]},
+        )
     except DatasetError as exc:
         raise click.ClickException(str(exc)) from exc
 
+
+def _run(
+    runtime: Runtime | None,
+    secret: str,
+    *,
+    input_url: str,
+    output_url: str,
+    settings: DatasetSettings,
+    scheduler: str | None,
+    workers: int | None,
+    overwrite: bool,
+    as_json: bool,
+) -> int:
+    """Run the job on Dask, print its summary, record it; return the exit status."""
+    from service.datasets.cluster import dask_client, warm_up
+    from service.datasets.job import prepare_job, run_job
+
+    try:
+        job = prepare_job(input_url, output_url, settings, overwrite=overwrite)
+    except DatasetError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(
         f"{job.total_rows:,} rows in {len(job.partitions)} partitions of "
         f"{len(job.files)} file(s); {len(job.done)} partitions already written",
@@ -242,13 +295,13 @@ def redact_dataset(
         "stopped_on_bad_row": EXIT_STOPPED_ON_BAD_ROW,
         "interrupted": EXIT_INTERRUPTED,
     }[status]
-    if audit_url is not None:
+    if runtime is not None:
         try:
-            _record_run(audit_url, input_url, output_url, job, settings, summary)
+            _record_run(runtime, input_url, output_url, job, settings, summary)
         except Exception as exc:  # noqa: BLE001 - the output stands; the operator must know
             click.echo(f"error: the run was not recorded in the audit log: {exc}", err=True)
             code = code or EXIT_AUDIT_FAILED
-    sys.exit(code)
+    return code
 
 
 def _status(report) -> str:
@@ -286,29 +339,33 @@ def _print_summary(summary: dict[str, Any], report, job, as_json: bool) -> None:
         click.echo(f"bad rows: {job.output_url}/_bad_rows.jsonl")
 
 
-def _audit_database(config: dict[str, Any]) -> str:
-    """Return the audit log's database URL, migrated and reachable, or stop with advice."""
-    import psycopg
-
-    from service.audit.signing import configure_audit
-    from service.db import migrate, resolve_database_url
+def _audit_runtime() -> Runtime:
+    """Return a migrated runtime whose audit log is reachable, or stop with advice."""
+    from service.runtime import bootstrap
 
     try:
-        url = resolve_database_url(config)
-        migrate(url)
-        with psycopg.connect(url, connect_timeout=int(config["PRIVACY_DB_TIMEOUT"]) or 5):
-            pass
+        runtime = bootstrap(pool_min=0, pool_max=1)
     except Exception as exc:  # noqa: BLE001 - any failure to reach the database means the same
-        raise click.ClickException(
-            f"the audit log's database is not reachable ({type(exc).__name__}): fix "
-            "DATABASE_URL, or pass --no-audit to run without recording the run"
-        ) from exc
-    configure_audit(config, url)
-    return url
+        raise _unreachable(exc) from exc
+    try:
+        runtime.migrate()
+        with runtime.connect(connect_timeout=int(runtime.config["PRIVACY_DB_TIMEOUT"]) or 5):
+            pass
+    except Exception as exc:  # noqa: BLE001
+        runtime.close()
+        raise _unreachable(exc) from exc
+    return runtime
+
+
+def _unreachable(exc: Exception) -> click.ClickException:
+    return click.ClickException(
+        f"the audit log's database is not reachable ({type(exc).__name__}): fix "
+        "DATABASE_URL, or pass --no-audit to run without recording the run"
+    )
 
 
 def _record_run(
-    url: str,
+    runtime: Runtime,
     input_url: str,
     output_url: str,
     job,
@@ -316,9 +373,6 @@ def _record_run(
     summary: dict[str, Any],
 ) -> None:
     """Record `dataset.redacted`: names as given, settings and counts, never any text."""
-    import psycopg
-    from psycopg.rows import dict_row
-
     from service.audit import SYSTEM, record_event
 
     details = {
@@ -337,7 +391,7 @@ def _record_run(
         "failed_partitions": [f["partition"] for f in summary.get("failed_partitions", [])],
     }
     outcome = "success" if summary["status"] == "complete" else "partial"
-    with psycopg.connect(url, row_factory=dict_row) as conn:
+    with runtime.database.transaction() as conn:
         record_event(
             conn,
             SYSTEM,
