@@ -1,4 +1,4 @@
-"""The `privacy-service` command: serve, migrate, database and key management."""
+"""The `privacy-service` command: serve, migrate, database and key management, datasets."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import click
 from service.audit import SYSTEM
 from service.audit.cli import audit
 from service.config import data_dir, load_config
+from service.datasets.cli import redact_dataset
 from service.db import queries, resolve_database_url, stop_embedded
 from service.dsr.cli import dsr
 from service.logs import configure_logging
@@ -175,6 +176,7 @@ def keys_revoke(key_id: UUID) -> None:
 
 main.add_command(audit)
 main.add_command(dsr)
+main.add_command(redact_dataset)
 
 
 if __name__ == "__main__":

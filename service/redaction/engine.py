@@ -7,7 +7,7 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -302,11 +302,14 @@ class RedactionEngine:
         deny_list: Sequence[str] | None = None,
         operators: Mapping[str, Mapping[str, Any]] | None = None,
         brand_terms: Sequence[str] | None = None,
+        groups: Sequence[Hashable] | None = None,
     ) -> list[RedactionResult]:
         """Redact several texts (``(id, text, language)`` items) as one request.
 
         Pseudonyms are numbered across all items, in item order, so a thread sent as one
-        batch calls the same person ``<PERSON_1>`` in every comment. Results follow the
+        batch calls the same person ``<PERSON_1>`` in every comment. ``groups`` (one key
+        per item) narrows that: items share numbering only with items of the same key,
+        while the NLP pipeline still runs over all of them at once. Results follow the
         order of ``items``.
         """
         if not isinstance(items, Sequence) or isinstance(items, str | bytes):
@@ -338,12 +341,19 @@ class RedactionEngine:
                 raise RedactionInputError(f"items[{index}].language", error.message) from error
             texts.append(text)
 
+        if groups is not None and len(groups) != len(texts):
+            raise RedactionInputError("groups", "must hold one key per item")
         artifacts = self._batch_artifacts(texts, requests)
-        plan = self._plan(operators)
-        return [
-            self._redacted(text, request, self._findings(text, request, artifacts.get(i)), plan)
-            for i, (text, request) in enumerate(zip(texts, requests, strict=True))
-        ]
+        plans: dict[Hashable, OperatorPlan] = {}
+        results = []
+        for i, (text, request) in enumerate(zip(texts, requests, strict=True)):
+            group = None if groups is None else groups[i]
+            plan = plans.get(group)
+            if plan is None:
+                plan = plans[group] = self._plan(operators)
+            findings = self._findings(text, request, artifacts.get(i))
+            results.append(self._redacted(text, request, findings, plan))
+        return results
 
     def decrypt_text(self, text: str) -> tuple[str, int]:
         """Replace every encrypt token in the text by its plaintext; return (text, count).
