@@ -6,6 +6,7 @@ from datetime import UTC
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from schemas import Timestamp
 from service.archive.ingest import ITEM_KINDS, VISIBILITIES
 from service.archive.reading import DEFAULT_PAGE, MAX_PAGE
 from service.archive.settings import MAX_INGEST_ITEMS
@@ -47,7 +48,7 @@ class FeedbackItemInSchema(Schema):
     visibility = fields.String(required=True, validate=validate.OneOf(VISIBILITIES))
     author = fields.Nested(AuthorSchema, required=True)
     text = fields.String(required=True, validate=validate.Length(min=1))
-    created_at = fields.AwareDateTime(
+    created_at = Timestamp(
         required=True,
         default_timezone=UTC,
         metadata={"description": "When it was posted (ISO 8601; without an offset, UTC)."},
@@ -97,7 +98,7 @@ class FeedbackQuerySchema(Schema):
     has_pii = fields.Boolean(
         metadata={"description": "true: scanned with findings; false: scanned, none found."}
     )
-    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "created_at >="})
+    since = Timestamp(default_timezone=UTC, metadata={"description": "created_at >="})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas import Timestamp
 from schemas.requests import DsrSubjectSchema
 from service.dsr.holds import HOLD_BASES
 
@@ -47,9 +48,9 @@ class HoldSchema(Schema):
     basis_description = fields.String(allow_none=True)
     reason = fields.String()
     active = fields.Boolean()
-    placed_at = fields.AwareDateTime()
+    placed_at = Timestamp()
     placed_by = fields.UUID(allow_none=True)
-    released_at = fields.AwareDateTime(allow_none=True)
+    released_at = Timestamp(allow_none=True)
     released_by = fields.UUID(allow_none=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas import Timestamp
 from service.dsr.deadlines import REGIMES, REQUEST_TYPES
 from service.dsr.requests import (
     CHANNELS,
@@ -60,7 +61,7 @@ class RequestCreateSchema(Schema):
     regime = fields.String(required=True, validate=validate.OneOf(REGIMES))
     subject = fields.Nested(DsrSubjectSchema, required=True)
     requester = fields.Nested(DsrRequesterSchema, load_default=None)
-    received_at = fields.AwareDateTime(
+    received_at = Timestamp(
         load_default=None, metadata={"description": "When the request arrived; default now."}
     )
     channel = fields.String(
@@ -159,11 +160,11 @@ class DsrVerificationSchema(Schema):
     degree = fields.String(allow_none=True)
     matched_data_points = fields.List(fields.String())
     signed_declaration = fields.Boolean()
-    verified_at = fields.AwareDateTime()
+    verified_at = Timestamp()
 
 
 class DsrAcknowledgementSchema(Schema):
-    acknowledged_at = fields.AwareDateTime()
+    acknowledged_at = Timestamp()
     on_time = fields.Boolean(
         metadata={"description": "Confirmed before acknowledge_by ended (CCPA regs § 7021(a))."}
     )
@@ -176,8 +177,8 @@ class DsrDenialSchema(Schema):
 
 
 class DsrPackageSummarySchema(Schema):
-    created_at = fields.AwareDateTime()
-    expires_at = fields.AwareDateTime()
+    created_at = Timestamp()
+    expires_at = Timestamp()
     expired = fields.Boolean()
     size_bytes = fields.Integer()
     sha256 = fields.String()
@@ -190,7 +191,7 @@ class DsrActorSchema(Schema):
 
 
 class DsrHistoryEntrySchema(Schema):
-    occurred_at = fields.AwareDateTime()
+    occurred_at = Timestamp()
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
@@ -207,36 +208,36 @@ class RequestSchema(Schema):
     status = fields.String(required=True)
     channel = fields.String()
     requester_kind = fields.String()
-    received_at = fields.AwareDateTime()
+    received_at = Timestamp()
     received_on = fields.Date()
     due_on = fields.Date(metadata={"description": "Respond by the end of this day."})
-    due_at = fields.AwareDateTime(
+    due_at = Timestamp(
         metadata={"description": "The instant due_on ends in the deployment's zone (UTC here)."}
     )
     original_due_on = fields.Date()
     acknowledge_by = fields.Date(
         allow_none=True, metadata={"description": "CCPA: confirm receipt by the end of this day."}
     )
-    acknowledged_at = fields.AwareDateTime(
+    acknowledged_at = Timestamp(
         allow_none=True, metadata={"description": "When receipt was confirmed (CCPA)."}
     )
     acknowledgement = fields.Nested(DsrAcknowledgementSchema, allow_none=True)
     extended_until = fields.Date(allow_none=True)
-    extended_at = fields.AwareDateTime(allow_none=True)
+    extended_at = Timestamp(allow_none=True)
     overdue = fields.Boolean()
     verification = fields.Nested(DsrVerificationSchema, allow_none=True)
     denial = fields.Nested(DsrDenialSchema, allow_none=True)
-    verified_at = fields.AwareDateTime(allow_none=True)
-    started_at = fields.AwareDateTime(allow_none=True)
-    closed_at = fields.AwareDateTime(allow_none=True)
+    verified_at = Timestamp(allow_none=True)
+    started_at = Timestamp(allow_none=True)
+    closed_at = Timestamp(allow_none=True)
     result = fields.Dict(allow_none=True)
     package = fields.Nested(DsrPackageSummarySchema, allow_none=True)
     subject_ref = fields.String(
         metadata={"description": "The pseudonymous reference used in the audit log."}
     )
-    identifiers_minimised_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    identifiers_minimised_at = Timestamp(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class RequestDetailSchema(RequestSchema):

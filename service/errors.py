@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def register_error_handlers(app: Flask) -> None:
             errors = _flatten_webargs_messages(data["messages"])
             detail = "The request did not pass validation; see `errors`."
         elif status == 413:
-            limit = app.config.get("MAX_CONTENT_LENGTH")
+            limit = request.max_content_length if request else app.config["MAX_CONTENT_LENGTH"]
             detail = f"The request body is larger than {limit} bytes."
         else:
             detail = data.get("message") or _HTTP_DETAILS.get(status) or exc.description or ""

@@ -6,7 +6,10 @@ from typing import Any
 
 import flask_smorest
 from marshmallow import ValidationError
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from service.api import body
 
 UNSTORABLE = "Contains a NUL character or an unpaired surrogate."
 
@@ -37,7 +40,10 @@ class _Parser(FlaskParser):
     """Parse request arguments, refusing strings the database cannot store (a 422, not a 500)."""
 
     def _raw_load_json(self, req):
-        data = super()._raw_load_json(req)
+        if not is_json_request(req):
+            return core.missing
+        # Syntax errors propagate to webargs' load_json (an empty body is "missing", else 400).
+        data = body.loads(body.read_whole_body(req))
         problems = unstorable_strings(data) if isinstance(data, dict | list | str) else []
         if problems:
             raise ValidationError({path: [UNSTORABLE] for path in problems[:20]})
@@ -55,6 +61,6 @@ class _Parser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """A flask-smorest Blueprint whose JSON bodies hold only storable text."""
+    """A flask-smorest Blueprint whose JSON bodies are strict and hold only storable text."""
 
     ARGUMENTS_PARSER = _Parser()
