@@ -2,7 +2,7 @@
 
 Reports throughput, p50/p99 latency, error count and peak memory (VmHWM) per gunicorn worker.
 
-    .venv/bin/python bench/load.py [--clients 50] [--seconds 30] [--workers 2] [--threads 1]
+    .venv/bin/python bench/load.py [--clients 50] [--seconds 30] [--workers 2] [--worker-class sync]
 
 Runs against its own embedded PostgreSQL in a scratch data folder (or DATABASE_URL).
 """
@@ -124,7 +124,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=1, help="per worker, as serve")
+    parser.add_argument("--worker-class", default="gevent", choices=("gevent", "sync"))
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -140,8 +140,8 @@ def main() -> None:
             str(port),
             "--workers",
             str(args.workers),
-            "--threads",
-            str(args.threads),
+            "--worker-class",
+            args.worker_class,
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -187,7 +187,7 @@ def main() -> None:
             "clients": args.clients,
             "seconds": round(elapsed, 1),
             "workers": args.workers,
-            "threads": args.threads,
+            "worker_class": args.worker_class,
             "text_chars": 280,
             "requests": len(latencies),
             "errors": errors,

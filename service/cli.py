@@ -43,13 +43,14 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="Worker processes [default: CPU count].")
 @click.option(
-    "--threads",
-    default=1,
+    "--worker-class",
+    default="gevent",
     show_default=True,
-    type=int,
-    help="Threads per worker (1 = sync workers; the NLP pipeline is not shared across threads).",
+    type=click.Choice(["gevent", "sync"]),
+    help="gevent: slow clients hold a greenlet, not the worker (use it); sync: one connection "
+    "at a time per worker, for comparison only.",
 )
-def serve(host: str, port: int, workers: int | None, threads: int) -> None:
+def serve(host: str, port: int, workers: int | None, worker_class: str) -> None:
     """Serve the API with gunicorn; each worker builds its heavy resources once."""
     from service.server import run_gunicorn
 
@@ -57,7 +58,13 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     configure_logging(config["PRIVACY_LOG_LEVEL"])
     if not config.get("DATABASE_URL"):
         _bootstrap_admin_key(config, url)
-    run_gunicorn(host=host, port=port, workers=workers or os.cpu_count() or 2, threads=threads)
+    run_gunicorn(
+        host=host,
+        port=port,
+        workers=workers or os.cpu_count() or 2,
+        worker_class=worker_class,
+        config=config,
+    )
 
 
 def _bootstrap_admin_key(config: dict, url: str) -> None:

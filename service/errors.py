@@ -27,11 +27,13 @@ class ProblemError(Exception):
         *,
         errors: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.errors = errors
         self.extra = extra or {}
+        self.headers = headers or {}
 
 
 class BadRequest(ProblemError):
@@ -68,6 +70,16 @@ class UnsupportedMediaType(ProblemError):
 
 class Unprocessable(ProblemError):
     status, title, slug = 422, "Unprocessable Content", "validation"
+
+
+class TooManyRequests(ProblemError):
+    status, title, slug = 429, "Too Many Requests", "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        retry_after = max(1, int(retry_after))
+        super().__init__(
+            detail, extra={"retry_after": retry_after}, headers={"Retry-After": str(retry_after)}
+        )
 
 
 class ServiceUnavailable(ProblemError):
@@ -130,7 +142,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def handle_problem(exc: ProblemError) -> Response:
         return problem_response(
-            exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, extra=exc.extra
+            exc.status,
+            exc.title,
+            exc.detail,
+            slug=exc.slug,
+            errors=exc.errors,
+            extra=exc.extra,
+            headers=exc.headers,
         )
 
     @app.errorhandler(HTTPException)

@@ -7,10 +7,10 @@ from flask.views import MethodView
 
 from schemas.replies import ReplyCheckSchema, ReplyVerdictSchema
 from service.api import Blueprint
-from service.api.feedback import platform_code
-from service.archive.guard import check_reply
+from service.api.feedback import archive_settings, platform_code
+from service.archive.guard import check_reply, take_reply_check
 from service.auth import current_actor, requires
-from service.errors import PayloadTooLarge
+from service.errors import PayloadTooLarge, TooManyRequests
 from service.redaction import get_engine
 
 blp = Blueprint(
@@ -19,6 +19,10 @@ blp = Blueprint(
     url_prefix="/v1/replies",
     description="Keep customers' personal data out of public replies.",
 )
+
+
+# Who may learn whether a value in a reply is the customer's own (`belongs_to`).
+OWNER_ROLES = frozenset({"privacy_officer", "admin"})
 
 
 @blp.route("/check")
@@ -35,14 +39,36 @@ class ReplyCheck(MethodView):
                 extra={"limit": limit},
             )
         secret = current_app.extensions["privacy.secret"]
+        actor = current_actor()
+        settings = archive_settings()
         with current_app.extensions["privacy.db"].transaction() as conn:
-            return check_reply(
-                conn,
-                current_actor(),
-                get_engine(secret),
-                secret,
-                text=body["text"],
-                visibility=body["visibility"],
-                platform=platform_code(conn, body.get("platform")),
-                in_reply_to=body.get("in_reply_to"),
+            retry_after = (
+                take_reply_check(
+                    conn,
+                    actor,
+                    secret,
+                    body["in_reply_to"],
+                    checks_per_window=settings.guard_checks_per_item,
+                    window_seconds=settings.guard_window_seconds,
+                )
+                if body.get("in_reply_to")
+                else None
             )
+            if retry_after is None:
+                return check_reply(
+                    conn,
+                    actor,
+                    get_engine(secret),
+                    secret,
+                    text=body["text"],
+                    visibility=body["visibility"],
+                    platform=platform_code(conn, body.get("platform")),
+                    in_reply_to=body.get("in_reply_to"),
+                    reveal_owner=actor.role in OWNER_ROLES,
+                )
+        # Raised after the commit: the refusal stays counted and audited.
+        raise TooManyRequests(
+            f"This item's replies were checked {settings.guard_checks_per_item} times in "
+            f"{settings.guard_window_seconds} s with this key; try again later.",
+            retry_after=retry_after,
+        )

@@ -361,3 +361,24 @@ RETURNING platform, policy, updated_at;
 -- name: queue_schema_present
 -- Tell whether the job queue's tables exist.
 SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present;
+
+-- name: take_reply_check
+-- Count one reply check of an item by a key; a window older than window_seconds starts afresh.
+INSERT INTO reply_check_windows AS w (key_id, item_id, window_started_at, checks)
+VALUES (%(key_id)s, %(item_id)s, now(), 1)
+ON CONFLICT (key_id, item_id) DO UPDATE SET
+    checks = CASE
+        WHEN w.window_started_at <= now() - make_interval(secs => %(window_seconds)s) THEN 1
+        ELSE w.checks + 1
+    END,
+    window_started_at = CASE
+        WHEN w.window_started_at <= now() - make_interval(secs => %(window_seconds)s) THEN now()
+        ELSE w.window_started_at
+    END
+RETURNING checks,
+    extract(epoch FROM w.window_started_at + make_interval(secs => %(window_seconds)s) - now())
+        AS seconds_left;
+
+-- name: get_feedback_item_author
+-- Read who wrote an item (for the reply guard's limit), nothing else.
+SELECT id, author_id FROM feedback_items WHERE id = %(id)s;
