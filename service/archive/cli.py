@@ -27,11 +27,21 @@ def worker(concurrency: int) -> None:
     """
     from service.archive.queue import run_worker
     from service.audit.signing import configure_audit
+    from service.resilience import database_probe, run_through_outages
 
     config = load_config()
     configure_logging(config["PRIVACY_LOG_LEVEL"])
-    url = resolve_database_url(config)
-    migrate(url)
+    probe = database_probe(config)
+
+    def prepare() -> str:
+        url = resolve_database_url(config)
+        migrate(url)
+        return url
+
+    # A worker started while the database is down waits for it rather than exiting.
+    url = run_through_outages(prepare, probe=probe, name="scan worker")
+    if url is None:
+        return
     # Audit events written by jobs sign checkpoints like the API's do.
     configure_audit(config, url)
     secret = read_or_create_secret(config, "PRIVACY_SECRET_KEY", "secret.key").encode()
@@ -42,6 +52,7 @@ def worker(concurrency: int) -> None:
         secret,
         concurrency=concurrency,
         name=f"{socket.gethostname()}:{os.getpid()}",
+        probe=probe,
     )
 
 

@@ -3,15 +3,18 @@
 Jobs are queued by ``scanning.plan_scan`` inside the transaction that stores the items. A
 worker runs them; any number of workers, on any number of machines, share the queue. A worker
 that dies stops sending heartbeats; once it has been silent for ``stalled_seconds``, the
-``retry_stalled_jobs`` periodic task (run by any live worker) puts its running jobs back in
-the queue, and the retried scan is idempotent (see scanning.scan_chunk).
+stalled-job sweep of any live worker (a loop beside its jobs, every few seconds, so it never
+waits behind a long scan) puts its running jobs back in the queue, and the retried scan is
+idempotent (see scanning.scan_chunk). When the database goes away the worker waits with
+backoff, reconnects and carries on (service.resilience); what it was running is swept back.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -25,6 +28,7 @@ from service.archive.scanning import QUEUE, SCAN_TASK, scan_chunk
 from service.archive.settings import ArchiveSettings, load_archive_settings
 from service.db import Database, queries
 from service.dsr.settings import load_dsr_settings
+from service.resilience import run_through_outages
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +72,12 @@ def build_queue_app(url: str, resources: WorkerResources | None = None) -> procr
 
     Without ``resources`` the app can only queue and inspect jobs, not run scans.
     """
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
     settings = resources.settings if resources else ArchiveSettings()
+    # A short pool timeout: with the database gone the worker gives up within seconds and
+    # reconnects (run_worker), rather than hanging on the pool for its default 30 s.
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=url, timeout=settings.db_timeout_seconds)
+    )
 
     @app.task(name=SCAN_TASK, queue=QUEUE, retry=SCAN_RETRY)
     def scan_chunk_job(scan_id: str, chunk: int) -> dict[str, Any]:
@@ -83,9 +91,6 @@ def build_queue_app(url: str, resources: WorkerResources | None = None) -> procr
             chunk,
         )
 
-    sweep_every = max(1, min(59, math.floor(settings.stalled_seconds / 3)))
-
-    @app.periodic(cron=f"*/{sweep_every} * * * * *", periodic_id="stalled", priority=SWEEP_PRIORITY)
     @app.task(
         name=RETRY_STALLED_TASK,
         queue=QUEUE,
@@ -93,20 +98,8 @@ def build_queue_app(url: str, resources: WorkerResources | None = None) -> procr
         priority=SWEEP_PRIORITY,
     )
     async def retry_stalled_jobs(timestamp: int) -> int:
-        stalled = await app.job_manager.get_stalled_jobs(
-            seconds_since_heartbeat=settings.stalled_seconds
-        )
-        retried = 0
-        for job in stalled:
-            try:
-                await app.job_manager.retry_job(job)
-                retried += 1
-            except procrastinate.exceptions.ConnectorException:
-                # Another worker's sweep retried it first; the job is no longer "doing".
-                log.info("stalled job already retried", extra={"job_id": job.id})
-        if retried:
-            log.warning("retried stalled jobs", extra={"jobs": retried})
-        return retried
+        # Kept so that sweep jobs queued by an older version still run.
+        return await sweep_stalled_jobs(app, settings.stalled_seconds)
 
     # Once a day, any one worker minimises old closed requests and purges expired packages.
     @app.periodic(cron="17 3 * * *", periodic_id="retention")
@@ -118,6 +111,49 @@ def build_queue_app(url: str, resources: WorkerResources | None = None) -> procr
         return {key: value for key, value in result.items() if key != "cutoff"}
 
     return app
+
+
+async def sweep_stalled_jobs(app: procrastinate.App, stalled_seconds: float) -> int:
+    """Put the running jobs of workers silent for stalled_seconds back in the queue."""
+    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds)
+    retried = 0
+    for job in stalled:
+        try:
+            await app.job_manager.retry_job(job)
+            retried += 1
+        except procrastinate.exceptions.ConnectorException:
+            # Another worker's sweep retried it first; the job is no longer "doing".
+            log.info("stalled job already retried", extra={"job_id": job.id})
+    if retried:
+        log.warning("retried stalled jobs", extra={"jobs": retried})
+    return retried
+
+
+def sweep_interval(stalled_seconds: float) -> float:
+    """Return how often a worker sweeps: a stalled job waits at most this long past the limit."""
+    return max(0.5, min(5.0, stalled_seconds / 4))
+
+
+async def _sweep_forever(app: procrastinate.App, stalled_seconds: float) -> None:
+    while True:
+        await asyncio.sleep(sweep_interval(stalled_seconds))
+        try:
+            await sweep_stalled_jobs(app, stalled_seconds)
+        except procrastinate.exceptions.ConnectorException as exc:
+            # The database is away; the worker itself notices and reconnects.
+            log.info("stalled-job sweep failed", extra={"error_type": type(exc).__name__})
+
+
+async def _run_worker_async(app: procrastinate.App, settings: ArchiveSettings, **options) -> None:
+    """Run the procrastinate worker with the stalled-job sweep beside it."""
+    async with app.open_async():
+        sweeper = asyncio.create_task(_sweep_forever(app, settings.stalled_seconds))
+        try:
+            await app.run_worker_async(**options)
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
 
 
 def run_retention(database: Database, dsr_settings: Any) -> dict[str, Any]:
@@ -138,8 +174,13 @@ def run_worker(
     wait: bool = True,
     install_signal_handlers: bool = True,
     name: str | None = None,
+    probe: Callable[[], Any] | None = None,
 ) -> None:
-    """Run a scan worker until stopped (or, with wait=False, until the queue is empty)."""
+    """Run a scan worker until stopped (or, with wait=False, until the queue is empty).
+
+    Rides out database outages: waits with backoff until ``probe`` connects (default: a
+    connection to ``url``), then runs again.
+    """
     from service.redaction import get_engine
 
     settings = load_archive_settings(config)
@@ -153,17 +194,33 @@ def run_worker(
         settings=settings,
         dsr_settings=load_dsr_settings(config, secret),
     )
-    app = build_queue_app(url, resources)
+
+    def run_once() -> None:
+        # A fresh app (and connection pool) per run: after an outage nothing old is reused.
+        asyncio.run(
+            _run_worker_async(
+                build_queue_app(url, resources),
+                settings,
+                queues=[QUEUE],
+                concurrency=concurrency,
+                wait=wait,
+                name=name,
+                install_signal_handlers=install_signal_handlers,
+                delete_jobs="successful",
+                update_heartbeat_interval=settings.heartbeat_seconds,
+                stalled_worker_timeout=settings.stalled_seconds,
+            )
+        )
+
     try:
-        app.run_worker(
-            queues=[QUEUE],
-            concurrency=concurrency,
-            wait=wait,
-            name=name,
+        if not wait:
+            run_once()
+            return
+        run_through_outages(
+            run_once,
+            probe=probe or (lambda: psycopg.connect(url, connect_timeout=3).close()),
+            name="scan worker",
             install_signal_handlers=install_signal_handlers,
-            delete_jobs="successful",
-            update_heartbeat_interval=settings.heartbeat_seconds,
-            stalled_worker_timeout=settings.stalled_seconds,
         )
     finally:
         database.close()
