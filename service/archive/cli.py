@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 
 import click
 
@@ -20,7 +21,13 @@ from service.logs import configure_logging
     type=click.IntRange(1, 64),
     help="Jobs run at once in this process; for more CPU, start more worker processes.",
 )
-def worker(concurrency: int) -> None:
+@click.option(
+    "--alive-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Touch this file every few seconds while connected (for a container healthcheck).",
+)
+def worker(concurrency: int, alive_file: Path | None) -> None:
     """Run a scan worker: it scans new and changed feedback until stopped (Ctrl-C / SIGTERM).
 
     Start as many as you like, on as many machines as share the database.
@@ -53,6 +60,7 @@ def worker(concurrency: int) -> None:
         concurrency=concurrency,
         name=f"{socket.gethostname()}:{os.getpid()}",
         probe=probe,
+        alive_file=alive_file,
     )
 
 

@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -134,8 +135,13 @@ def sweep_interval(stalled_seconds: float) -> float:
     return max(0.5, min(5.0, stalled_seconds / 4))
 
 
-async def _sweep_forever(app: procrastinate.App, stalled_seconds: float) -> None:
+async def _sweep_forever(
+    app: procrastinate.App, stalled_seconds: float, alive_file: Path | None
+) -> None:
     while True:
+        if alive_file is not None:
+            # For a container healthcheck: fresh while the worker is connected and running.
+            alive_file.touch()
         await asyncio.sleep(sweep_interval(stalled_seconds))
         try:
             await sweep_stalled_jobs(app, stalled_seconds)
@@ -144,10 +150,12 @@ async def _sweep_forever(app: procrastinate.App, stalled_seconds: float) -> None
             log.info("stalled-job sweep failed", extra={"error_type": type(exc).__name__})
 
 
-async def _run_worker_async(app: procrastinate.App, settings: ArchiveSettings, **options) -> None:
+async def _run_worker_async(
+    app: procrastinate.App, settings: ArchiveSettings, alive_file: Path | None, **options
+) -> None:
     """Run the procrastinate worker with the stalled-job sweep beside it."""
     async with app.open_async():
-        sweeper = asyncio.create_task(_sweep_forever(app, settings.stalled_seconds))
+        sweeper = asyncio.create_task(_sweep_forever(app, settings.stalled_seconds, alive_file))
         try:
             await app.run_worker_async(**options)
         finally:
@@ -175,6 +183,7 @@ def run_worker(
     install_signal_handlers: bool = True,
     name: str | None = None,
     probe: Callable[[], Any] | None = None,
+    alive_file: Path | None = None,
 ) -> None:
     """Run a scan worker until stopped (or, with wait=False, until the queue is empty).
 
@@ -201,6 +210,7 @@ def run_worker(
             _run_worker_async(
                 build_queue_app(url, resources),
                 settings,
+                alive_file,
                 queues=[QUEUE],
                 concurrency=concurrency,
                 wait=wait,

@@ -39,9 +39,13 @@ def test_worker_restarts_the_embedded_database_and_resumes(tmp_path: Path):
         "PRIVACY_LOG_LEVEL": "INFO",
     }
     log_path = tmp_path / "worker.log"
+    alive = tmp_path / "worker.alive"
     with log_path.open("ab") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "worker"], env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "service.cli", "worker", "--alive-file", str(alive)],
+            env=env,
+            stdout=log,
+            stderr=log,
         )
     app = create_app(
         {
@@ -111,6 +115,8 @@ def test_worker_restarts_the_embedded_database_and_resumes(tmp_path: Path):
         assert "database unreachable: reconnecting with backoff" in log
         assert "database reachable again: resuming" in log
         assert worker.poll() is None, "the worker is still running"
+        # The healthcheck file is kept fresh while the worker is connected.
+        assert time.time() - alive.stat().st_mtime < 10
     finally:
         worker.terminate()
         try:
