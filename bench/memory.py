@@ -17,11 +17,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import signal
+import shutil
 import string
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,18 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import ROOT, free_port, make_comment, wait_ready, worker_pids
-
-
-def rss_mb(pid: int) -> float | None:
-    """Return a process's resident memory in MiB, or None when it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+from bench.load import ROOT, make_comment, rss_mb, start_ours, worker_pids
 
 
 def fresh_comment(rng: random.Random) -> str:
@@ -62,40 +49,26 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--worker-class", choices=("gevent", "sync"), default="gevent")
     parser.add_argument("--max-texts", type=int, default=None, help="PRIVACY_WORKER_MAX_TEXTS")
     parser.add_argument("--max-rss-mb", type=int, default=None, help="PRIVACY_WORKER_MAX_RSS_MB")
     parser.add_argument("--sample-every", type=int, default=10_000, help="texts between samples")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="memory-", dir=ROOT / ".data"))
-    env = {**os.environ, "PRIVACY_DATA_DIR": str(data_dir), "PRIVACY_LOG_LEVEL": "WARNING"}
+    settings = {}
     if args.max_texts is not None:
-        env["PRIVACY_WORKER_MAX_TEXTS"] = str(args.max_texts)
+        settings["PRIVACY_WORKER_MAX_TEXTS"] = str(args.max_texts)
     if args.max_rss_mb is not None:
-        env["PRIVACY_WORKER_MAX_RSS_MB"] = str(args.max_rss_mb)
-    cli = [sys.executable, "-m", "service.cli"]
-    port = free_port()
-    server = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", str(args.workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+        settings["PRIVACY_WORKER_MAX_RSS_MB"] = str(args.max_rss_mb)
+    (ROOT / ".data").mkdir(exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="memory-", dir=ROOT / ".data"))
+    target = start_ours(args, scratch / "data", env=settings)
     samples: list[dict] = []
     try:
-        wait_ready(port, 180)
-        created = subprocess.run(
-            [*cli, "keys", "create", "--role", "moderator", "--name", "memory"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        key = created.stdout.strip().splitlines()[-1]
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        headers = {"Authorization": f"Bearer {target.key}", "Content-Type": "application/json"}
         rng = random.Random(11)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=300)
         sent = errors = 0
         started = time.monotonic()
         next_sample = 0
@@ -113,28 +86,25 @@ def main() -> None:
             except OSError:
                 errors += 1
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+                conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=300)
                 time.sleep(1)
                 continue
             sent += len(items)
             if sent >= next_sample:
-                pids = worker_pids(server.pid)
+                pids = worker_pids(target.process.pid)
                 pids_seen.update(pids)
                 sample = {
                     "texts": sent,
                     "seconds": round(time.monotonic() - started, 1),
-                    "rss_mb": [round(r, 1) for p in pids if (r := rss_mb(p)) is not None],
+                    "rss_mb": [r for p in pids if (r := rss_mb(p)) > 0],
                 }
                 samples.append(sample)
                 print(json.dumps(sample), flush=True)
                 next_sample += args.sample_every
         elapsed = time.monotonic() - started
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        target.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
 
     # The first sample is taken after one sample interval of warm-up.
     baseline = samples[1] if len(samples) > 1 else samples[0]
@@ -145,6 +115,7 @@ def main() -> None:
         "texts": sent,
         "batch": args.batch,
         "workers": args.workers,
+        "worker_class": args.worker_class,
         "max_texts": args.max_texts,
         "max_rss_mb": args.max_rss_mb,
         "errors": errors,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, pre_dump, validate
 
 from schemas import Timestamp
 from service.archive.ingest import ITEM_KINDS, VISIBILITIES
-from service.archive.reading import DEFAULT_PAGE, MAX_PAGE
+from service.archive.reading import DEFAULT_PAGE, MAX_PAGE, StoredItem
 from service.archive.settings import MAX_INGEST_ITEMS
 
 
@@ -120,6 +121,20 @@ class FeedbackSummarySchema(Schema):
     has_pii = fields.Boolean(allow_none=True)
     finding_count = fields.Integer(allow_none=True)
 
+    @pre_dump
+    def _shape(self, row: dict[str, Any], **_: Any) -> dict[str, Any]:
+        scanned = row["scanned"]
+        return {
+            **row,
+            "scan_status": _scan_status(scanned),
+            "finding_count": row["finding_count"] if scanned else None,
+            "has_pii": (row["finding_count"] > 0) if scanned else None,
+        }
+
+
+def _scan_status(scanned: bool) -> str:
+    return "done" if scanned else "pending"
+
 
 class FeedbackListSchema(Schema):
     items = fields.List(fields.Nested(FeedbackSummarySchema), required=True)
@@ -130,8 +145,10 @@ class FeedbackListSchema(Schema):
 
 class StoredFindingSchema(Schema):
     entity_type = fields.String(required=True)
-    start = fields.Integer(required=True, metadata={"description": "Offset into `text`."})
-    end = fields.Integer(required=True)
+    start = fields.Integer(
+        required=True, attribute="start_offset", metadata={"description": "Offset into `text`."}
+    )
+    end = fields.Integer(required=True, attribute="end_offset")
     score = fields.Float(required=True)
     recognizer = fields.String(required=True)
     engine_version = fields.String(required=True)
@@ -168,6 +185,28 @@ class FeedbackDetailSchema(Schema):
     engine_version = fields.String(allow_none=True)
     findings = fields.List(fields.Nested(StoredFindingSchema), required=True)
 
+    @pre_dump
+    def _shape(self, item: StoredItem, **_: Any) -> dict[str, Any]:
+        row = item.row
+        scanned = row["scanned"]
+        return {
+            **row,
+            "in_reply_to": {
+                "id": row["in_reply_to_id"],
+                "external_id": row["in_reply_to_external_id"],
+            }
+            if row["in_reply_to_external_id"]
+            else None,
+            "author": {
+                "subject_id": row["author_id"],
+                "handle": row["author_handle"],
+                "display_name": row["author_display_name"],
+            },
+            "public_text": row["public_text"] if scanned else None,
+            "scan_status": _scan_status(scanned),
+            "findings": item.findings,
+        }
+
 
 class FeedbackPublicSchema(Schema):
     id = fields.UUID(required=True)
@@ -184,3 +223,16 @@ class FeedbackPublicSchema(Schema):
     scan_status = fields.String(required=True)
     redactions = fields.Integer(allow_none=True)
     scanned_at = fields.DateTime(allow_none=True)
+
+    @pre_dump
+    def _shape(self, row: dict[str, Any], **_: Any) -> dict[str, Any]:
+        # Only a scan of the current text may be shown; before it nothing is.
+        scanned = row["scanned"]
+        return {
+            **row,
+            "language": row["language"] if scanned else None,
+            "text": row["public_text"] if scanned else None,
+            "scan_status": _scan_status(scanned),
+            "redactions": row["finding_count"] if scanned else None,
+            "scanned_at": row["scanned_at"] if scanned else None,
+        }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, pre_dump, validate
 
 from schemas import Timestamp
 from schemas.requests import DsrSubjectSchema
-from service.dsr.holds import HOLD_BASES
+from service.dsr.holds import HOLD_BASES, PlacedHolds
 
 
 class HoldCreateSchema(Schema):
@@ -53,6 +55,19 @@ class HoldSchema(Schema):
     released_at = Timestamp(allow_none=True)
     released_by = fields.UUID(allow_none=True)
 
+    @pre_dump
+    def _shape(self, hold: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return hold_fields(hold)
+
+
+def hold_fields(hold: dict[str, Any]) -> dict[str, Any]:
+    """Return a hold row with the statute behind its basis and whether it is active."""
+    return {
+        **hold,
+        "basis_description": HOLD_BASES.get(hold["basis"]),
+        "active": hold["released_at"] is None,
+    }
+
 
 class HoldUnmatchedSchema(Schema):
     handles = fields.Integer()
@@ -77,6 +92,14 @@ class HoldPlacedSchema(HoldSchema):
             "subject."
         },
     )
+
+    @pre_dump
+    def _shape(self, placed: PlacedHolds, **_: Any) -> dict[str, Any]:
+        return {
+            **hold_fields(placed.holds[0]),
+            "holds": placed.holds,
+            "unmatched": placed.unmatched,
+        }
 
 
 class HoldListSchema(Schema):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, pre_dump, validate
 
 from schemas import Timestamp
 from service.dsr.deadlines import REGIMES, REQUEST_TYPES
@@ -12,6 +14,7 @@ from service.dsr.requests import (
     REQUESTER_KINDS,
     STATUSES,
     VERIFICATION_METHODS,
+    DsrRequestRecord,
 )
 
 _TEXT = validate.Length(min=1, max=2000)
@@ -239,11 +242,80 @@ class RequestSchema(Schema):
     created_at = Timestamp()
     updated_at = Timestamp()
 
+    @pre_dump
+    def _shape(self, record: DsrRequestRecord, **_: Any) -> dict[str, Any]:
+        return request_fields(record)
+
 
 class RequestDetailSchema(RequestSchema):
     subject = fields.Nested(DsrSubjectSchema, allow_none=True)
     requester = fields.Nested(DsrRequesterSchema)
     history = fields.List(fields.Nested(DsrHistoryEntrySchema))
+
+    @pre_dump
+    def _shape(self, record: DsrRequestRecord, **_: Any) -> dict[str, Any]:
+        shown = request_fields(record)
+        if shown["denial"] is not None:
+            shown["denial"]["reason"] = record.denial_reason
+        requester = {"kind": record.row["requester_kind"], "name": None, "proof": None}
+        for identifier in record.identifiers:
+            if identifier["party"] == "requester":
+                requester[identifier["kind"]] = identifier["value"]
+        shown["subject"] = record.subject
+        shown["requester"] = requester
+        shown["history"] = [
+            {
+                **entry,
+                "actor": {"key_id": entry["actor_key_id"], "role": entry["actor_role"]},
+            }
+            for entry in record.history
+        ]
+        return shown
+
+
+def request_fields(record: DsrRequestRecord) -> dict[str, Any]:
+    """Return a request's row with the parts RequestSchema shows as objects (no identifiers)."""
+    row = record.row
+    return {
+        **row,
+        "extended_until": row["due_on"] if row["extended_at"] is not None else None,
+        "overdue": record.overdue,
+        "verification": (
+            {
+                "method": row["verification_method"],
+                "degree": row["verification_degree"],
+                "matched_data_points": row["matched_data_points"] or [],
+                "signed_declaration": bool(row["signed_declaration"]),
+                "verified_at": row["verified_at"],
+            }
+            if row["verified_at"] is not None
+            else None
+        ),
+        "acknowledgement": (
+            {
+                "acknowledged_at": row["acknowledged_at"],
+                "on_time": row["acknowledged_on_time"],
+                "channel": row["acknowledgement_channel"],
+            }
+            if row["acknowledged_at"] is not None
+            else None
+        ),
+        "denial": (
+            {"basis": row["denial_basis"], "reason": None} if row["status"] == "denied" else None
+        ),
+        "package": (
+            {
+                "created_at": row["package_created_at"],
+                "expires_at": row["package_expires_at"],
+                "expired": record.package_expired,
+                "size_bytes": row["package_size_bytes"],
+                "sha256": row["package_sha256"],
+                "download_count": row["package_download_count"],
+            }
+            if row.get("package_created_at") is not None
+            else None
+        ),
+    }
 
 
 class RequestListSchema(Schema):

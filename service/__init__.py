@@ -9,15 +9,13 @@ import uuid
 from typing import Any
 
 from flask import Flask, g, request
-from flask_smorest import Api
 
-from service.audit.signing import configure_audit
-from service.config import load_config, read_or_create_secret
-from service.db import Database, migrate, resolve_database_url
+from service.api import Api
 from service.errors import UnsupportedMediaType, register_error_handlers
+from service.jsonprovider import JsonProvider
+from service.runtime import Runtime, bootstrap
 
 log = logging.getLogger("service.request")
-startup_log = logging.getLogger("service")
 
 # A client's request id is kept only when it is opaque (hex or a UUID): it lands in logs and in
 # the audit log, so free text such as a name must never pass.
@@ -27,9 +25,15 @@ _REQUEST_ID = re.compile(
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask application: settings, database (migrated), API blueprints, error shape."""
-    settings = load_config(config)
+def create_app(config: dict[str, Any] | None = None, *, runtime: Runtime | None = None) -> Flask:
+    """Build the Flask application on a runtime (bootstrapped from `config` unless given).
+
+    The database is not migrated here: `privacy-service migrate` and `serve` do that once, before
+    any app starts.
+    """
+    if runtime is None:
+        runtime = bootstrap(config)
+    settings = runtime.config
     app = Flask(__name__)
     app.config.update(settings)
     app.config.update(
@@ -51,40 +55,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "security": [{"bearerAuth": []}],
         },
     )
-
-    url = resolve_database_url(settings)
-    if not settings.get("PRIVACY_SKIP_MIGRATE"):
-        migrate(url)
-    app.extensions["privacy.db"] = Database(
-        url,
-        min_size=settings["PRIVACY_DB_POOL_MIN"],
-        max_size=settings["PRIVACY_DB_POOL_MAX"],
-        timeout=settings["PRIVACY_DB_TIMEOUT"],
-    )
-    app.extensions["privacy.audit"] = configure_audit(settings, url)
-    if settings.get("DATABASE_URL"):
-        missing = [
-            name
-            for name in ("PRIVACY_SECRET_KEY", "PRIVACY_AUDIT_SIGNING_KEY")
-            if not settings.get(name)
-        ]
-        if missing:
-            # Every process on a shared database must use the same secrets: keys generated
-            # into one host's data folder differ from another host's.
-            startup_log.warning(
-                "secrets taken from the data folder on a shared database",
-                extra={"settings": missing},
-            )
-
-    secret = read_or_create_secret(settings, "PRIVACY_SECRET_KEY", "secret.key")
-    app.extensions["privacy.secret"] = secret.encode()
+    app.extensions["privacy"] = runtime
     if settings["PRIVACY_WARM_ENGINE"]:
-        from service.redaction import get_engine
+        runtime.engine()
 
-        get_engine(app.extensions["privacy.secret"])
+    from service.audit.aggregate import AuditAggregator, database_writer
+    from service.auth import FailureLimiter, KeyCache
+
+    app.extensions["privacy.key_cache"] = KeyCache(ttl=settings["PRIVACY_KEY_CACHE_SECONDS"])
+    app.extensions["privacy.auth_failures"] = FailureLimiter(
+        per_minute=settings["PRIVACY_AUTH_FAILURES_PER_MINUTE"]
+    )
+    app.extensions["privacy.audit_aggregate"] = AuditAggregator(
+        database_writer(runtime.database.transaction),
+        interval=settings["PRIVACY_AUDIT_AGGREGATE_SECONDS"],
+    )
+    runtime.database.before_close.append(app.extensions["privacy.audit_aggregate"].close)
+    app.json = JsonProvider(app)
 
     api = Api(app)
-    register_error_handlers(app)
+    from service.auth import public
+
+    register_error_handlers(app, public)
     _register_request_hooks(app)
     _register_blueprints(api)
     _register_docs_assets(app)

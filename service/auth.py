@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 import psycopg
@@ -13,7 +17,8 @@ from flask import Flask, current_app, g, request
 
 from service.audit import Actor, record_event
 from service.db import queries
-from service.errors import Conflict, Forbidden, NotFound, Unauthorized
+from service.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from service.runtime import current_runtime
 
 ROLES = ("moderator", "privacy_officer", "auditor", "admin")
 KEY_PREFIX = "psk_"
@@ -82,7 +87,7 @@ def revoke_key(conn: psycopg.Connection, actor: Actor, key_id: UUID) -> dict:
             "This is the key of this request: revoke it with another admin key "
             "(or `privacy-service keys revoke`)."
         )
-    row = conn.execute(queries()["revoke_api_key"], {"id": key_id}).fetchone()
+    row = conn.execute(queries()["update_api_key_revoked"], {"id": key_id}).fetchone()
     if row is None:
         raise NotFound(f"No API key with id {key_id}.")
     record_event(
@@ -99,6 +104,103 @@ def revoke_key(conn: psycopg.Connection, actor: Actor, key_id: UUID) -> dict:
 def count_keys(conn: psycopg.Connection) -> int:
     """Return how many keys exist, revoked or not."""
     return conn.execute(queries()["count_api_keys"]).fetchone()["count"]
+
+
+@dataclass
+class _CachedKey:
+    id: UUID
+    role: str
+    checked_at: float
+    touched_at: float
+
+
+class KeyCache:
+    """Verified keys held in the process, so a request needs no database round trip to pass.
+
+    An entry is trusted for `ttl` seconds after it was read from the database; then the next
+    request with that key reads it again. So a key revoked in another process stops working
+    within `ttl` seconds (in the process that revoked it, at once). `last_used_at` is written
+    at most once per `touch_every` seconds per key.
+    """
+
+    def __init__(self, *, ttl: float, touch_every: float = 60.0, max_keys: int = 10_000):
+        self.ttl = ttl
+        self.touch_every = touch_every
+        self.max_keys = max_keys
+        self._keys: OrderedDict[bytes, _CachedKey] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key_hash: bytes, now: float) -> _CachedKey | None:
+        """Return the entry when it is still fresh."""
+        with self._lock:
+            entry = self._keys.get(key_hash)
+            if entry is None or now - entry.checked_at >= self.ttl:
+                return None
+            return entry
+
+    def put(self, key_hash: bytes, key_id: UUID, role: str, now: float, touched: bool) -> None:
+        """Remember a key the database just confirmed as live."""
+        with self._lock:
+            previous = self._keys.pop(key_hash, None)
+            touched_at = now if touched or previous is None else previous.touched_at
+            self._keys[key_hash] = _CachedKey(key_id, role, now, touched_at)
+            while len(self._keys) > self.max_keys:
+                self._keys.popitem(last=False)
+
+    def needs_touch(self, entry: _CachedKey, now: float) -> bool:
+        """Tell whether `last_used_at` is due, and claim it so only one request writes it."""
+        with self._lock:
+            if now - entry.touched_at < self.touch_every:
+                return False
+            entry.touched_at = now
+            return True
+
+    def forget(self, key_id: UUID) -> None:
+        """Drop a key at once (it was revoked here)."""
+        with self._lock:
+            for key_hash in [h for h, e in self._keys.items() if e.id == key_id]:
+                del self._keys[key_hash]
+
+
+class FailureLimiter:
+    """A token bucket of failed authentications per client address, kept in the process.
+
+    Each address may fail `per_minute` times in a burst, refilled at `per_minute` a minute; past
+    that, requests whose key is not already verified get 429 with Retry-After, before any
+    database work. Each gunicorn worker keeps its own buckets.
+    """
+
+    def __init__(self, *, per_minute: int, max_addresses: int = 100_000):
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.max_addresses = max_addresses
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _tokens(self, address: str, now: float) -> float:
+        tokens, at = self._buckets.get(address, (self.capacity, now))
+        return min(self.capacity, tokens + (now - at) * self.rate)
+
+    def retry_after(self, address: str, now: float) -> int | None:
+        """Return the seconds to wait when the address has no failures left, else None."""
+        if self.capacity <= 0:
+            return None
+        with self._lock:
+            tokens = self._tokens(address, now)
+        if tokens >= 1.0:
+            return None
+        return max(1, math.ceil((1.0 - tokens) / self.rate))
+
+    def failed(self, address: str, now: float) -> None:
+        """Spend one failure of the address's bucket."""
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            tokens = self._tokens(address, now)
+            self._buckets.pop(address, None)
+            self._buckets[address] = (max(0.0, tokens - 1.0), now)
+            while len(self._buckets) > self.max_addresses:
+                self._buckets.popitem(last=False)
 
 
 def _bearer_token() -> str | None:
@@ -128,22 +230,24 @@ def _required_roles(app: Flask) -> frozenset[str] | None:
 
 
 def _deny(error: Unauthorized | Forbidden, reason: str, key: dict | None) -> None:
-    """Record the denial in its own transaction, then raise it."""
+    """Count the denial in the audit aggregate (one event per reason and route per interval)."""
     actor = Actor(
         key_id=key["id"] if key else None,
         role=key["role"] if key else None,
-        request_id=g.get("request_id"),
+        request_id=None,
     )
-    with current_app.extensions["privacy.db"].transaction() as conn:
-        record_event(
-            conn,
-            actor,
-            "auth.denied",
-            target_type="route",
-            target_id=f"{request.method} {request.url_rule.rule}",
-            outcome="denied",
-            details={"reason": reason},
+    if isinstance(error, Unauthorized):
+        current_app.extensions["privacy.auth_failures"].failed(
+            request.remote_addr or "", time.monotonic()
         )
+    current_app.extensions["privacy.audit_aggregate"].add(
+        actor,
+        "auth.denied",
+        {"reasons": {reason: 1}},
+        target_type="route",
+        target_id=f"{request.method} {request.url_rule.rule}",
+        outcome="denied",
+    )
     raise error
 
 
@@ -160,11 +264,7 @@ def authenticate_request() -> None:
         _deny(
             Unauthorized("Send an API key as `Authorization: Bearer <key>`."), "missing_key", None
         )
-    db = current_app.extensions["privacy.db"]
-    with db.transaction() as conn:
-        key = conn.execute(queries()["find_api_key"], {"key_hash": hash_key(token)}).fetchone()
-        if key is not None and key["revoked_at"] is None:
-            conn.execute(queries()["touch_api_key"], {"id": key["id"]})
+    key = _look_up_key(token)
     if key is None:
         _deny(Unauthorized("This API key is not known."), "unknown_key", None)
     if key["revoked_at"] is not None:
@@ -174,11 +274,33 @@ def authenticate_request() -> None:
     g.actor = Actor(key_id=key["id"], role=key["role"], request_id=g.get("request_id"))
 
 
+def _look_up_key(token: str) -> dict | None:
+    """Return the key row for a token: from the process's cache, else from the database."""
+    cache: KeyCache = current_app.extensions["privacy.key_cache"]
+    key_hash = hash_key(token)
+    now = time.monotonic()
+    cached = cache.get(key_hash, now)
+    if cached is not None:
+        if cache.needs_touch(cached, now):
+            with current_runtime().database.transaction() as conn:
+                conn.execute(queries()["update_api_key_last_used"], {"id": cached.id})
+        return {"id": cached.id, "role": cached.role, "revoked_at": None}
+    wait = current_app.extensions["privacy.auth_failures"].retry_after(
+        request.remote_addr or "", now
+    )
+    if wait is not None:
+        raise TooManyRequests(
+            f"Too many failed authentications from this address; retry in {wait} s.",
+            retry_after=wait,
+        )
+    with current_runtime().database.transaction() as conn:
+        key = conn.execute(queries()["get_api_key_by_hash"], {"key_hash": key_hash}).fetchone()
+        if key is not None and key["revoked_at"] is None:
+            conn.execute(queries()["update_api_key_last_used"], {"id": key["id"]})
+            cache.put(key_hash, key["id"], key["role"], now, touched=True)
+    return key
+
+
 def current_actor() -> Actor:
     """Return the actor of the current request."""
     return g.actor
-
-
-def key_public_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """Return the fields of a key row that may be shown (never the hash)."""
-    return {k: row[k] for k in ("id", "name", "role", "created_at", "last_used_at", "revoked_at")}

@@ -9,27 +9,14 @@ from pathlib import Path
 from uuid import UUID
 
 import click
-import psycopg
-from psycopg.rows import dict_row
 
-from service.archive.cli import dsr, worker
 from service.audit import SYSTEM
 from service.audit.cli import audit
 from service.config import data_dir, load_config
-from service.db import migrate, queries, resolve_database_url, stop_embedded
+from service.db import queries, resolve_database_url, stop_embedded
+from service.dsr.cli import dsr
 from service.logs import configure_logging
-
-
-def _connect(url: str) -> psycopg.Connection:
-    return psycopg.connect(url, row_factory=dict_row)
-
-
-def _prepared_url() -> tuple[dict, str]:
-    """Return settings and a database URL with migrations applied."""
-    config = load_config()
-    url = resolve_database_url(config)
-    migrate(url)
-    return config, url
+from service.runtime import Runtime, bootstrap, command_runtime
 
 
 @click.group()
@@ -54,10 +41,13 @@ def serve(host: str, port: int, workers: int | None, worker_class: str) -> None:
     """Serve the API with gunicorn; each worker builds its heavy resources once."""
     from service.server import run_gunicorn
 
-    config, url = _prepared_url()
-    configure_logging(config["PRIVACY_LOG_LEVEL"])
-    if not config.get("DATABASE_URL"):
-        _bootstrap_admin_key(config, url)
+    # Migrated here, in gunicorn's master before it forks: the workers only build their app.
+    # The runtime is closed before the fork too: pools never cross it, each worker opens its own.
+    with command_runtime() as runtime:
+        configure_logging(runtime.config["PRIVACY_LOG_LEVEL"])
+        if not runtime.config.get("DATABASE_URL"):
+            _bootstrap_admin_key(runtime)
+        config = runtime.config
     run_gunicorn(
         host=host,
         port=port,
@@ -67,17 +57,17 @@ def serve(host: str, port: int, workers: int | None, worker_class: str) -> None:
     )
 
 
-def _bootstrap_admin_key(config: dict, url: str) -> None:
+def _bootstrap_admin_key(runtime: Runtime) -> None:
     """On the embedded database with no key yet, create an admin key, print it and save it."""
     from service.auth import count_keys, create_key
 
-    with _connect(url) as conn:
+    with runtime.database.transaction() as conn:
         # Two servers starting at once must not both create a key.
-        conn.execute(queries()["bootstrap_lock"])
+        conn.execute(queries()["lock_bootstrap"])
         if count_keys(conn):
             return
         _, raw = create_key(conn, SYSTEM, name="bootstrap admin", role="admin")
-    path = data_dir(config) / "admin.key"
+    path = data_dir(runtime.config) / "admin.key"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(raw + "\n")
@@ -89,8 +79,11 @@ def _bootstrap_admin_key(config: dict, url: str) -> None:
 @main.command("migrate")
 def migrate_command() -> None:
     """Apply pending database migrations."""
-    config = load_config()
-    applied = migrate(resolve_database_url(config))
+    runtime = bootstrap(pool_min=0, pool_max=1)
+    try:
+        applied = runtime.migrate()
+    finally:
+        runtime.close()
     click.echo(
         f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "")
     )
@@ -114,6 +107,59 @@ def db_stop() -> None:
         click.echo("embedded PostgreSQL was not running")
 
 
+@main.command("worker")
+@click.option(
+    "--concurrency",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Jobs run at once in this process; for more CPU, start more worker processes.",
+)
+@click.option(
+    "--alive-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Touch this file every few seconds while connected (for a container healthcheck).",
+)
+def worker(concurrency: int, alive_file: Path | None) -> None:
+    """Run a job worker (scans, daily upkeep) until stopped (Ctrl-C / SIGTERM).
+
+    Start as many as you like, on as many machines as share the database. A worker started
+    while the database is down waits for it; one that loses it reconnects with backoff.
+    """
+    import socket
+
+    from service.jobs import run_worker
+    from service.resilience import database_probe, run_through_outages
+
+    probe = database_probe(load_config())
+
+    def prepare() -> Runtime:
+        runtime = bootstrap(pool_min=1, pool_max=max(2, concurrency + 1))
+        try:
+            runtime.migrate()
+        except BaseException:
+            runtime.close()
+            raise
+        return runtime
+
+    runtime = run_through_outages(prepare, probe=probe, name="job worker")
+    if runtime is None:
+        return
+    try:
+        configure_logging(runtime.config["PRIVACY_LOG_LEVEL"])
+        click.echo(f"worker {os.getpid()} started (concurrency {concurrency})", err=True)
+        run_worker(
+            runtime,
+            concurrency=concurrency,
+            name=f"{socket.gethostname()}:{os.getpid()}",
+            probe=probe,
+            alive_file=alive_file,
+        )
+    finally:
+        runtime.close()
+
+
 @main.group()
 def keys() -> None:
     """Manage API keys."""
@@ -128,8 +174,7 @@ def keys_create(role: str, name: str) -> None:
     """Create an API key; the key itself is the last line printed."""
     from service.auth import create_key
 
-    _, url = _prepared_url()
-    with _connect(url) as conn:
+    with command_runtime() as runtime, runtime.database.transaction() as conn:
         row, raw = create_key(conn, SYSTEM, name=name, role=role)
     click.echo(f"created key {row['id']} ({role}, {name!r})")
     click.echo(raw)
@@ -141,8 +186,7 @@ def keys_list(as_json: bool) -> None:
     """List API keys (never the keys themselves)."""
     from service.auth import list_keys
 
-    _, url = _prepared_url()
-    with _connect(url) as conn:
+    with command_runtime() as runtime, runtime.database.transaction() as conn:
         rows = list_keys(conn)
     for row in rows:
         if as_json:
@@ -159,9 +203,8 @@ def keys_revoke(key_id: UUID) -> None:
     from service.auth import revoke_key
     from service.errors import NotFound
 
-    _, url = _prepared_url()
     try:
-        with _connect(url) as conn:
+        with command_runtime() as runtime, runtime.database.transaction() as conn:
             revoke_key(conn, SYSTEM, key_id)
     except NotFound as exc:
         raise click.ClickException(exc.detail) from exc
@@ -169,7 +212,6 @@ def keys_revoke(key_id: UUID) -> None:
 
 
 main.add_command(audit)
-main.add_command(worker)
 main.add_command(dsr)
 
 

@@ -1,25 +1,32 @@
-"""Domain exceptions and the one RFC 9457 problem+json error shape."""
+"""Domain exceptions, the one table mapping them to problem types, and the problem+json handler."""
 
 from __future__ import annotations
 
+import html
 import logging
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
-PROBLEM_BASE = "https://privacy-service.dev/problems/"
+PROBLEM_PATH = "/problems/"
+# The members RFC 9457 defines, plus our `errors`; an extension member never reuses one.
+PROBLEM_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "errors"})
 
 
-class ProblemError(Exception):
-    """An error a client can act on; rendered as problem+json with its status."""
+class DomainError(Exception):
+    """Something a client can act on; the table below gives its status and problem type.
 
-    status = 500
-    title = "Internal Server Error"
-    slug = "internal"
+    ``detail`` says what went wrong for this occurrence, ``errors`` maps fields to messages and
+    ``extra`` holds further members of the problem (RFC 9457 extension members).
+    """
+
+    default_detail = "The request cannot be carried out."
 
     def __init__(
         self,
@@ -27,87 +34,256 @@ class ProblemError(Exception):
         *,
         errors: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
     ):
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+        super().__init__(detail or self.default_detail)
+        clash = set(extra or ()) & PROBLEM_MEMBERS
+        if clash:
+            raise ValueError(f"extension members may not reuse {sorted(clash)}")
+        self.detail = detail or self.default_detail
         self.errors = errors
         self.extra = extra or {}
-        self.headers = headers or {}
 
 
-class BadRequest(ProblemError):
-    status, title, slug = 400, "Bad Request", "bad-request"
+# The kinds of domain error. A domain module raises one of these, or its own subclass of one
+# named in domain words; the subclass takes its kind's status and problem type.
+class BadRequest(DomainError):
+    """The request itself is malformed."""
 
 
-class Unauthorized(ProblemError):
-    status, title, slug = 401, "Unauthorized", "unauthorized"
+class Unauthorized(DomainError):
+    """No valid API key came with the request."""
 
 
-class Forbidden(ProblemError):
-    status, title, slug = 403, "Forbidden", "forbidden"
+class Forbidden(DomainError):
+    """The key's role may not do this."""
 
 
-class NotFound(ProblemError):
-    status, title, slug = 404, "Not Found", "not-found"
+class NotFound(DomainError):
+    """The thing asked for does not exist."""
 
 
-class Conflict(ProblemError):
-    status, title, slug = 409, "Conflict", "conflict"
+class Conflict(DomainError):
+    """The thing exists but its state does not allow this now."""
 
 
-class Gone(ProblemError):
-    status, title, slug = 410, "Gone", "gone"
+class Gone(DomainError):
+    """The thing existed and has been removed for good."""
 
 
-class PayloadTooLarge(ProblemError):
-    status, title, slug = 413, "Content Too Large", "payload-too-large"
+class PayloadTooLarge(DomainError):
+    """The body or a text in it is over a limit."""
 
 
-class UnsupportedMediaType(ProblemError):
-    status, title, slug = 415, "Unsupported Media Type", "unsupported-media-type"
+class UnsupportedMediaType(DomainError):
+    """The body is not JSON."""
 
 
-class Unprocessable(ProblemError):
-    status, title, slug = 422, "Unprocessable Content", "validation"
+class Unprocessable(DomainError):
+    """The input is well-formed but not valid."""
 
 
-class TooManyRequests(ProblemError):
-    status, title, slug = 429, "Too Many Requests", "too-many-requests"
+class TooManyRequests(DomainError):
+    """The client knocked too often; `Retry-After` says when to try again."""
 
     def __init__(self, detail: str, *, retry_after: int):
         retry_after = max(1, int(retry_after))
-        super().__init__(
-            detail, extra={"retry_after": retry_after}, headers={"Retry-After": str(retry_after)}
-        )
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
 
 
-class ServiceUnavailable(ProblemError):
-    status, title, slug = 503, "Service Unavailable", "unavailable"
+class ServiceUnavailable(DomainError):
+    """A part the service depends on (the database) cannot be reached or is not ready."""
 
 
-def problem_response(
-    status: int,
-    title: str,
+@dataclass(frozen=True)
+class ProblemType:
+    """A problem type: its status, the slug of its page under /problems/, title and explanation."""
+
+    status: int
+    slug: str
+    title: str
+    explanation: str
+
+    @property
+    def uri(self) -> str:
+        """Return the type URI, relative to the service (its page is served there)."""
+        return PROBLEM_PATH + self.slug
+
+
+_TYPES = (
+    ProblemType(
+        400,
+        "malformed-request",
+        "Bad Request",
+        "The request could not be read, usually because the body is not valid JSON. Fix the "
+        "syntax and send it again.",
+    ),
+    ProblemType(
+        401,
+        "unauthorized",
+        "Unauthorized",
+        "The request carried no API key, or one the service does not know or has revoked. Send "
+        "a valid key as `Authorization: Bearer <key>`.",
+    ),
+    ProblemType(
+        403,
+        "forbidden",
+        "Forbidden",
+        "The API key is valid but its role may not use this operation. Ask an administrator "
+        "for a key with a role that may.",
+    ),
+    ProblemType(
+        404,
+        "not-found",
+        "Not Found",
+        "Nothing exists at this address, or no record has the id in the path.",
+    ),
+    ProblemType(
+        405,
+        "method-not-allowed",
+        "Method Not Allowed",
+        "This resource does not accept the request's method; the `Allow` header lists those "
+        "it does.",
+    ),
+    ProblemType(
+        409,
+        "conflict",
+        "Conflict",
+        "The record exists but its current state does not allow this step (for example a "
+        "closed request, or an item already held). `detail` says why; extension members such "
+        "as `request_status` show the state.",
+    ),
+    ProblemType(
+        410,
+        "gone",
+        "Gone",
+        "The resource existed but has been removed for good (for example an access package "
+        "past its expiry). It will not come back.",
+    ),
+    ProblemType(
+        413,
+        "payload-too-large",
+        "Content Too Large",
+        "The body, or a text inside it, is over the service's limit. `limit` says the limit "
+        "when it is a number of characters; split the input and send it in parts.",
+    ),
+    ProblemType(
+        415,
+        "unsupported-media-type",
+        "Unsupported Media Type",
+        "The body must be JSON, sent with `Content-Type: application/json`.",
+    ),
+    ProblemType(
+        422,
+        "validation",
+        "Unprocessable Content",
+        "The input did not pass validation. `errors` maps each field (or query parameter) at "
+        "fault to its messages; unknown fields and unknown query parameters are refused, "
+        "never ignored.",
+    ),
+    ProblemType(
+        429,
+        "rate-limited",
+        "Too Many Requests",
+        "Too many attempts from this client in a short time (for example failed "
+        "authentications, or checks of replies to one item). Wait the seconds the "
+        "`Retry-After` header (and `retry_after`) give.",
+    ),
+    ProblemType(
+        500,
+        "internal",
+        "Internal Server Error",
+        "The service failed to handle the request. This is a bug; the request id in the "
+        "`X-Request-ID` header helps find it in the logs.",
+    ),
+    ProblemType(
+        503,
+        "unavailable",
+        "Service Unavailable",
+        "A part the service depends on, the database, is not reachable or not fully migrated "
+        "yet. Try again shortly.",
+    ),
+)
+PROBLEM_TYPES: dict[str, ProblemType] = {problem.slug: problem for problem in _TYPES}
+_BY_STATUS: dict[int, ProblemType] = {problem.status: problem for problem in _TYPES}
+
+# The one table: each kind of domain error, its status and problem type.
+ERRORS: dict[type[DomainError], ProblemType] = {
+    BadRequest: _BY_STATUS[400],
+    Unauthorized: _BY_STATUS[401],
+    Forbidden: _BY_STATUS[403],
+    NotFound: _BY_STATUS[404],
+    Conflict: _BY_STATUS[409],
+    Gone: _BY_STATUS[410],
+    PayloadTooLarge: _BY_STATUS[413],
+    UnsupportedMediaType: _BY_STATUS[415],
+    Unprocessable: _BY_STATUS[422],
+    TooManyRequests: _BY_STATUS[429],
+    ServiceUnavailable: _BY_STATUS[503],
+}
+
+# Details for errors werkzeug raises (routing, body parsing, size limits).
+_HTTP_DETAILS = {
+    400: "The request body is not valid JSON.",
+    404: "No resource at this address.",
+    405: "This method is not allowed on this resource.",
+    415: "Send the body as application/json.",
+}
+
+
+def problem_type_for(exc: DomainError) -> ProblemType:
+    """Return the problem type of a domain error (its nearest kind in the table)."""
+    for cls in type(exc).__mro__:
+        if cls in ERRORS:
+            return ERRORS[cls]
+    return _BY_STATUS[500]
+
+
+def problem_type_for_status(status: int) -> ProblemType:
+    """Return the problem type of an HTTP status, or an `about:blank`-like one for others."""
+    known = _BY_STATUS.get(status)
+    if known is not None:
+        return known
+    from http import HTTPStatus
+
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return ProblemType(status, "", phrase, "")
+
+
+def problem_body(
+    problem: ProblemType,
     detail: str,
     *,
-    slug: str | None = None,
     errors: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """Build a problem+json response."""
+) -> dict[str, Any]:
+    """Return the members of a problem+json document."""
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + (slug or str(status)),
-        "title": title,
-        "status": status,
+        "type": problem.uri if problem.slug else "about:blank",
+        "title": problem.title,
+        "status": problem.status,
         "detail": detail,
     }
     if errors:
         body["errors"] = errors
     if extra:
         body.update(extra)
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    return body
+
+
+def problem_response(
+    problem: ProblemType,
+    detail: str,
+    *,
+    errors: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Build a problem+json response."""
+    from flask import Response, json
+
+    body = problem_body(problem, detail, errors=errors, extra=extra)
+    response = Response(json.dumps(body), status=problem.status, mimetype=PROBLEM_MIMETYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -125,30 +301,32 @@ def _flatten_webargs_messages(messages: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-# RFC 9110 names where werkzeug still uses the older ones.
-_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
-
-_HTTP_DETAILS = {
-    400: "The request body is not valid JSON.",
-    404: "No resource at this address.",
-    405: "This method is not allowed on this resource.",
-    415: "Send the body as application/json.",
-}
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1><p>HTTP status {status}.</p><p>{explanation}</p>
+<p>Error responses are <code>application/problem+json</code> (RFC 9457): <code>type</code>,
+<code>title</code>, <code>status</code>, <code>detail</code> and, for validation,
+<code>errors</code>.</p></body></html>
+"""
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Render every error, expected or not, as problem+json."""
+def register_error_handlers(app: Flask, public: Callable[[Callable], Callable]) -> None:
+    """Render every error, expected or not, as problem+json; serve a page per problem type.
 
-    @app.errorhandler(ProblemError)
-    def handle_problem(exc: ProblemError) -> Response:
+    `public` is the auth module's marker for views open without a key; it is passed in so that
+    this module, which every layer imports, imports none of them.
+    """
+    from flask import abort, request
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError) -> Response:
         return problem_response(
-            exc.status,
-            exc.title,
+            problem_type_for(exc),
             exc.detail,
-            slug=exc.slug,
             errors=exc.errors,
             extra=exc.extra,
-            headers=exc.headers,
+            headers=getattr(exc, "headers", None),
         )
 
     @app.errorhandler(HTTPException)
@@ -160,6 +338,7 @@ def register_error_handlers(app: Flask) -> None:
             errors = _flatten_webargs_messages(data["messages"])
             detail = "The request did not pass validation; see `errors`."
         elif status == 413:
+            # The route's own limit (the feedback ingest accepts more than the default).
             limit = request.max_content_length if request else app.config["MAX_CONTENT_LENGTH"]
             detail = f"The request body is larger than {limit} bytes."
         else:
@@ -167,18 +346,29 @@ def register_error_handlers(app: Flask) -> None:
         headers = {}
         if status == 405 and getattr(exc, "valid_methods", None):
             headers["Allow"] = ", ".join(exc.valid_methods)
-        slug = "validation" if status == 422 else str(status)
         return problem_response(
-            status, _TITLES.get(status, exc.name), detail, slug=slug, errors=errors, headers=headers
+            problem_type_for_status(status), detail, errors=errors, headers=headers
         )
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
         # A bug: log the type and where, never the request body, and answer without internals.
         log.exception("unhandled error", extra={"error_type": type(exc).__name__})
-        return problem_response(
-            500,
-            "Internal Server Error",
-            "The service failed to handle this request.",
-            slug="internal",
+        return problem_response(_BY_STATUS[500], "The service failed to handle this request.")
+
+    @app.get(PROBLEM_PATH + "<slug>")
+    @public
+    def problem_page(slug: str):
+        problem = PROBLEM_TYPES.get(slug)
+        if problem is None:
+            abort(404)
+        page = _PAGE.format(
+            title=html.escape(problem.title),
+            status=problem.status,
+            explanation=html.escape(problem.explanation),
+        )
+        return (
+            page,
+            200,
+            {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "max-age=86400"},
         )

@@ -26,7 +26,7 @@ from gunicorn.http import errors as http_errors
 from gunicorn.workers.sync import SyncWorker
 
 from service import workload
-from service.errors import PROBLEM_BASE, PROBLEM_MIMETYPE
+from service.errors import PROBLEM_MIMETYPE, problem_body, problem_type_for_status
 
 log = logging.getLogger("service.server")
 
@@ -74,14 +74,7 @@ def problem_bytes(
     status: int, reason: str, detail: str, *, headers: dict[str, str] | None = None
 ) -> bytes:
     """Return a whole HTTP/1.1 problem+json response that closes the connection."""
-    body = json.dumps(
-        {
-            "type": PROBLEM_BASE + str(status),
-            "title": reason,
-            "status": status,
-            "detail": detail,
-        }
-    ).encode()
+    body = _problem_json(status, detail)
     lines = [
         f"HTTP/1.1 {status} {reason}",
         "Connection: close",
@@ -197,10 +190,13 @@ class BufferedBody:
         return self.app(environ, start_response)
 
 
+def _problem_json(status: int, detail: str) -> bytes:
+    """Return a problem+json body of the service's problem type for this status."""
+    return json.dumps(problem_body(problem_type_for_status(status), detail)).encode()
+
+
 def _respond(start_response, status: int, reason: str, detail: str):
-    body = json.dumps(
-        {"type": PROBLEM_BASE + str(status), "title": reason, "status": status, "detail": detail}
-    ).encode()
+    body = _problem_json(status, detail)
     start_response(
         f"{status} {reason}",
         [
@@ -324,6 +320,16 @@ class _Server(BaseApplication):
         return create_app({"PRIVACY_WARM_ENGINE": True})
 
 
+def _worker_exit(server, worker) -> None:
+    # Write the audit counts this worker still holds before it goes (a recycle or a stop).
+    app = getattr(worker, "wsgi", None)
+    if isinstance(app, BufferedBody):
+        app = app.app
+    aggregator = getattr(app, "extensions", {}).get("privacy.audit_aggregate")
+    if aggregator is not None:
+        aggregator.close()
+
+
 def run_gunicorn(
     *, host: str, port: int, workers: int, worker_class: str, config: dict[str, Any]
 ) -> None:
@@ -348,5 +354,7 @@ def run_gunicorn(
             "limit_request_line": 8190,
             "limit_request_fields": 100,
             "limit_request_field_size": 8190,
+            # Recycling is by work done (texts, memory: _ServiceWorkerMixin), not by requests.
+            "worker_exit": _worker_exit,
         }
     ).run()

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import flask
 import psycopg
 import pytest
 from psycopg import sql
@@ -15,20 +16,45 @@ from psycopg.rows import dict_row
 
 from service import create_app
 from service.audit import SYSTEM
+from service.audit.signer import integrate_now
+from service.audit.signing import load_signer_settings
 from service.auth import create_key
-from service.db import migrate, start_embedded
+from service.db import ensure_role, migrate, start_embedded
+from service.runtime import Runtime
+from tests.problem_contract import error_contract_violations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
+# The role test apps connect as, like the service in production: granted, not owning.
+SERVICE_ROLE = "privacy_service"
+
+
+@pytest.fixture(autouse=True)
+def every_error_keeps_the_documented_contract() -> Iterator[None]:
+    """Fail a test when any error response it provoked departs from the OpenAPI document."""
+    violations: list[str] = []
+
+    def check(app, response, **_):
+        if response.status_code >= 400:
+            violations.extend(error_contract_violations(app, flask.request, response))
+
+    flask.request_finished.connect(check)
+    try:
+        yield
+    finally:
+        flask.request_finished.disconnect(check)
+    if violations:
+        pytest.fail("error responses break the documented contract:\n" + "\n".join(violations))
 
 
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
     """Return a URL to a real server's maintenance database."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return start_embedded(ROOT / ".data" / "test", database="postgres")
+    url = os.environ.get("TEST_DATABASE_URL") or start_embedded(
+        ROOT / ".data" / "test", database="postgres"
+    )
+    ensure_role(url, SERVICE_ROLE)
+    return url
 
 
 def _db_url(server_url: str, name: str) -> str:
@@ -45,7 +71,7 @@ def template_db(pg_server_url: str, worker_id: str) -> Iterator[str]:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    migrate(_db_url(pg_server_url, name))
+    migrate(_db_url(pg_server_url, name), service_role=SERVICE_ROLE)
     yield name
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(
@@ -61,7 +87,11 @@ def worker_id(request) -> str:
 
 @pytest.fixture
 def db_url(pg_server_url: str, template_db: str) -> Iterator[str]:
-    """Return the URL of a fresh database copied from the migrated template; dropped afterwards."""
+    """Return the owner's URL of a fresh database copied from the migrated template.
+
+    Tests use it to set up and tamper as an owner (or superuser) would; the app they build
+    connects as the service's role (`app_config`). The database is dropped afterwards.
+    """
     name = "t_" + uuid.uuid4().hex[:16]
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(
@@ -81,12 +111,26 @@ def app_config(db_url: str, tmp_path: Path) -> dict:
     """Return the settings every test app is built with."""
     return {
         "TESTING": True,
-        "DATABASE_URL": db_url,
+        "DATABASE_URL": make_conninfo(db_url, user=SERVICE_ROLE),
+        "PRIVACY_DATABASE_OWNER_URL": db_url,
         "PRIVACY_DATA_DIR": str(tmp_path / "data"),
         "PRIVACY_SECRET_KEY": TEST_SECRET,
         "PRIVACY_DB_POOL_MIN": 0,
         "PRIVACY_DB_POOL_MAX": 4,
+        # Tests probe with many bad keys from one address; the limit has a test of its own.
+        "PRIVACY_AUTH_FAILURES_PER_MINUTE": 0,
     }
+
+
+@pytest.fixture
+def integrate_audit(app_config: dict, db_url: str) -> Callable[[], int]:
+    """Return a function running one pass of the audit signer (integrate and sign) now.
+
+    Events get their tree position from the signer process, not from the action that writes
+    them; tests run that step explicitly where they need seqs or checkpoints.
+    """
+    settings = load_signer_settings(app_config)
+    return lambda: integrate_now(db_url, settings)
 
 
 @pytest.fixture
@@ -94,7 +138,13 @@ def app(app_config: dict):
     """Build an application from the factory on the test's own database."""
     application = create_app(app_config)
     yield application
-    application.extensions["privacy.db"].close()
+    application.extensions["privacy"].close()
+
+
+@pytest.fixture
+def runtime(app) -> Runtime:
+    """Return the test app's runtime (its database, secrets and settings)."""
+    return app.extensions["privacy"]
 
 
 @pytest.fixture

@@ -1,15 +1,24 @@
-"""HTTP resources: one flask-smorest Blueprint per module, all built on the Blueprint below."""
+"""HTTP resources: one flask-smorest Blueprint per module, on the Api and Blueprint below."""
 
 from __future__ import annotations
 
+import functools
+import http
+from collections.abc import Callable
 from typing import Any
 
 import flask_smorest
-from marshmallow import ValidationError
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest.utils import prepare_response
+from marshmallow import RAISE, Schema, ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from service.api import body
+from schemas.problems import ProblemSchema
+from service.api.body import read_whole_body
+from service.auth import PUBLIC
+from service.errors import PROBLEM_MIMETYPE, problem_type_for_status
 
 UNSTORABLE = "Contains a NUL character or an unpaired surrogate."
 
@@ -37,13 +46,24 @@ def unstorable_strings(value: Any, path: str = "") -> list[str]:
 
 
 class _Parser(FlaskParser):
-    """Parse request arguments, refusing strings the database cannot store (a 422, not a 500)."""
+    """Parse request arguments, refusing strings the database cannot store (a 422, not a 500).
+
+    Unknown query parameters are refused like unknown body fields: webargs would drop them, and
+    a mistyped filter must never widen a result.
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": None,
+        "querystring": None,
+    }
 
     def _raw_load_json(self, req):
         if not is_json_request(req):
             return core.missing
-        # Syntax errors propagate to webargs' load_json (an empty body is "missing", else 400).
-        data = body.loads(body.read_whole_body(req))
+        # The app's strict parser; syntax errors propagate to webargs' load_json (an empty body
+        # is "missing", else a 400), a rule it breaks is a 422.
+        data = current_app.json.loads(read_whole_body(req))
         problems = unstorable_strings(data) if isinstance(data, dict | list | str) else []
         if problems:
             raise ValidationError({path: [UNSTORABLE] for path in problems[:20]})
@@ -60,7 +80,104 @@ class _Parser(FlaskParser):
         return super().load_querystring(req, schema)
 
 
+class _NoQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+_BODY_LOCATIONS = {"json", "json_or_form", "form", "files"}
+_QUERY_LOCATIONS = {"query", "querystring"}
+
+
+def _argument_locations(func: Callable) -> set[str]:
+    parameters = getattr(func, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return {parameter["in"] for parameter in parameters}
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """A flask-smorest Blueprint whose JSON bodies are strict and hold only storable text."""
+    """A flask-smorest Blueprint: strict JSON bodies (service.jsonprovider) holding storable text
+    only, no unknown query parameters, and every error an operation can answer documented as
+    problem+json.
+
+    The errors every operation shares follow from the view: 401, 403, 429 and 503 when it needs a
+    key, 400, 413 and 415 when it takes a body, 404 when its path holds an id, 422 always
+    (unknown query parameters). Others (409, 410, ...) a view declares with `problems`.
+    """
 
     ARGUMENTS_PARSER = _Parser()
+
+    def problems(self, *statuses: int) -> Callable:
+        """Document further problem+json answers of a view (e.g. 409 for a state conflict)."""
+
+        def decorator(func: Callable) -> Callable:
+            for status in statuses:
+                func = self.alt_response(status, response=http.HTTPStatus(status).name)(func)
+            return func
+
+        return decorator
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
+        if isinstance(view_func, type(MethodView)):
+            for method in view_func.methods or ():
+                func = getattr(view_func, method.lower())
+                if not _argument_locations(func) & _QUERY_LOCATIONS:
+                    setattr(view_func, method.lower(), self._refusing_query(func))
+        super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
+        docs = self._docs[self._endpoints[-1]]
+        for method, doc in docs.items():
+            if method == "parameters":
+                continue
+            handler = getattr(view_func, method, view_func)
+            responses = doc.setdefault("response", {}).setdefault("responses", {})
+            for status in self._shared_problems(rule, handler):
+                if status not in responses:
+                    responses[status] = [http.HTTPStatus(status).name]
+
+    @staticmethod
+    def _shared_problems(rule: str, handler: Callable) -> list[int]:
+        statuses = [422]
+        if getattr(handler, "required_roles", None) != PUBLIC:
+            statuses += [401, 403, 429, 503]
+        if _argument_locations(handler) & _BODY_LOCATIONS:
+            statuses += [400, 413, 415]
+        if "<" in rule:
+            statuses.append(404)
+        return sorted(statuses)
+
+    def _refusing_query(self, func: Callable) -> Callable:
+        """Wrap a view that takes no query parameters so that any query parameter is a 422."""
+        parser = self.ARGUMENTS_PARSER
+
+        @functools.wraps(func)
+        def view(*args, **kwargs):
+            from flask import request
+
+            if request.args:
+                parser.parse(_NoQuery(), request, location="query")
+            return func(*args, **kwargs)
+
+        return view
+
+
+class Api(flask_smorest.Api):
+    """A flask-smorest Api whose documented errors are problem+json `Problem` documents."""
+
+    ERROR_SCHEMA = ProblemSchema
+    # Every operation lists the errors it can answer; no catch-all `default` response.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_error_handlers(self):
+        # service.errors renders every error; flask-smorest's own `Error` shape is never sent.
+        pass
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            if status < 400:
+                continue
+            problem = problem_type_for_status(status)
+            response = {
+                "description": problem.explanation or status.phrase,
+                "schema": ProblemSchema,
+            }
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)

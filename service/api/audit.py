@@ -1,48 +1,71 @@
-"""Audit log: events, streamed exports, signed checkpoints, public key and verification."""
+"""Audit log: events with their leaves, signed checkpoints, proofs, exports and verification."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, stream_with_context
+from dataclasses import asdict
+
+from flask import Response, stream_with_context
 from flask.views import MethodView
 
 from schemas.audit import (
+    MAX_SIZE,
+    AuditEventLeafSchema,
     AuditEventPageSchema,
     AuditEventQuerySchema,
     AuditExportQuerySchema,
     CheckpointPageSchema,
     CheckpointQuerySchema,
-    CheckpointSchema,
+    ConsistencyProofSchema,
+    ConsistencyQuerySchema,
+    CosignatureRequestSchema,
+    CosignatureSchema,
+    InclusionProofSchema,
+    InclusionQuerySchema,
     PublicKeySchema,
+    VerificationJobSchema,
+    VerificationRequestSchema,
     VerificationSchema,
+    VerifyQuerySchema,
 )
 from service.api import Blueprint
 from service.audit.export import ENCODERS, MEDIA_TYPES
 from service.audit.log import (
     AuditFilter,
-    checkpoint_now,
+    add_cosignature,
+    consistency,
+    current_checkpoint,
     export_records,
+    get_event,
+    inclusion,
+    keyring,
     list_checkpoints,
     list_events,
     record_export,
     verify_log,
 )
 from service.audit.signing import ALGORITHM, AuditSettings
+from service.audit.verification import get_verification, request_verification
 from service.auth import current_actor, requires
+from service.errors import NotFound, Unprocessable
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "audit",
     __name__,
     url_prefix="/v1/audit",
-    description="Tamper-evident audit log: a hash chain with signed checkpoints.",
+    description="Verifiable audit log: an RFC 9162 Merkle tree with C2SP signed checkpoints.",
 )
+
+# Verification inside a request stops here; beyond it, start from a more recent checkpoint.
+INLINE_VERIFY_EVENTS = 200_000
 
 
 def _db():
-    return current_app.extensions["privacy.db"]
+    return current_runtime().database
 
 
 def _settings() -> AuditSettings:
-    return current_app.extensions["privacy.audit"]
+    return current_runtime().audit
 
 
 def _filter(args: dict) -> AuditFilter:
@@ -62,7 +85,7 @@ class AuditEvents(MethodView):
     @blp.arguments(AuditEventQuerySchema, location="query")
     @blp.response(200, AuditEventPageSchema)
     def get(self, args):
-        """List audit events in seq order, filtered, one page at a time."""
+        """List integrated audit events in seq order, filtered, one page at a time."""
         with _db().transaction() as conn:
             items, next_cursor = list_events(
                 conn, _filter(args), after_seq=int(args.get("cursor", 0)), limit=args["limit"]
@@ -70,32 +93,49 @@ class AuditEvents(MethodView):
         return {"items": items, "next_cursor": next_cursor}
 
 
+@blp.route("/events/<int:seq>")
+class AuditEventBySeq(MethodView):
+    @requires("auditor")
+    @blp.response(200, AuditEventLeafSchema)
+    def get(self, seq: int):
+        """Show one event with its leaf (base64 of the bytes the tree commits to)."""
+        event = None
+        if seq <= MAX_SIZE:
+            with _db().transaction() as conn:
+                event = get_event(conn, seq)
+        if event is None:
+            raise NotFound(f"No event has tree position {seq} (yet).")
+        return event
+
+
 @blp.route("/export")
 class AuditExport(MethodView):
     @requires("auditor")
+    @blp.problems(404)
     @blp.arguments(AuditExportQuerySchema, location="query")
     @blp.response(
         200,
-        description="JSON lines (`format=jsonl`, default) or CSV (`format=csv`): a header, the "
-        "events, the checkpoints that sign them, an end line. See README, Audit log.",
+        description="JSON lines (`format=jsonl`, default) or CSV (`format=csv`): a header bound "
+        "to the latest signed checkpoint, the events with their leaves (and inclusion proofs "
+        "when filtered), an end line. See README, Audit log.",
         content_type=MEDIA_TYPES["jsonl"],
     )
     def get(self, args):
-        """Stream the log, or a filtered part, with the checkpoints needed to verify it."""
+        """Stream the signed log, or a filtered part with a proof per event."""
         audit_filter = _filter(args)
         export_format = args["format"]
         db = _db()
-        # Recorded (and committed) before the first byte: the count is only known at the end,
-        # but the event's seq fixes exactly which rows the export holds.
         with db.transaction() as conn:
-            header = record_export(conn, _settings(), current_actor(), audit_filter, export_format)
+            header = record_export(
+                conn, current_actor(), audit_filter, export_format, from_size=args.get("from_size")
+            )
 
         def generate():
             with db.transaction() as conn:
-                records = export_records(conn, audit_filter, through_seq=header["through_seq"])
+                records = export_records(conn, audit_filter, tree_size=header["tree_size"])
                 yield from ENCODERS[export_format](_with_header(header, records))
 
-        filename = f"audit-{header['through_seq']}.{export_format}"
+        filename = f"audit-{header['tree_size']}.{export_format}"
         return Response(
             stream_with_context(generate()),
             mimetype=MEDIA_TYPES[export_format].split(";")[0],
@@ -108,43 +148,144 @@ def _with_header(header: dict, records):
     yield from records
 
 
+@blp.route("/checkpoint")
+class AuditCheckpoint(MethodView):
+    @requires("auditor")
+    @blp.problems(404)
+    @blp.response(
+        200,
+        description="The latest signed checkpoint: a C2SP signed note (tlog-checkpoint).",
+        content_type="text/plain",
+    )
+    def get(self):
+        """Show the latest signed checkpoint note, with any witness cosignatures."""
+        with _db().transaction() as conn:
+            note = current_checkpoint(conn)["note"]
+        return Response(note, mimetype="text/plain")
+
+
 @blp.route("/checkpoints")
 class AuditCheckpoints(MethodView):
     @requires("auditor")
     @blp.arguments(CheckpointQuerySchema, location="query")
     @blp.response(200, CheckpointPageSchema)
     def get(self, args):
-        """List signed checkpoints in seq order (keep copies elsewhere to anchor the log)."""
+        """List signed checkpoints by tree size, each with its note."""
         with _db().transaction() as conn:
             items, next_cursor = list_checkpoints(
-                conn, after_seq=int(args.get("cursor", 0)), limit=args["limit"]
+                conn, after_size=int(args.get("cursor", -1)), limit=args["limit"]
             )
         return {"items": items, "next_cursor": next_cursor}
 
+
+@blp.route("/cosignatures")
+class AuditCosignatures(MethodView):
     @requires("auditor")
-    @blp.response(201, CheckpointSchema)
-    def post(self):
-        """Sign a checkpoint at the head now (recorded as `audit.checkpointed`)."""
+    @blp.problems(404)
+    @blp.arguments(CosignatureRequestSchema)
+    @blp.response(201, CosignatureSchema)
+    def post(self, body):
+        """Add a witness's cosignature (C2SP tlog-cosignature/v1) to a checkpoint (recorded)."""
         with _db().transaction() as conn:
-            return checkpoint_now(conn, _settings(), current_actor())
+            return add_cosignature(
+                conn,
+                current_actor(),
+                body["tree_size"],
+                body["verifier_key"],
+                body["signature_line"],
+            )
+
+
+def _key_out(verifier) -> dict:
+    import base64
+
+    return {
+        "verifier_key": verifier.verifier_key,
+        "key_id": verifier.key_id.hex(),
+        "fingerprint": verifier.fingerprint,
+        "public_key": base64.b64encode(verifier.raw_key).decode(),
+    }
 
 
 @blp.route("/public-key")
 class AuditPublicKey(MethodView):
     @requires("auditor")
+    @blp.problems(404)
     @blp.response(200, PublicKeySchema)
     def get(self):
-        """Show the Ed25519 public key that verifies checkpoints."""
-        return {"public_key": _settings().public_key, "algorithm": ALGORITHM}
+        """Show the note verifier key checkpoints are signed with (and the whole keyring)."""
+        with _db().transaction() as conn:
+            keys = keyring(conn, _settings())
+        if not keys:
+            raise NotFound("No signing key is known yet: start the audit signer.")
+        return {
+            **_key_out(keys[0]),
+            "algorithm": ALGORITHM,
+            "origin": _settings().origin,
+            "keyring": [_key_out(key) for key in keys],
+        }
+
+
+@blp.route("/proof/inclusion")
+class AuditInclusionProof(MethodView):
+    @requires("auditor")
+    @blp.arguments(InclusionQuerySchema, location="query")
+    @blp.response(200, InclusionProofSchema)
+    def get(self, args):
+        """Prove that the event at `seq` is in the tree of `tree_size` events (RFC 9162)."""
+        with _db().transaction() as conn:
+            return inclusion(conn, args["seq"], args["tree_size"])
+
+
+@blp.route("/proof/consistency")
+class AuditConsistencyProof(MethodView):
+    @requires("auditor")
+    @blp.arguments(ConsistencyQuerySchema, location="query")
+    @blp.response(200, ConsistencyProofSchema)
+    def get(self, args):
+        """Prove that the tree of `first` events is a prefix of the tree of `second` (RFC 9162)."""
+        with _db().transaction() as conn:
+            return consistency(conn, args["first"], args["second"])
 
 
 @blp.route("/verify")
 class AuditVerify(MethodView):
     @requires("auditor")
+    @blp.problems(404)
+    @blp.arguments(VerifyQuerySchema, location="query")
     @blp.response(200, VerificationSchema)
-    def get(self):
-        """Recompute the whole chain, check every checkpoint and the head (about 10 s per 1M)."""
-        public_key = _settings().signing_key.public_key()
+    def get(self, args):
+        """Re-hash the events signed since a checkpoint you hold and check every signature."""
         with _db().transaction() as conn:
-            report = verify_log(conn, public_key)
-        return report.as_dict()
+            latest = current_checkpoint(conn)
+            if latest["tree_size"] - args["from_size"] > INLINE_VERIFY_EVENTS:
+                raise Unprocessable(
+                    f"More than {INLINE_VERIFY_EVENTS} events to check: pass the size of a "
+                    "more recent checkpoint you verified as `from_size`, or start a background "
+                    "verification with POST /v1/audit/verifications."
+                )
+            keys = keyring(conn, _settings())
+        with _db().transaction() as conn:
+            report = verify_log(conn, keys, from_size=args["from_size"])
+        return asdict(report)
+
+
+@blp.route("/verifications")
+class AuditVerifications(MethodView):
+    @requires("auditor")
+    @blp.arguments(VerificationRequestSchema)
+    @blp.response(201, VerificationJobSchema)
+    def post(self, body):
+        """Start a background verification of the log from a signed size (recorded)."""
+        with _db().transaction() as conn:
+            return request_verification(conn, current_actor(), body["from_size"])
+
+
+@blp.route("/verifications/<uuid:verification_id>")
+class AuditVerificationById(MethodView):
+    @requires("auditor")
+    @blp.response(200, VerificationJobSchema)
+    def get(self, verification_id):
+        """Show a background verification's progress and outcome."""
+        with _db().transaction() as conn:
+            return get_verification(conn, verification_id)

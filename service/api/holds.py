@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import current_app
 from flask.views import MethodView
 
 from schemas.holds import (
@@ -15,9 +14,9 @@ from schemas.holds import (
     HoldSchema,
 )
 from service.api import Blueprint
-from service.api.requests import dsr_settings
 from service.auth import current_actor, requires
 from service.dsr.holds import get_hold, list_holds, place_hold, release_hold
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "legal_holds",
@@ -27,10 +26,6 @@ blp = Blueprint(
 )
 
 
-def _db():
-    return current_app.extensions["privacy.db"]
-
-
 @blp.route("")
 class Holds(MethodView):
     @requires("privacy_officer")
@@ -38,7 +33,7 @@ class Holds(MethodView):
     @blp.response(200, HoldListSchema)
     def get(self, args):
         """List holds, active ones first."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return {"items": list_holds(conn, **args)}
 
     @requires("privacy_officer")
@@ -46,8 +41,8 @@ class Holds(MethodView):
     @blp.response(201, HoldPlacedSchema)
     def post(self, body):
         """Place a hold on a feedback item, an archive subject, or the subjects identifiers name."""
-        with _db().transaction() as conn:
-            return place_hold(conn, current_actor(), dsr_settings(), **body)
+        with current_runtime().database.transaction() as conn:
+            return place_hold(conn, current_actor(), current_runtime().dsr, **body)
 
 
 @blp.route("/<uuid:hold_id>")
@@ -56,12 +51,12 @@ class HoldById(MethodView):
     @blp.response(200, HoldSchema)
     def get(self, hold_id: UUID):
         """Show a hold."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return get_hold(conn, hold_id)
 
     @requires("privacy_officer")
     @blp.response(200, HoldSchema)
     def delete(self, hold_id: UUID):
         """Release a hold; what it kept can be erased again."""
-        with _db().transaction() as conn:
-            return release_hold(conn, current_actor(), dsr_settings(), hold_id)
+        with current_runtime().database.transaction() as conn:
+            return release_hold(conn, current_actor(), current_runtime().dsr, hold_id)

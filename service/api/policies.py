@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 
 from schemas.policies import PolicyDocumentSchema, PolicySchema
 from service.api import Blueprint
-from service.archive.identifiers import IdentifierError
-from service.archive.ingest import platform_codes, resolve_platform
+from service.archive.ingest import find_platform
 from service.archive.policies import get_policy, put_policy
 from service.auth import current_actor, requires
-from service.errors import NotFound
-from service.redaction import DENY_LIST_ENTITY, get_engine
+from service.redaction import DENY_LIST_ENTITY
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "policies",
@@ -22,16 +20,9 @@ blp = Blueprint(
 )
 
 
-def _platform(conn, name: str) -> str:
-    try:
-        return resolve_platform(platform_codes(conn), name)
-    except IdentifierError as exc:
-        raise NotFound(f"No platform {name!r}. {exc}") from exc
-
-
 def known_entities() -> set[str]:
     """Return every entity type the engine reports, in any language."""
-    engine = get_engine(current_app.extensions["privacy.secret"])
+    engine = current_runtime().engine()
     return {
         entity
         for entities in engine.supported_entities().values()
@@ -46,8 +37,8 @@ class PolicyByPlatform(MethodView):
     @blp.response(200, PolicySchema)
     def get(self, platform: str):
         """Read a platform's reply policy (the built-in default until one is set)."""
-        with current_app.extensions["privacy.db"].transaction() as conn:
-            return get_policy(conn, _platform(conn, platform))
+        with current_runtime().database.transaction() as conn:
+            return get_policy(conn, find_platform(conn, platform))
 
     @requires("admin")
     @blp.arguments(PolicyDocumentSchema)
@@ -55,5 +46,5 @@ class PolicyByPlatform(MethodView):
     def put(self, body, platform: str):
         """Set a platform's reply policy; an unknown entity type is refused (422)."""
         entities = known_entities()
-        with current_app.extensions["privacy.db"].transaction() as conn:
-            return put_policy(conn, current_actor(), _platform(conn, platform), body, entities)
+        with current_runtime().database.transaction() as conn:
+            return put_policy(conn, current_actor(), find_platform(conn, platform), body, entities)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Any
 
 from flask import current_app
@@ -24,8 +23,9 @@ from schemas.redaction import (
 from service.api import Blueprint
 from service.audit import record_event
 from service.auth import current_actor, requires
-from service.errors import PayloadTooLarge, Unprocessable, problem_response
-from service.redaction import RedactionEngine, RedactionInputError, get_engine
+from service.errors import PayloadTooLarge, Unprocessable
+from service.redaction import RedactionEngine
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "redaction",
@@ -37,18 +37,7 @@ blp = Blueprint(
 
 def engine() -> RedactionEngine:
     """Return this process's engine (built once, on first use or at worker start)."""
-    return get_engine(current_app.extensions["privacy.secret"])
-
-
-@blp.app_errorhandler(RedactionInputError)
-def _invalid_input(exc: RedactionInputError):
-    return problem_response(
-        422,
-        "Unprocessable Content",
-        exc.message,
-        slug="validation",
-        errors={exc.field: [exc.message]},
-    )
+    return current_runtime().engine()
 
 
 def _check_length(texts: Iterable[str], field: str = "text") -> None:
@@ -76,12 +65,13 @@ def _summary(findings_per_text: Iterable[list]) -> dict[str, Any]:
 
 
 def _record(action: str, details: dict[str, Any]) -> None:
-    with current_app.extensions["privacy.db"].transaction() as conn:
+    with current_runtime().database.transaction() as conn:
         record_event(conn, current_actor(), action, target_type="text", details=details)
 
 
-def _dump_finding(finding) -> dict[str, Any]:
-    return asdict(finding)
+def _count(action: str, counts: dict[str, Any]) -> None:
+    """Add a high-volume call to its actor's audit aggregate (written once per interval)."""
+    current_app.extensions["privacy.audit_aggregate"].add(current_actor(), action, counts)
 
 
 @blp.route("/analyze")
@@ -97,11 +87,8 @@ class Analyze(MethodView):
             return_explanation=body["return_explanation"],
             **_options(body, "language", "entities", "score_threshold", "allow_list"),
         )
-        _record("redact.analyzed", {**_summary([result.findings]), "language": result.language})
-        return {
-            "language": result.language,
-            "findings": [_dump_finding(f) for f in result.findings],
-        }
+        _count("redact.analyzed", {**_summary([result.findings]), "languages": [result.language]})
+        return result
 
 
 _REDACT_OPTIONS = ("entities", "score_threshold", "allow_list", "deny_list", "operators")
@@ -118,19 +105,15 @@ class Redact(MethodView):
         result = engine().redact(
             body["text"], language=body.get("language"), **_options(body, *_REDACT_OPTIONS)
         )
-        _record(
+        _count(
             "redact.performed",
             {
                 **_summary([result.findings]),
-                "language": result.language,
+                "languages": [result.language],
                 "operators": sorted((body.get("operators") or {}).keys()),
             },
         )
-        return {
-            "language": result.language,
-            "text": result.text,
-            "findings": [_dump_finding(f) for f in result.findings],
-        }
+        return result
 
 
 @blp.route("/redact/batch")
@@ -152,7 +135,7 @@ class RedactBatch(MethodView):
             [(item["id"], item["text"], item.get("language")) for item in items],
             **_options(body, *_REDACT_OPTIONS),
         )
-        _record(
+        _count(
             "redact.batch_performed",
             {
                 **_summary(r.findings for r in results),
@@ -166,7 +149,7 @@ class RedactBatch(MethodView):
                     "id": item["id"],
                     "language": result.language,
                     "text": result.text,
-                    "findings": [_dump_finding(f) for f in result.findings],
+                    "findings": result.findings,
                 }
                 for item, result in zip(items, results, strict=True)
             ]

@@ -7,11 +7,11 @@ from flask.views import MethodView
 
 from schemas.replies import ReplyCheckSchema, ReplyVerdictSchema
 from service.api import Blueprint
-from service.api.feedback import archive_settings, platform_code
+from service.api.feedback import platform_code
 from service.archive.guard import check_reply, take_reply_check
 from service.auth import current_actor, requires
 from service.errors import PayloadTooLarge, TooManyRequests
-from service.redaction import get_engine
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "replies",
@@ -31,22 +31,28 @@ class ReplyCheck(MethodView):
     @blp.arguments(ReplyCheckSchema)
     @blp.response(200, ReplyVerdictSchema)
     def post(self, body):
-        """Check a reply: allow, redact or block under the platform's policy, with reasons."""
+        """Check a reply: allow, redact or block under the platform's policy, with reasons.
+
+        Only privacy officers see whose data a finding is (`belongs_to`). Checks of replies to
+        one item are limited per key (`PRIVACY_GUARD_CHECKS_PER_ITEM` per
+        `PRIVACY_GUARD_WINDOW_SECONDS`); past the limit the answer is 429, and the refusal is
+        audited.
+        """
         limit = current_app.config["PRIVACY_MAX_TEXT_CHARS"]
         if len(body["text"]) > limit:
             raise PayloadTooLarge(
                 f"`text` is {len(body['text'])} characters; the limit is {limit}.",
                 extra={"limit": limit},
             )
-        secret = current_app.extensions["privacy.secret"]
+        runtime = current_runtime()
         actor = current_actor()
-        settings = archive_settings()
-        with current_app.extensions["privacy.db"].transaction() as conn:
+        settings = runtime.archive
+        with runtime.database.transaction() as conn:
             retry_after = (
                 take_reply_check(
                     conn,
                     actor,
-                    secret,
+                    runtime.secret,
                     body["in_reply_to"],
                     checks_per_window=settings.guard_checks_per_item,
                     window_seconds=settings.guard_window_seconds,
@@ -58,8 +64,8 @@ class ReplyCheck(MethodView):
                 return check_reply(
                     conn,
                     actor,
-                    get_engine(secret),
-                    secret,
+                    runtime.engine(),
+                    runtime.secret,
                     text=body["text"],
                     visibility=body["visibility"],
                     platform=platform_code(conn, body.get("platform")),

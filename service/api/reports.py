@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 
 from schemas.reports import (
@@ -12,10 +11,10 @@ from schemas.reports import (
     DsrRecordsArgsSchema,
 )
 from service.api import Blueprint
-from service.api.requests import dsr_settings
 from service.auth import requires
 from service.dsr.reports import dsr_metrics, dsr_records
 from service.errors import Unprocessable
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "dsr_reports",
@@ -25,10 +24,6 @@ blp = Blueprint(
 )
 
 
-def _db():
-    return current_app.extensions["privacy.db"]
-
-
 @blp.route("/dsr-metrics")
 class DsrMetrics(MethodView):
     @requires("privacy_officer")
@@ -36,8 +31,8 @@ class DsrMetrics(MethodView):
     @blp.response(200, DsrMetricsSchema)
     def get(self, args):
         """Count the requests received in a year per type and outcome; median days to respond."""
-        with _db().transaction() as conn:
-            return dsr_metrics(conn, dsr_settings(), **args)
+        with current_runtime().database.transaction() as conn:
+            return dsr_metrics(conn, current_runtime().dsr, **args)
 
 
 @blp.route("/dsr-records")
@@ -52,11 +47,11 @@ class DsrRecords(MethodView):
                 "The period is empty.",
                 errors={"received_before": ["Must be after received_from."]},
             )
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return {
                 "items": dsr_records(
                     conn,
-                    dsr_settings(),
+                    current_runtime().dsr,
                     start=args["received_from"],
                     end=args["received_before"],
                     regime=args["regime"],

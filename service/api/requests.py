@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 
 from schemas.requests import (
@@ -33,7 +33,7 @@ from service.dsr.requests import (
     list_requests,
     verify_request,
 )
-from service.dsr.settings import DsrSettings, load_dsr_settings
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "dsr_requests",
@@ -43,19 +43,6 @@ blp = Blueprint(
 )
 
 
-def _db():
-    return current_app.extensions["privacy.db"]
-
-
-def dsr_settings() -> DsrSettings:
-    """Return the request workflow's settings for this app (built once)."""
-    settings = current_app.extensions.get("privacy.dsr_settings")
-    if settings is None:
-        settings = load_dsr_settings(current_app.config, current_app.extensions["privacy.secret"])
-        current_app.extensions["privacy.dsr_settings"] = settings
-    return settings
-
-
 @blp.route("")
 class Requests(MethodView):
     @requires("privacy_officer")
@@ -63,7 +50,7 @@ class Requests(MethodView):
     @blp.response(200, RequestListSchema)
     def get(self, args):
         """List requests, most urgent first, filtered by status, type, regime and deadlines."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return list_requests(conn, **args)
 
     @requires("privacy_officer")
@@ -71,8 +58,8 @@ class Requests(MethodView):
     @blp.response(201, RequestDetailSchema)
     def post(self, body):
         """File a request; the response shows its statutory due date."""
-        with _db().transaction() as conn:
-            return create_request(conn, current_actor(), dsr_settings(), **body)
+        with current_runtime().database.transaction() as conn:
+            return create_request(conn, current_actor(), current_runtime().dsr, **body)
 
 
 @blp.route("/<uuid:request_id>")
@@ -81,78 +68,89 @@ class RequestById(MethodView):
     @blp.response(200, RequestDetailSchema)
     def get(self, request_id: UUID):
         """Show a request with its identifiers, history and result."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return get_request(conn, request_id)
 
 
 @blp.route("/<uuid:request_id>/verify")
 class RequestVerification(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrVerifySchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Record how the data subject's identity was established."""
-        with _db().transaction() as conn:
-            return verify_request(conn, current_actor(), dsr_settings(), request_id, **body)
+        with current_runtime().database.transaction() as conn:
+            return verify_request(conn, current_actor(), current_runtime().dsr, request_id, **body)
 
 
 @blp.route("/<uuid:request_id>/acknowledge")
 class RequestAcknowledgement(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrAcknowledgeSchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Record that receipt of a CCPA request was confirmed to the consumer (§ 7021(a))."""
-        with _db().transaction() as conn:
-            return acknowledge_request(conn, current_actor(), dsr_settings(), request_id, **body)
+        with current_runtime().database.transaction() as conn:
+            return acknowledge_request(
+                conn, current_actor(), current_runtime().dsr, request_id, **body
+            )
 
 
 @blp.route("/<uuid:request_id>/extend")
 class RequestExtension(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrExtendSchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Extend the due date (GDPR: 1 or 2 months; CCPA: 45 days), before it passes."""
-        with _db().transaction() as conn:
-            return extend_request(conn, current_actor(), dsr_settings(), request_id, **body)
+        with current_runtime().database.transaction() as conn:
+            return extend_request(conn, current_actor(), current_runtime().dsr, request_id, **body)
 
 
 @blp.route("/<uuid:request_id>/deny")
 class RequestDenial(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrDenySchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Deny a request, with a reason and its basis."""
-        with _db().transaction() as conn:
-            return deny_request(conn, current_actor(), dsr_settings(), request_id, **body)
+        with current_runtime().database.transaction() as conn:
+            return deny_request(conn, current_actor(), current_runtime().dsr, request_id, **body)
 
 
 @blp.route("/<uuid:request_id>/cancel")
 class RequestCancellation(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrCancelSchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Cancel a request (withdrawn, or filed by mistake)."""
-        with _db().transaction() as conn:
-            return cancel_request(conn, current_actor(), dsr_settings(), request_id, **body)
+        with current_runtime().database.transaction() as conn:
+            return cancel_request(conn, current_actor(), current_runtime().dsr, request_id, **body)
 
 
 @blp.route("/<uuid:request_id>/execute")
 class RequestExecution(MethodView):
     @requires("privacy_officer")
+    @blp.problems(409)
     @blp.arguments(DsrExecuteSchema)
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Carry out a request: build the package, erase, rectify or flag; retry after a failure."""
-        return execute_request(_db(), current_actor(), dsr_settings(), request_id, **body)
+        return execute_request(
+            current_runtime().database, current_actor(), current_runtime().dsr, request_id, **body
+        )
 
 
 @blp.route("/<uuid:request_id>/package")
 class RequestPackage(MethodView):
     @requires("privacy_officer")
+    @blp.problems(410)
     @blp.response(
         200,
         content_type="application/zip",
@@ -160,8 +158,8 @@ class RequestPackage(MethodView):
     )
     def get(self, request_id: UUID):
         """Download the ZIP answering an access or portability request."""
-        with _db().transaction() as conn:
-            content = download_package(conn, current_actor(), dsr_settings(), request_id)
+        with current_runtime().database.transaction() as conn:
+            content = download_package(conn, current_actor(), current_runtime().dsr, request_id)
         return Response(
             content,
             mimetype="application/zip",

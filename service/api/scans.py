@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import current_app
 from flask.views import MethodView
 
 from schemas.scans import ScanRequestSchema, ScanSchema
 from service.api import Blueprint
-from service.api.feedback import archive_settings, platform_code
+from service.api.feedback import platform_code
 from service.archive.scanning import get_scan, request_scan
 from service.auth import current_actor, requires
+from service.runtime import current_runtime
 
 blp = Blueprint(
     "scans",
@@ -21,10 +21,6 @@ blp = Blueprint(
 )
 
 
-def _db():
-    return current_app.extensions["privacy.db"]
-
-
 @blp.route("")
 class Scans(MethodView):
     @requires("privacy_officer")
@@ -32,14 +28,14 @@ class Scans(MethodView):
     @blp.response(202, ScanSchema)
     def post(self, body):
         """Queue a scan of stored items, e.g. after the recognizers changed."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return request_scan(
                 conn,
                 current_actor(),
                 platform=platform_code(conn, body.get("platform")),
                 since=body.get("since"),
                 rescan=body["rescan"],
-                chunk_size=archive_settings().scan_chunk_items,
+                chunk_size=current_runtime().archive.scan_chunk_items,
             )
 
 
@@ -49,5 +45,5 @@ class ScanById(MethodView):
     @blp.response(200, ScanSchema)
     def get(self, scan_id: UUID):
         """Show a scan's progress: items done of total, findings, status."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return get_scan(conn, scan_id)

@@ -130,7 +130,7 @@ def customer_context(
     """Collect the customer's identifiers and the personal data they posted in the thread."""
     q = queries()
     chain = conn.execute(
-        q["select_thread_ancestors"], {"id": item_id, "max_depth": MAX_THREAD_DEPTH}
+        q["list_thread_ancestors"], {"id": item_id, "max_depth": MAX_THREAD_DEPTH}
     ).fetchall()
     if not chain:
         raise Unprocessable(
@@ -142,7 +142,7 @@ def customer_context(
         subject_id=item["author_id"], platform=item["platform"], item_id=item["id"]
     )
     for row in conn.execute(
-        q["select_subject_identifiers"], {"subject_id": context.subject_id}
+        q["list_subject_identifiers"], {"subject_id": context.subject_id}
     ).fetchall():
         if row["kind"] == "handle" and row["platform"] == context.platform:
             context.handle = context.handle or row["value"]
@@ -157,7 +157,7 @@ def customer_context(
     scanned = [row for row in own if row["scanned"]]
     texts = {row["id"]: row["text"] for row in own}
     for finding in conn.execute(
-        q["select_findings_of_items"], {"ids": [row["id"] for row in scanned]}
+        q["list_findings_of_items"], {"ids": [row["id"] for row in scanned]}
     ).fetchall():
         text = texts[finding["item_id"]]
         context.values.append(
@@ -193,7 +193,7 @@ def take_reply_check(
         # Left to check_reply, which refuses an unknown item with a 422.
         return None
     row = conn.execute(
-        q["take_reply_check"],
+        q["upsert_reply_check_window"],
         {"key_id": actor.key_id, "item_id": item_id, "window_seconds": window_seconds},
     ).fetchone()
     if row["checks"] <= checks_per_window:

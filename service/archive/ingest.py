@@ -28,7 +28,7 @@ from service.archive.settings import MAX_INGEST_ITEMS, ArchiveSettings
 from service.audit import Actor, record_event
 from service.db import queries
 from service.dsr.suppression import refuse_suppressed
-from service.errors import Conflict, Unprocessable
+from service.errors import Conflict, NotFound, Unprocessable
 
 ITEM_KINDS = ("comment", "review", "dm", "mention", "reply")
 VISIBILITIES = ("public", "private")
@@ -88,6 +88,34 @@ def resolve_platform(names: Mapping[str, str], value: str) -> str:
         known = ", ".join(sorted(set(names.values())))
         raise IdentifierError(f"Unknown platform; use one of: {known}.")
     return code
+
+
+class UnknownPlatform(Unprocessable):
+    """A platform name or alias the archive does not know, given in a field (a 422)."""
+
+
+class PlatformNotFound(NotFound):
+    """A platform named in an address that the archive does not know (a 404)."""
+
+
+def platform_code(
+    conn: psycopg.Connection, value: str | None, field: str = "platform"
+) -> str | None:
+    """Return the platform code of a name or alias (None for None); raise UnknownPlatform."""
+    if value is None:
+        return None
+    try:
+        return resolve_platform(platform_codes(conn), value)
+    except IdentifierError as exc:
+        raise UnknownPlatform(str(exc), errors={field: [str(exc)]}) from exc
+
+
+def find_platform(conn: psycopg.Connection, name: str) -> str:
+    """Return the platform code of a name or alias in an address; raise PlatformNotFound."""
+    try:
+        return resolve_platform(platform_codes(conn), name)
+    except IdentifierError as exc:
+        raise PlatformNotFound(f"No platform {name!r}. {exc}") from exc
 
 
 def ingest_feedback(
@@ -243,7 +271,7 @@ def _resolve_authors(conn: psycopg.Connection, secret: bytes, batch: list[_Item]
     owners: dict[tuple[str, str], UUID] = {}
     if wanted:
         rows = conn.execute(
-            q["select_contact_subjects"],
+            q["list_subjects_by_contact"],
             {"kinds": [k for k, _ in wanted], "values": [v for _, v in wanted]},
         ).fetchall()
         owners = {(row["kind"], row["value"]): row["subject_id"] for row in rows}
@@ -314,7 +342,7 @@ def _handle_owners(conn: psycopg.Connection, authors: list[_Author]) -> dict[tup
     if not authors:
         return {}
     rows = conn.execute(
-        queries()["select_handle_subjects"],
+        queries()["list_subjects_by_handle"],
         {"platforms": [a.platform for a in authors], "values": [a.handle for a in authors]},
     ).fetchall()
     return {(row["platform"], row["value"]): row["subject_id"] for row in rows}
@@ -371,10 +399,10 @@ def _store_items(
             {"ids": [item_id for _, item_id in changed], **_columns([i for i, _ in changed])},
         )
     if reworded:
-        conn.execute(q["clear_item_scans"], {"ids": reworded})
+        conn.execute(q["update_items_unscanned"], {"ids": reworded})
     touched = [statuses[item.index][0] for item in new] + [item_id for _, item_id in changed]
     if touched:
-        conn.execute(q["link_replies"], {"ids": touched})
+        conn.execute(q["update_reply_links"], {"ids": touched})
 
     to_scan = [statuses[item.index][0] for item in new] + reworded
     scan_id = None

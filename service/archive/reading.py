@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -69,40 +70,26 @@ def list_feedback(
     next_cursor = None
     if len(rows) > limit:
         next_cursor = encode_cursor(page[-1]["created_at"], page[-1]["id"])
-    return {"items": [_summary(row) for row in page], "next_cursor": next_cursor}
+    return {"items": page, "next_cursor": next_cursor}
 
 
-def _summary(row: dict[str, Any]) -> dict[str, Any]:
-    """Return the list view of an item: its metadata and redacted text, never the raw text."""
-    scanned = row["scanned"]
-    return {
-        **{k: v for k, v in row.items() if k not in ("scanned", "finding_count")},
-        "scan_status": "done" if scanned else "pending",
-        "finding_count": row["finding_count"] if scanned else None,
-        "has_pii": (row["finding_count"] > 0) if scanned else None,
-    }
+@dataclass(frozen=True)
+class StoredItem:
+    """A stored item's row (raw text included) and its findings' rows."""
+
+    row: dict[str, Any]
+    findings: list[dict[str, Any]]
 
 
 def get_feedback_item(
     conn: psycopg.Connection, actor: Actor, secret: bytes, item_id: UUID
-) -> dict[str, Any]:
+) -> StoredItem:
     """Return an item with its raw text and findings; record `feedback.viewed` (raw access)."""
     q = queries()
     row = conn.execute(q["get_feedback_item"], {"id": item_id}).fetchone()
     if row is None:
         raise NotFound(f"No feedback item with id {item_id}.")
-    findings = [
-        {
-            "entity_type": f["entity_type"],
-            "start": f["start_offset"],
-            "end": f["end_offset"],
-            "score": f["score"],
-            "recognizer": f["recognizer"],
-            "engine_version": f["engine_version"],
-            "scanned_at": f["scanned_at"],
-        }
-        for f in conn.execute(q["list_item_findings"], {"id": item_id}).fetchall()
-    ]
+    findings = conn.execute(q["list_item_findings"], {"id": item_id}).fetchall()
     record_event(
         conn,
         actor,
@@ -112,51 +99,12 @@ def get_feedback_item(
         subject_ref=subject_ref(secret, row["author_id"]),
         details={"findings": len(findings)},
     )
-    scanned = row["scanned"]
-    return {
-        "id": row["id"],
-        "platform": row["platform"],
-        "external_id": row["external_id"],
-        "kind": row["kind"],
-        "visibility": row["visibility"],
-        "created_at": row["created_at"],
-        "ingested_at": row["ingested_at"],
-        "updated_at": row["updated_at"],
-        "in_reply_to": {"id": row["in_reply_to_id"], "external_id": row["in_reply_to_external_id"]}
-        if row["in_reply_to_external_id"]
-        else None,
-        "author": {
-            "subject_id": row["author_id"],
-            "handle": row["author_handle"],
-            "display_name": row["author_display_name"],
-        },
-        "text": row["text"],
-        "public_text": row["public_text"] if scanned else None,
-        "language": row["language"],
-        "scan_status": "done" if scanned else "pending",
-        "scanned_at": row["scanned_at"],
-        "engine_version": row["engine_version"],
-        "findings": findings,
-    }
+    return StoredItem(row, findings)
 
 
 def get_public_item(conn: psycopg.Connection, item_id: UUID) -> dict[str, Any]:
-    """Return the redacted view of an item (text is None until it is scanned)."""
+    """Return the row of an item's redacted view (schemas show no text until it is scanned)."""
     row = conn.execute(queries()["get_public_item"], {"id": item_id}).fetchone()
     if row is None:
         raise NotFound(f"No feedback item with id {item_id}.")
-    scanned = row["scanned"]
-    return {
-        "id": row["id"],
-        "platform": row["platform"],
-        "kind": row["kind"],
-        "visibility": row["visibility"],
-        "in_reply_to_id": row["in_reply_to_id"],
-        "created_at": row["created_at"],
-        "language": row["language"] if scanned else None,
-        # Only a scan of the current text may be shown; before it nothing is.
-        "text": row["public_text"] if scanned else None,
-        "scan_status": "done" if scanned else "pending",
-        "redactions": row["finding_count"] if scanned else None,
-        "scanned_at": row["scanned_at"] if scanned else None,
-    }
+    return row

@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE = "archive"
-SCAN_TASK = "archive.scan_chunk"
+# The scan task as service.jobs registers it (the archive's blueprint, namespace "archive"),
+# and its name before tasks were registered per domain: jobs queued under it still run.
+SCAN_TASK = "archive:scan_chunk"
+LEGACY_SCAN_TASK = "archive.scan_chunk"
 
 _REDACTION_PACKAGE = Path(__file__).resolve().parent.parent / "redaction"
 
@@ -105,7 +108,11 @@ def plan_scan(
 
 @functools.cache
 def _job_deferrer() -> procrastinate.App:
-    """Return an app that queues jobs on a given connection (so it needs no database URL)."""
+    """Return an app that only queues jobs, on the caller's connection (it needs no URL).
+
+    It registers no task: the tasks and the app that runs them are in service.jobs, which
+    imports this module (so this module cannot import it).
+    """
     return procrastinate.App(connector=procrastinate.PsycopgConnector())
 
 
@@ -123,7 +130,7 @@ def request_scan(
     item_ids = [
         row["id"]
         for row in conn.execute(
-            queries()["select_items_to_scan"],
+            queries()["list_items_to_scan"],
             {
                 "platform": platform,
                 "since": since,
@@ -156,7 +163,7 @@ def request_scan(
 def get_scan(conn: psycopg.Connection, scan_id: UUID) -> dict[str, Any]:
     """Return a scan with its status (queued, running, done, failed); raise NotFound."""
     row = conn.execute(
-        queries()["get_scan_run"], {"id": scan_id, "task_name": SCAN_TASK}
+        queries()["get_scan_run"], {"id": scan_id, "task_names": [SCAN_TASK, LEGACY_SCAN_TASK]}
     ).fetchone()
     if row is None:
         raise NotFound(f"No scan with id {scan_id}.")
@@ -183,11 +190,11 @@ def scan_chunk(
             return {"status": "missing"}
         if planned["done_at"] is not None:
             return {"status": "already_done"}
-        conn.execute(q["mark_scan_started"], {"scan_id": scan_id})
+        conn.execute(q["update_scan_started"], {"scan_id": scan_id})
 
     version = engine_version()
     with pool.connection() as conn:
-        items = conn.execute(q["select_items_for_scan"], {"ids": planned["item_ids"]}).fetchall()
+        items = conn.execute(q["list_items_of_scan_chunk"], {"ids": planned["item_ids"]}).fetchall()
     to_scan = [
         item
         for item in items
@@ -220,9 +227,9 @@ def scan_chunk(
             if current.get(item["id"]) == item["text_hash"]
         ]
         found = _store_results(conn, secret, written, version, scanned_at)
-        conn.execute(q["finish_scan_chunk"], {"scan_id": scan_id, "chunk": chunk})
+        conn.execute(q["update_scan_chunk_done"], {"scan_id": scan_id, "chunk": chunk})
         run = conn.execute(
-            q["advance_scan_run"],
+            q["update_scan_run_progress"],
             {
                 "scan_id": scan_id,
                 "items": len(planned["item_ids"]),
@@ -290,7 +297,7 @@ def _store_results(
             {**columns, "engine_version": version, "scanned_at": scanned_at},
         )
     conn.execute(
-        q["store_scan_results"],
+        q["update_items_scanned"],
         {
             "ids": ids,
             "languages": [result.language for _, result in written],

@@ -22,8 +22,6 @@ class ArchiveSettings:
     # The reply guard: at most this many checks of one item by one key per window.
     guard_checks_per_item: int = 20
     guard_window_seconds: int = 3600
-    # How long a worker waits for a database connection before it treats the database as gone.
-    db_timeout_seconds: float = 5.0
 
 
 def _setting(config: Mapping[str, Any], name: str) -> Any:
@@ -44,7 +42,6 @@ def load_archive_settings(config: Mapping[str, Any]) -> ArchiveSettings:
         ("PRIVACY_WORKER_STALLED_SECONDS", "stalled_seconds", float),
         ("PRIVACY_GUARD_CHECKS_PER_ITEM", "guard_checks_per_item", int),
         ("PRIVACY_GUARD_WINDOW_SECONDS", "guard_window_seconds", int),
-        ("PRIVACY_DB_TIMEOUT", "db_timeout_seconds", float),
     ):
         raw = _setting(config, name)
         if raw is None:

@@ -24,7 +24,7 @@ def find_subjects(
     "+31612345678"); a handle without ``platform`` matches on every platform.
     """
     rows = conn.execute(
-        queries()["find_subjects_by_value_hash"],
+        queries()["list_subjects_by_value_hash"],
         {"value_hash": value_hash(secret, kind, value), "kind": kind, "platform": platform},
     ).fetchall()
     return [row["subject_id"] for row in rows]
@@ -36,11 +36,11 @@ def find_mentions(
     """Return the findings (item_id, entity_type, start_offset, end_offset) of any item whose
     text mentions one of the subject's identifiers."""
     identifiers = conn.execute(
-        queries()["select_subject_identifiers"], {"subject_id": subject_id}
+        queries()["list_subject_identifiers"], {"subject_id": subject_id}
     ).fetchall()
     hashes = list({value_hash(secret, row["kind"], row["value"]) for row in identifiers})
     if not hashes:
         return []
     return conn.execute(
-        queries()["find_findings_by_value_hashes"], {"value_hashes": hashes}
+        queries()["list_findings_by_value_hashes"], {"value_hashes": hashes}
     ).fetchall()

@@ -1,5 +1,5 @@
-"""Tamper-evident audit log: events in a hash chain, written in the caller's transaction."""
+"""Verifiable audit log: events appended in the caller's transaction, a signed Merkle tree."""
 
-from service.audit.events import SYSTEM, Actor, record_event, row_hash, subject_ref
+from service.audit.events import SYSTEM, Actor, record_event, subject_ref
 
-__all__ = ["SYSTEM", "Actor", "record_event", "row_hash", "subject_ref"]
+__all__ = ["SYSTEM", "Actor", "record_event", "subject_ref"]

@@ -1,33 +1,39 @@
-"""`privacy-service audit`: verify an export offline, show the public key, sign a checkpoint."""
+"""`privacy-service audit`: run the signer, verify exports offline, witness a log, show the key."""
 
 from __future__ import annotations
 
 import io
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
 import click
 
 from service.audit.export import ExportFormatError, read_export
-from service.audit.signing import AuditKeyError, parse_public_key
-from service.audit.verify import VerificationReport, verify_export
+from service.audit.note import NoteError, Verifier, parse_verifier_key
+from service.audit.verify import ExportReport, load_trusted, verify_export
 
 
 @click.group()
 def audit() -> None:
-    """Tamper-evident audit log."""
+    """Verifiable audit log."""
 
 
-def _read_public_key(value: str):
-    """Read a public key given inline (base64 or PEM) or as a file holding one."""
-    path = Path(value)
-    # A base64 key can look like a relative path; only an existing file is read as one.
-    text = path.read_text() if len(value) < 4096 and path.is_file() else value
-    try:
-        return parse_public_key(text)
-    except AuditKeyError as exc:
-        raise click.BadParameter(str(exc), param_hint="--public-key") from exc
+def read_verifier_keys(values: tuple[str, ...]) -> list[Verifier]:
+    """Read verifier keys given inline or as files holding one per line."""
+    keys = []
+    for value in values:
+        path = Path(value)
+        text = path.read_text() if len(value) < 4096 and path.is_file() else value
+        try:
+            keys.extend(parse_verifier_key(line) for line in text.split() if line)
+        except NoteError as exc:
+            raise click.BadParameter(str(exc), param_hint="--verifier-key") from exc
+    if not keys:
+        raise click.BadParameter("give at least one key", param_hint="--verifier-key")
+    return keys
 
 
 def _open_export(path: str) -> TextIO:
@@ -40,91 +46,228 @@ def _open_export(path: str) -> TextIO:
         raise click.BadParameter(str(exc), param_hint="FILE") from exc
 
 
+VERIFIER_KEY_HELP = (
+    "A note verifier key you trust (name+keyid+key, from GET /v1/audit/public-key), or a file of "
+    "them; repeat for a keyring."
+)
+
+
 @audit.command("verify")
 @click.argument("export_file", metavar="FILE")
 @click.option(
-    "--public-key",
-    "public_key",
-    required=True,
-    help="The Ed25519 public key you trust: base64 of the raw 32 bytes, PEM, or a file of either.",
+    "--verifier-key", "verifier_keys", multiple=True, required=True, help=VERIFIER_KEY_HELP
 )
-def verify_command(export_file: str, public_key: str) -> None:
+@click.option(
+    "--trusted-checkpoint",
+    help="A checkpoint note you already hold, or a witness state file: the export must extend it.",
+)
+@click.option("--full", "require_full", is_flag=True, help="Fail unless it is a full export.")
+def verify_command(
+    export_file: str, verifier_keys: tuple[str, ...], trusted_checkpoint: str | None, require_full
+) -> None:
     """Verify an export (JSON lines or CSV; `-` for stdin) without the database; exit 1 if bad."""
-    key = _read_public_key(public_key)
+    keys = read_verifier_keys(verifier_keys)
+    trusted = None
+    if trusted_checkpoint:
+        try:
+            trusted = load_trusted(trusted_checkpoint, keys)
+        except (NoteError, OSError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--trusted-checkpoint") from exc
     with _open_export(export_file) as handle:
         try:
-            report = verify_export(read_export(handle), key)
+            report = verify_export(read_export(handle), keys, trusted, require_full=require_full)
         except (ExportFormatError, UnicodeDecodeError) as exc:
             click.echo(f"FAILED: {exc}", err=True)
             sys.exit(1)
-    click.echo(_summary(report))
-    for note in _notes(report):
-        click.echo(f"note: {note}")
     if not report.ok:
-        click.echo(f"FAILED at seq {report.first_bad_seq}: {report.reason}", err=True)
+        where = f" at seq {report.first_bad_seq}" if report.first_bad_seq else ""
+        click.echo(f"FAILED{where}: {report.reason}", err=True)
         sys.exit(1)
+    click.echo(_summary(report, trusted))
 
 
-def _summary(report: VerificationReport) -> str:
-    events = report.events_seen - report.bridge_seen
-    valid_events = min(report.checked, events)
-    line = f"{valid_events}/{events} events valid"
-    if report.bridge_seen:
-        line += f" (+{report.bridge_seen} bridge)"
-    return line + f", {report.checkpoints_checked}/{report.checkpoints_seen} checkpoints valid"
-
-
-def _notes(report: VerificationReport) -> list[str]:
-    notes = list(report.notes)
-    if not report.ok:
-        return notes
-    if report.first_seq is not None:
-        notes.append(f"events cover seq {report.first_seq}..{report.last_seq}")
-    if report.last_checkpoint:
-        checkpoint = report.last_checkpoint
-        notes.append(
-            f"signed through seq {checkpoint['seq']} (checkpoint signed at "
-            f"{checkpoint['signed_at']}); the file cannot show events added after that"
+def _summary(report: ExportReport, trusted) -> str:
+    if report.mode == "full":
+        line = (
+            f"OK: full export, all {report.events} events of the signed tree of "
+            f"{report.tree_size} ({report.origin}); the root recomputed from their leaves matches"
         )
-    if report.gaps:
-        notes.append(
-            f"filtered export with {report.gaps} gap(s): events between them are not in the "
-            "file, so only events signed directly by a checkpoint are proven part of the log"
+    else:
+        line = (
+            f"OK: filtered export, {report.events} events each proven in the signed tree of "
+            f"{report.tree_size} ({report.origin}); a filtered export cannot show that no other "
+            "event matches its filter"
         )
-    if report.unsigned:
-        notes.append(f"{report.unsigned} event(s) are not covered by any checkpoint (unsigned)")
-    return notes
+    if trusted is not None:
+        line += f"; consistent with the checkpoint of {trusted.size} you hold"
+    return line
 
 
 @audit.command("public-key")
 def public_key_command() -> None:
-    """Print the base64 public key that verifies checkpoints (from this configuration)."""
-    from service.audit.signing import load_audit_settings
+    """Print the note verifier key of this configuration's signing key."""
+    from service.audit.signing import load_signer_settings
     from service.config import load_config
 
-    click.echo(load_audit_settings(load_config()).public_key)
+    click.echo(load_signer_settings(load_config()).verifier.verifier_key)
 
 
-@audit.command("checkpoint")
-def checkpoint_command() -> None:
-    """Sign a checkpoint at the head of the log now (recorded as `audit.checkpointed`)."""
-    import psycopg
-    from psycopg.rows import dict_row
+@audit.command("signer")
+@click.option("--once", is_flag=True, help="Integrate and sign once, then exit.")
+def signer_command(once: bool) -> None:
+    """Run the integrator/signer: give new events tree positions and sign checkpoints.
 
-    from service.audit.events import SYSTEM
-    from service.audit.log import checkpoint_now
-    from service.audit.signing import configure_audit
+    One runs per database at a time (others wait for its lock); it alone needs the signing key.
+    """
+    from service.audit.signer import SignerRefused, integrate_now, run_signer
+    from service.audit.signing import load_signer_settings
     from service.config import load_config
-    from service.db import migrate, resolve_database_url
+    from service.db import migrate, resolve_database_urls
+    from service.logs import configure_logging
 
     config = load_config()
-    url = resolve_database_url(config)
-    migrate(url)
-    settings = configure_audit(config, url)
-    with psycopg.connect(url, row_factory=dict_row) as conn:
-        checkpoint = checkpoint_now(conn, settings, SYSTEM)
-    click.echo(
-        f"checkpoint at seq {checkpoint['seq']} hash {checkpoint['hash']} "
-        f"signed at {checkpoint['signed_at']}"
-    )
-    click.echo(checkpoint["signature"])
+    configure_logging(config["PRIVACY_LOG_LEVEL"])
+    urls = resolve_database_urls(config)
+    migrate(urls.owner, service_role=urls.service_role)
+    url = urls.service
+    settings = load_signer_settings(config)
+    if once:
+        try:
+            added = integrate_now(url, settings)
+        except SignerRefused as exc:
+            raise click.ClickException(f"refused to sign: {exc}") from exc
+        click.echo(f"integrated {added} event(s)")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"audit signer started for {settings.audit.origin}", err=True)
+    run_signer(url, settings, stop)
+
+
+@audit.command("rotate-key")
+@click.option(
+    "--new-key",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file holding the new Ed25519 signing key (base64 seed or PEM).",
+)
+def rotate_key_command(new_key: str) -> None:
+    """Move the log to a new signing key (stop the signer first; restart it with the new key).
+
+    Records the rotation in the log and signs that checkpoint with the old and the new key, then
+    prints the new verifier key for auditors.
+    """
+    from service.audit.signer import SignerBusy, SignerRefused, rotate_key
+    from service.audit.signing import AuditKeyError, load_signer_settings, parse_signing_key
+    from service.config import load_config
+    from service.db import migrate, resolve_database_urls
+
+    config = load_config()
+    urls = resolve_database_urls(config)
+    migrate(urls.owner, service_role=urls.service_role)
+    url = urls.service
+    settings = load_signer_settings(config)
+    try:
+        key = parse_signing_key(Path(new_key).read_text())
+        note = rotate_key(url, settings, key)
+    except (AuditKeyError, ValueError, SignerBusy, SignerRefused) as exc:
+        raise click.ClickException(str(exc)) from exc
+    from service.audit.note import Signer
+
+    click.echo(note, nl=False)
+    click.echo(f"new verifier key: {Signer(settings.audit.origin, key).verifier.verifier_key}")
+
+
+def _http(base_url: str, api_key: str | None):
+    """Return (fetch, post) callables on the log's API, with the auditor's key."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    if not base_url.startswith(("http://", "https://")):
+        raise click.BadParameter("an http:// or https:// URL", param_hint="--url")
+
+    def call(path: str, body: dict | None = None) -> tuple[int, str]:
+        headers = {"Accept": "*/*"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        target = base_url.rstrip("/") + path  # the scheme is checked above
+        request = urllib.request.Request(target, data=data, headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+        except (urllib.error.URLError, OSError) as exc:
+            raise click.ClickException(f"cannot reach {base_url}: {exc}") from exc
+
+    return call, call
+
+
+@audit.command("witness")
+@click.option("--url", required=True, help="The service's base URL, e.g. https://privacy.example.")
+@click.option(
+    "--verifier-key", "verifier_keys", multiple=True, required=True, help=VERIFIER_KEY_HELP
+)
+@click.option(
+    "--state",
+    "state_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Your state file: every checkpoint witnessed (created on the first run).",
+)
+@click.option(
+    "--cosign-key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file holding your Ed25519 witness key (base64 seed): cosign and post back.",
+)
+@click.option("--cosign-name", help="Your witness name (required with --cosign-key).")
+def witness_command(
+    url: str, verifier_keys: tuple[str, ...], state_file: str, cosign_key, cosign_name
+) -> None:
+    """Fetch the latest checkpoint and check it extends the ones held; exit 1 naming a problem.
+
+    Run it from your own machine (cron); the auditor's API key is read from PRIVACY_API_KEY.
+    """
+    import os
+
+    from service.audit.note import Signer
+    from service.audit.signing import AuditKeyError, parse_signing_key
+    from service.audit.witness import WitnessAlarm, witness_once
+
+    keys = read_verifier_keys(verifier_keys)
+    cosigner = None
+    if cosign_key:
+        if not cosign_name:
+            raise click.BadParameter("give --cosign-name too", param_hint="--cosign-name")
+        try:
+            cosigner = Signer(cosign_name, parse_signing_key(Path(cosign_key).read_text()))
+            cosigner.verifier  # noqa: B018 - checks the name
+        except (AuditKeyError, NoteError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--cosign-key") from exc
+    fetch, post = _http(url, os.environ.get("PRIVACY_API_KEY"))
+    try:
+        result = witness_once(
+            lambda path: fetch(path), Path(state_file), keys, post=post, cosigner=cosigner
+        )
+    except WitnessAlarm as exc:
+        click.echo(f"ALARM ({exc.problem}): {exc}", err=True)
+        sys.exit(1)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    checkpoint = result.checkpoint
+    if result.previous_size is None:
+        line = f"OK: first checkpoint held, {checkpoint.size} events of {checkpoint.origin}"
+    elif result.previous_size == checkpoint.size:
+        line = f"OK: unchanged at {checkpoint.size} events"
+    else:
+        line = (
+            f"OK: {checkpoint.size} events, consistent with the {result.previous_size} "
+            "witnessed before"
+        )
+    click.echo(line + ("; cosigned" if result.cosigned else ""))

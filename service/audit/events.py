@@ -1,4 +1,4 @@
-"""Append audit events to the hash chain inside the caller's transaction."""
+"""Audit events: appended in the caller's transaction, encoded as the leaves of the Merkle tree."""
 
 from __future__ import annotations
 
@@ -15,14 +15,10 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from service.audit.canonical import canonical_json, canonical_text, format_timestamp
-from service.audit.signing import AuditSettings, configured_settings
 from service.db import queries
 
-GENESIS_HASH = "0" * 64
-
-# The fields covered by an event's hash, in the order they appear in exports.
-HASHED_FIELDS = (
-    "seq",
+# The fields of an event's leaf, the bytes the Merkle tree commits to (canonical JSON of these).
+LEAF_FIELDS = (
     "occurred_at",
     "actor_type",
     "actor_key_id",
@@ -34,10 +30,9 @@ HASHED_FIELDS = (
     "request_id",
     "outcome",
     "details",
-    "prev_hash",
 )
-_SORTED_FIELDS = tuple(sorted(HASHED_FIELDS))
-# The canonical JSON of the hashed fields with the values left open (keys already sorted).
+_SORTED_FIELDS = tuple(sorted(LEAF_FIELDS))
+# The canonical JSON of the leaf fields with the values left open (keys already sorted).
 _CANONICAL_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in _SORTED_FIELDS) + "}"
 
 
@@ -60,25 +55,10 @@ class Actor:
 SYSTEM = Actor(key_id=None, role="system")
 
 
-def canonical_event(event: dict[str, Any]) -> dict[str, Any]:
-    """Return the hashed fields of an event as JSON-ready values."""
-    canonical = {}
-    for field in HASHED_FIELDS:
-        value = event.get(field)
-        if isinstance(value, datetime):
-            value = format_timestamp(value)
-        elif isinstance(value, UUID):
-            value = str(value)
-        canonical[field] = value
-    if canonical["details"] is None:
-        canonical["details"] = {}
-    return canonical
-
-
-def canonical_event_json(event: dict[str, Any]) -> bytes:
-    """Return canonical_json(canonical_event(event)), built field by field for speed."""
-    # Verifying a million events spends most of its time here: plain values are escaped one by
-    # one with the JSON encoder's own string function and slotted into a template.
+def leaf_bytes(event: dict[str, Any]) -> bytes:
+    """Return an event's leaf: the canonical JSON of its LEAF_FIELDS (sorted keys, UTF-8)."""
+    # Integrating and verifying a million events spends most of its time here: plain values are
+    # escaped one by one with the JSON encoder's own string function and slotted into a template.
     values = []
     for name in _SORTED_FIELDS:
         value = event.get(name)
@@ -98,11 +78,12 @@ def canonical_event_json(event: dict[str, Any]) -> bytes:
     return (_CANONICAL_TEMPLATE % tuple(values)).encode()
 
 
-def row_hash(event: dict[str, Any]) -> str:
-    """Return SHA-256 over the previous hash and the canonical JSON of the event's fields."""
-    digest = hashlib.sha256(event["prev_hash"].encode())
-    digest.update(canonical_event_json(event))
-    return digest.hexdigest()
+def parse_leaf(data: bytes) -> dict[str, Any]:
+    """Return the fields of a leaf, or raise ValueError when it is not an event's leaf."""
+    event = json.loads(data)
+    if not isinstance(event, dict) or set(event) != set(LEAF_FIELDS):
+        raise ValueError("the leaf is not an audit event")
+    return event
 
 
 def subject_ref(secret: bytes, subject_id: UUID | str) -> str:
@@ -148,99 +129,30 @@ def record_event(
     outcome: str = "success",
     details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Append one event to the chain in the caller's transaction and return it.
+    """Insert one event in the caller's transaction and return it (with its id, not yet a seq).
 
-    The chain head row stays locked (FOR UPDATE) until the caller commits, so sequence numbers
-    are gap-free and in commit order; if this write fails, the caller's action fails with it.
-    When the audit settings of this database say a checkpoint is due, it is signed and stored in
-    the same transaction.
+    A plain insert: nothing shared is locked, so concurrent actions append in parallel. The
+    event commits with the action or not at all; the signer then gives it its tree position.
+    The row holds the event's leaf (the bytes the tree commits to) beside the same values in
+    columns, which only serve to find events.
     """
-    event, _ = _append_event(
-        conn,
-        actor,
-        action,
-        fields={
-            "target_type": target_type,
-            "target_id": target_id,
-            "subject_ref": subject_ref,
-            "outcome": outcome,
-            "details": details,
-        },
-        sign_with=None,
-    )
-    return event
-
-
-def record_signed_event(
-    conn: psycopg.Connection,
-    settings: AuditSettings,
-    actor: Actor,
-    action: str,
-    *,
-    target_type: str | None = None,
-    target_id: str | UUID | None = None,
-    details: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Append one event and sign a checkpoint at it, in the caller's transaction."""
-    event, checkpoint = _append_event(
-        conn,
-        actor,
-        action,
-        fields={
-            "target_type": target_type,
-            "target_id": target_id,
-            "subject_ref": None,
-            "outcome": "success",
-            "details": details,
-        },
-        sign_with=settings,
-    )
-    assert checkpoint is not None  # sign_with always signs
-    return event, checkpoint
-
-
-def _append_event(
-    conn: psycopg.Connection,
-    actor: Actor,
-    action: str,
-    *,
-    fields: dict[str, Any],
-    sign_with: AuditSettings | None,
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Append an event; sign a checkpoint at it when asked to or when one is due."""
-    details = _check_details(fields["details"] or {})  # before the lock: bad details fail fast
-    q = queries()
-    head = conn.execute(q["lock_audit_head"]).fetchone()
-    target_id = fields["target_id"]
     event: dict[str, Any] = {
-        "seq": head["seq"] + 1,
         "occurred_at": datetime.now(UTC),
         "actor_type": actor.actor_type,
         "actor_key_id": str(actor.key_id) if actor.key_id else None,
         "actor_role": actor.role,
         "action": action,
-        "target_type": fields["target_type"],
+        "target_type": target_type,
         "target_id": str(target_id) if target_id is not None else None,
-        "subject_ref": fields["subject_ref"],
+        "subject_ref": subject_ref,
         "request_id": actor.request_id,
-        "outcome": fields["outcome"],
-        "details": details,
-        "prev_hash": head["hash"],
+        "outcome": outcome,
+        "details": _check_details(details or {}),
     }
-    event["hash"] = row_hash(event)
-    conn.execute(q["insert_audit_event"], {**event, "details": Jsonb(event["details"])})
-
-    checkpoint = None
-    checkpoint_seq = head["checkpoint_seq"]
-    settings = sign_with or configured_settings(conn)
-    if sign_with is not None or (
-        settings is not None and settings.checkpoint_due(event["seq"], checkpoint_seq)
-    ):
-        checkpoint = settings.sign_checkpoint(event["seq"], event["hash"])
-        conn.execute(q["insert_audit_checkpoint"], checkpoint)
-        checkpoint_seq = event["seq"]
-    conn.execute(
-        q["advance_audit_head"],
-        {"seq": event["seq"], "hash": event["hash"], "checkpoint_seq": checkpoint_seq},
-    )
-    return event, checkpoint
+    leaf = leaf_bytes(event)
+    row = conn.execute(
+        queries()["insert_audit_event"],
+        {**event, "details": Jsonb(event["details"]), "leaf": leaf},
+    ).fetchone()
+    event["id"] = row["id"] if isinstance(row, dict) else row[0]
+    return event

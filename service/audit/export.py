@@ -1,9 +1,11 @@
-"""The audit export file: records written as JSON lines or CSV, and read back for verification.
+"""The audit export file: a header bound to a signed checkpoint, event lines with their leaves.
 
-A file is a header record, then events in seq order, each checkpoint right after the event it
-signs, then bridge events (after a time-range slice, up to the next checkpoint), then an end
-record with the counts. JSON lines carry one record per line; CSV has one row per record with the
-columns in `CSV_COLUMNS`, NULL written as `\\N`, and the header and end records' JSON in `details`.
+A file is a header record (the signed checkpoint note it is bound to, the filter, optionally a
+consistency proof from a tree size the auditor holds), then event records in seq order, each
+with its leaf (base64 of the bytes the tree commits to) and, in a filtered export, its inclusion
+proof, then an end record with the count. JSON lines carry one record per line; CSV has one row
+per record with the columns in `CSV_COLUMNS`, NULL written as `\\N`, the header and end records'
+JSON in `data` and a proof as space-separated base64 hashes.
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from service.audit.canonical import canonical_json
-from service.audit.events import HASHED_FIELDS, json_string
+from service.audit.events import LEAF_FIELDS
 
 FORMAT_NAME = "privacy-service-audit-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
-EVENT_FIELDS = (*HASHED_FIELDS, "hash")
-CHECKPOINT_FIELDS = ("seq", "hash", "signed_at", "signature")
-CSV_COLUMNS = ("type", *EVENT_FIELDS, "signed_at", "signature")
+EVENT_FIELDS = ("seq", "id", *LEAF_FIELDS, "leaf", "leaf_hash", "proof")
+CSV_COLUMNS = ("type", *EVENT_FIELDS, "data")
 CSV_NULL = "\\N"
 # Records per chunk handed to the web server: few enough to keep memory flat, enough to keep
 # the per-chunk overhead low.
@@ -34,26 +35,8 @@ class ExportFormatError(ValueError):
     """A line of an export file that cannot be read."""
 
 
-# A record to write: ("header" | "end" | "checkpoint", dict) or ("event" | "bridge", row), where
-# a row holds EVENT_FIELDS in order with `details` as JSON text, straight from the database.
-Record = tuple[str, Any]
-
-_EVENT_LINE = '{"type":"%s",' + ",".join(f'"{name}":%s' for name in EVENT_FIELDS) + "}\n"
-_DETAILS = EVENT_FIELDS.index("details")
-
-
-def _json_line(kind: str, values: dict[str, Any], encoder: json.JSONEncoder) -> str:
-    return encoder.encode({"type": kind, **values}) + "\n"
-
-
-def _event_line(kind: str, row: tuple) -> str:
-    """Write an event row as a JSON line without parsing `details` (it is JSON already)."""
-    values = [
-        "null" if value is None else json_string(value) if type(value) is str else str(value)
-        for value in row
-    ]
-    values[_DETAILS] = row[_DETAILS]
-    return _EVENT_LINE % (kind, *values)
+# A record to write: ("header" | "event" | "end", dict).
+Record = tuple[str, dict[str, Any]]
 
 
 def encode_jsonl(records: Iterable[Record]) -> Iterator[bytes]:
@@ -61,11 +44,15 @@ def encode_jsonl(records: Iterable[Record]) -> Iterator[bytes]:
     encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     for chunk in _chunks(records):
         yield "".join(
-            _event_line(kind, payload)
-            if kind in ("event", "bridge")
-            else _json_line(kind, payload, encoder)
+            encoder.encode({"type": kind, **_event_fields(kind, payload)}) + "\n"
             for kind, payload in chunk
         ).encode()
+
+
+def _event_fields(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    if kind != "event":
+        return payload
+    return {name: payload[name] for name in EVENT_FIELDS if name in payload}
 
 
 def _csv_text(value: Any) -> str:
@@ -76,20 +63,18 @@ def _csv_text(value: Any) -> str:
     return "\\" + text if text.startswith("\\") else text
 
 
-_CHECKPOINT_COLUMNS = tuple(CSV_COLUMNS.index(name) for name in CHECKPOINT_FIELDS)
-_DETAILS_COLUMN = CSV_COLUMNS.index("details")
-
-
-def _csv_row(kind: str, payload: Any) -> list[str]:
-    if kind in ("event", "bridge"):
-        return [kind, *(_csv_text(value) for value in payload), CSV_NULL, CSV_NULL]
-    row = [kind] + [CSV_NULL] * (len(CSV_COLUMNS) - 1)
-    if kind == "checkpoint":
-        for column, name in zip(_CHECKPOINT_COLUMNS, CHECKPOINT_FIELDS, strict=True):
-            row[column] = _csv_text(payload[name])
-    else:
-        row[_DETAILS_COLUMN] = canonical_json(payload).decode()
-    return row
+def _csv_row(kind: str, payload: dict[str, Any]) -> list[str]:
+    if kind != "event":
+        return [kind] + [CSV_NULL] * len(EVENT_FIELDS) + [canonical_json(payload).decode()]
+    values = []
+    for name in EVENT_FIELDS:
+        value = payload.get(name)
+        if name == "details":
+            value = canonical_json(value).decode()
+        elif name == "proof" and value is not None:
+            value = " ".join(value)
+        values.append(_csv_text(value))
+    return [kind, *values, CSV_NULL]
 
 
 def encode_csv(records: Iterable[Record]) -> Iterator[bytes]:
@@ -152,21 +137,25 @@ def _read_csv(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
         if len(row) != len(CSV_COLUMNS):
             raise ExportFormatError(f"row {number} has {len(row)} columns, not {len(CSV_COLUMNS)}")
         values = dict(zip(CSV_COLUMNS, row, strict=True))
-        kind = values["type"]
         try:
-            yield _csv_record(kind, values)
+            yield _csv_record(values)
         except ValueError as exc:
             raise ExportFormatError(f"row {number} cannot be read ({exc})") from exc
 
 
-def _csv_record(kind: str, values: dict[str, str]) -> dict[str, Any]:
-    if kind in ("header", "end"):
-        return {"type": kind, **json.loads(values["details"])}
-    fields = CHECKPOINT_FIELDS if kind == "checkpoint" else EVENT_FIELDS
+def _csv_record(values: dict[str, str]) -> dict[str, Any]:
+    kind = values["type"]
+    if kind != "event":
+        return {"type": kind, **json.loads(values["data"])}
     record: dict[str, Any] = {"type": kind}
-    for name in fields:
+    for name in EVENT_FIELDS:
         record[name] = _csv_value(values[name])
-    record["seq"] = int(record["seq"]) if record["seq"] is not None else None
-    if "details" in record and record["details"] is not None:
+    for name in ("seq", "id"):
+        record[name] = int(record[name]) if record[name] is not None else None
+    if record["details"] is not None:
         record["details"] = json.loads(record["details"])
+    if record["proof"] is None:
+        del record["proof"]
+    else:
+        record["proof"] = record["proof"].split()
     return record

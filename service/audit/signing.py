@@ -1,4 +1,4 @@
-"""Ed25519 signatures over audit checkpoints, and the audit settings each process runs with."""
+"""Audit keys and settings: what every process knows, and what only the signer holds."""
 
 from __future__ import annotations
 
@@ -7,33 +7,24 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-import psycopg
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from psycopg.conninfo import conninfo_to_dict
 
-from service.audit.canonical import canonical_json, format_timestamp
-from service.config import read_or_create_secret
+from service.audit.note import NoteError, Signer, Verifier, check_key_name, parse_verifier_key
+from service.config import data_dir, read_or_create_secret
 
 ALGORITHM = "Ed25519"
 SIGNING_KEY_SETTING = "PRIVACY_AUDIT_SIGNING_KEY"
 SIGNING_KEY_FILE = "audit-signing.key"
-# Domain separation: these signatures can never be mistaken for signatures over anything else.
-CHECKPOINT_CONTEXT = b"privacy-service audit checkpoint v1\n"
 
 
 class AuditKeyError(ValueError):
     """A signing or public key that cannot be used; the message says what was expected."""
-
-
-def checkpoint_message(seq: int, hash_: str, signed_at: str) -> bytes:
-    """Return the exact bytes a checkpoint signature covers."""
-    return CHECKPOINT_CONTEXT + canonical_json({"hash": hash_, "seq": seq, "signed_at": signed_at})
 
 
 def _b64decode(text: str) -> bytes:
@@ -95,72 +86,55 @@ def encode_public_key(key: Ed25519PublicKey) -> str:
     return base64.b64encode(raw).decode()
 
 
-def signature_is_valid(public_key: Ed25519PublicKey, checkpoint: Mapping[str, Any]) -> bool:
-    """Tell whether a checkpoint's signature covers its seq, hash and signed_at under this key."""
-    try:
-        signature = base64.b64decode(checkpoint["signature"], validate=True)
-        message = checkpoint_message(checkpoint["seq"], checkpoint["hash"], checkpoint["signed_at"])
-        public_key.verify(signature, message)
-    except (InvalidSignature, binascii.Error, KeyError, TypeError, ValueError):
-        return False
-    return True
+DEFAULT_ORIGIN = "privacy-service.local/audit"
+STATE_FILE = "audit-signer.state"
 
 
 @dataclass(frozen=True)
 class AuditSettings:
-    """The checkpoint signing key and how many events may pass between two checkpoints."""
+    """What every process knows of the audit log: its origin, pace and trusted verifier keys.
 
-    signing_key: Ed25519PrivateKey
-    checkpoint_every: int = 1000
+    `verifier_keys` pins the keys checkpoints must verify under (PRIVACY_AUDIT_VERIFIER_KEY);
+    when empty, the keyring the signer recorded in the database is shown and used.
+    """
+
+    origin: str = DEFAULT_ORIGIN
+    max_delay: float = 1.0
+    verifier_keys: tuple[Verifier, ...] = ()
+
+
+@dataclass(frozen=True)
+class SignerSettings:
+    """What only the signer process holds: the signing key and where its own state lives."""
+
+    audit: AuditSettings
+    signer: Signer
+    state_path: Path
 
     @cached_property
-    def public_key(self) -> str:
-        """Return the base64 raw public key that verifies this process's checkpoints."""
-        return encode_public_key(self.signing_key.public_key())
-
-    def checkpoint_due(self, seq: int, last_checkpoint_seq: int) -> bool:
-        """Tell whether the event at `seq` must be signed (0 disables automatic checkpoints)."""
-        return self.checkpoint_every > 0 and seq - last_checkpoint_seq >= self.checkpoint_every
-
-    def sign_checkpoint(self, seq: int, hash_: str) -> dict[str, Any]:
-        """Sign the chain head (seq, hash) now and return the checkpoint."""
-        signed_at = format_timestamp(datetime.now(UTC))
-        signature = self.signing_key.sign(checkpoint_message(seq, hash_, signed_at))
-        return {
-            "seq": seq,
-            "hash": hash_,
-            "signed_at": signed_at,
-            "signature": base64.b64encode(signature).decode(),
-        }
+    def verifier(self) -> Verifier:
+        """Return the verifier of the signing key."""
+        return self.signer.verifier
 
 
 def load_audit_settings(config: Mapping[str, Any]) -> AuditSettings:
-    """Build the audit settings from configuration; the key is generated on first use if unset."""
+    """Build the audit settings every process uses (no signing key)."""
+    origin = check_key_name(str(config.get("PRIVACY_AUDIT_ORIGIN") or DEFAULT_ORIGIN))
+    max_delay = float(config.get("PRIVACY_AUDIT_MAX_DELAY") or 1.0)
+    if not 0 < max_delay <= 3600:
+        raise AuditKeyError("PRIVACY_AUDIT_MAX_DELAY is a number of seconds above 0, up to 3600")
+    pinned = str(config.get("PRIVACY_AUDIT_VERIFIER_KEY") or "")
+    try:
+        keys = tuple(parse_verifier_key(text) for text in pinned.replace(",", " ").split())
+    except NoteError as exc:
+        raise AuditKeyError(f"PRIVACY_AUDIT_VERIFIER_KEY: {exc}") from exc
+    return AuditSettings(origin=origin, max_delay=max_delay, verifier_keys=keys)
+
+
+def load_signer_settings(config: Mapping[str, Any]) -> SignerSettings:
+    """Build the signer's settings: the key (generated on first use if unset) and state file."""
+    audit = load_audit_settings(config)
     # A generated secret is token_urlsafe(32): URL-safe base64 of a 32-byte seed.
     key = parse_signing_key(read_or_create_secret(config, SIGNING_KEY_SETTING, SIGNING_KEY_FILE))
-    return AuditSettings(
-        signing_key=key, checkpoint_every=int(config.get("PRIVACY_AUDIT_CHECKPOINT_EVERY", 1000))
-    )
-
-
-# Database name (None: any database) -> the settings record_event signs automatic checkpoints
-# with. Keyed by database so that a process talking to two databases (tests, tools) never signs
-# one chain with the key configured for the other.
-_CONFIGURED: dict[str | None, AuditSettings] = {}
-
-
-def configure_audit(config: Mapping[str, Any], database_url: str) -> AuditSettings:
-    """Load the audit settings and let record_event use them on this database; return them."""
-    settings = load_audit_settings(config)
-    _CONFIGURED[conninfo_to_dict(database_url).get("dbname")] = settings
-    return settings
-
-
-def configured_settings(conn: psycopg.Connection) -> AuditSettings | None:
-    """Return the settings configured for this connection's database, if any."""
-    return _CONFIGURED.get(conn.info.dbname) or _CONFIGURED.get(None)
-
-
-def forget_audit_settings() -> None:
-    """Drop every configured setting: automatic checkpoints stop until configured again."""
-    _CONFIGURED.clear()
+    state = config.get("PRIVACY_AUDIT_STATE_FILE") or data_dir(config) / STATE_FILE
+    return SignerSettings(audit=audit, signer=Signer(audit.origin, key), state_path=Path(state))

@@ -1,279 +1,248 @@
-"""Verify an audit hash chain and its signed checkpoints, from the database or an export file.
+"""Verify an audit export offline: nothing but the file, the trusted keys and held checkpoints.
 
-The logic is pure (no database, no Flask): `GET /v1/audit/verify` feeds it rows, the offline
-`privacy-service audit verify` command feeds it the lines of an export.
+No unsigned field is trusted. The header's checkpoint note must verify under a trusted key; a
+file whose events carry no proofs is a full export and must hold seq 1 to the checkpoint's size,
+whose leaves must hash to its root; a file whose events carry proofs is a filtered export, and
+every proof must put its leaf in that root. The fields shown on each line must be exactly those of
+its leaf. A checkpoint the auditor already holds must be a prefix of the export's tree.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from service.audit.events import GENESIS_HASH, row_hash
-from service.audit.signing import encode_public_key, signature_is_valid
-
-EVENT_TYPES = ("event", "bridge")
+from service.audit import merkle
+from service.audit.events import LEAF_FIELDS, parse_leaf
+from service.audit.note import Checkpoint, NoteError, Verifier, open_checkpoint
 
 
 @dataclass
-class VerificationReport:
-    """What a verification found: counts, the first bad seq and why, the last valid checkpoint."""
+class ExportReport:
+    """What verifying an export found."""
 
     ok: bool = True
-    checked: int = 0
-    checkpoints_checked: int = 0
+    mode: str | None = None  # "full" or "filtered"
+    tree_size: int | None = None
+    origin: str | None = None
+    events: int = 0
     first_bad_seq: int | None = None
     reason: str | None = None
-    last_checkpoint: dict[str, Any] | None = None
-    first_seq: int | None = None
-    last_seq: int | None = None
-    # Events covered by a valid checkpoint later in the same unbroken run of seqs.
-    signed: int = 0
-    # Events with no checkpoint after them in their run: the unsigned tail, or, in a filtered
-    # export, events separated from every checkpoint by a gap.
-    unsigned: int = 0
-    gaps: int = 0
-    # Lines seen in total, counted even after a failure (for "6/120 events valid").
-    events_seen: int = 0
-    bridge_seen: int = 0
-    checkpoints_seen: int = 0
     notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the report as the JSON-ready fields the API shows."""
-        return {
-            "ok": self.ok,
-            "checked": self.checked,
-            "checkpoints_checked": self.checkpoints_checked,
-            "first_bad_seq": self.first_bad_seq,
-            "reason": self.reason,
-            "last_checkpoint": self.last_checkpoint,
-            "unsigned": self.unsigned,
-        }
+    def fail(self, seq: int | None, reason: str) -> ExportReport:
+        """Record the first failure and return the report."""
+        if self.ok:
+            self.ok, self.first_bad_seq, self.reason = False, seq, reason
+        return self
 
 
-class ChainVerifier:
-    """Check events and checkpoints fed in seq order (each checkpoint right after its event).
+def _decode(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("not base64 text")
+    return base64.b64decode(value, validate=True)
 
-    `contiguous`: a missing seq is tampering (the whole log, or a time-range export); otherwise
-    gaps are expected (a filtered export) and the chain is only checked between neighbours.
-    `from_genesis`: the first event must be seq 1 (the whole log).
-    Verification stops at the first failure; later input is only counted.
-    """
 
-    def __init__(
-        self,
-        public_key: Ed25519PublicKey,
-        *,
-        contiguous: bool = True,
-        from_genesis: bool = False,
-    ):
-        self.public_key = public_key
-        self.contiguous = contiguous
-        self.from_genesis = from_genesis
-        self.report = VerificationReport()
-        self._last_hash: str | None = None
-        self._pending = 0  # valid events since the last valid checkpoint in this run
-
-    @property
-    def failed(self) -> bool:
-        """Tell whether a failure has been found."""
-        return not self.report.ok
-
-    def fail(self, seq: int | None, reason: str) -> bool:
-        """Record the first failure (later ones are ignored) and return False."""
-        if self.report.ok:
-            self.report.ok = False
-            self.report.first_bad_seq = seq
-            self.report.reason = reason
-        return False
-
-    def _next_seq(self) -> int:
-        return 1 if self.report.last_seq is None else self.report.last_seq + 1
-
-    def add_event(self, event: Mapping[str, Any]) -> bool:
-        """Check one event against its own hash and its predecessor; return False on failure."""
-        report = self.report
-        report.events_seen += 1
-        if self.failed:
-            return False
-        seq = event.get("seq")
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-            return self.fail(self._next_seq(), f"an event has no valid seq ({seq!r})")
-        last = report.last_seq
-        if last is None:
-            if self.from_genesis and seq != 1:
-                return self.fail(1, _missing(1, seq - 1, f"the log starts at seq {seq}"))
-            report.first_seq = seq
-            adjacent = False
-        elif seq <= last:
-            return self.fail(seq, f"seq {seq} comes after seq {last}: events out of order")
-        elif seq != last + 1:
-            if self.contiguous:
-                return self.fail(last + 1, _missing(last + 1, seq - 1, f"after seq {last}"))
-            report.gaps += 1
-            report.unsigned += self._pending
-            self._pending = 0
-            adjacent = False
-        else:
-            adjacent = True
-
-        prev_hash = event.get("prev_hash")
-        if seq == 1 and prev_hash != GENESIS_HASH:
-            return self.fail(1, "event 1 does not start from the genesis hash")
-        if adjacent and prev_hash != self._last_hash:
-            return self.fail(
-                seq,
-                f"prev_hash of event {seq} is not the hash of event {seq - 1}: the chain is broken",
-            )
+def read_trusted(text: str, verifiers: list[Verifier]) -> Checkpoint:
+    """Return the latest checkpoint of a held note or of a witness state file, verified."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
         try:
-            recomputed = row_hash(event)
-        except (AttributeError, TypeError, ValueError) as exc:
-            return self.fail(seq, f"event {seq} is malformed ({exc})")
-        if recomputed != event.get("hash"):
-            return self.fail(
-                seq, f"the hash of event {seq} does not match its fields: the event was altered"
-            )
-        report.last_seq = seq
-        self._last_hash = event["hash"]
-        report.checked += 1
-        self._pending += 1
-        return True
-
-    def add_checkpoint(self, checkpoint: Mapping[str, Any]) -> bool:
-        """Check a checkpoint's signature and that it matches the event at its seq."""
-        report = self.report
-        report.checkpoints_seen += 1
-        if self.failed:
-            return False
-        seq = checkpoint.get("seq")
-        if not isinstance(seq, int) or isinstance(seq, bool):
-            return self.fail(self._next_seq(), f"a checkpoint has no valid seq ({seq!r})")
-        if not signature_is_valid(self.public_key, checkpoint):
-            return self.fail(
-                seq,
-                f"the signature of checkpoint {seq} does not verify under the trusted public key",
-            )
-        last = report.last_seq
-        if last is not None and seq == last:
-            if checkpoint.get("hash") != self._last_hash:
-                return self.fail(
-                    seq,
-                    f"checkpoint {seq} signed a different hash than event {seq} has: "
-                    "the log was rewritten after it was signed",
-                )
-            report.signed += self._pending
-            self._pending = 0
-        elif self.contiguous:
-            if last is None or seq > last:
-                expected = self._next_seq() if last is not None else seq
-                return self.fail(
-                    expected,
-                    f"checkpoint {seq} signs an event that is missing"
-                    + (f" (the events end at seq {last})" if last is not None else ""),
-                )
-            return self.fail(seq, f"checkpoint {seq} is out of order")
-        report.checkpoints_checked += 1
-        report.last_checkpoint = {
-            key: checkpoint.get(key) for key in ("seq", "hash", "signed_at", "signature")
-        }
-        return True
-
-    def check_head(self, head: Mapping[str, Any]) -> bool:
-        """Check that the stored chain head is the last event (the whole log only)."""
-        if self.failed:
-            return False
-        last = self.report.last_seq or 0
-        last_hash = self._last_hash or GENESIS_HASH
-        if head["seq"] > last:
-            return self.fail(
-                last + 1, _missing(last + 1, head["seq"], f"the head is at seq {head['seq']}")
-            )
-        if head["seq"] < last:
-            return self.fail(
-                head["seq"] + 1, f"events after the head (seq {head['seq']}) were added around it"
-            )
-        if head["hash"] != last_hash:
-            return self.fail(last, f"the head hash differs from the hash of event {last}")
-        return True
-
-    def finish(self) -> VerificationReport:
-        """Close the last run and return the report."""
-        self.report.unsigned += self._pending
-        self._pending = 0
-        return self.report
+            held = json.loads(text)["checkpoints"]
+            note = held[-1]["note"]
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise NoteError("the witness state file holds no checkpoint") from exc
+    else:
+        note = text
+    checkpoint, _, _ = open_checkpoint(note, verifiers, None)
+    return checkpoint
 
 
-def _missing(first: int, last: int, context: str) -> str:
-    if first == last:
-        return f"event {first} is missing ({context})"
-    return f"events {first}..{last} are missing ({context})"
+def load_trusted(path_or_text: str, verifiers: list[Verifier]) -> Checkpoint:
+    """Read a trusted checkpoint from a file (a note or witness state) or inline note text."""
+    path = Path(path_or_text)
+    text = path.read_text() if len(path_or_text) < 4096 and path.is_file() else path_or_text
+    return read_trusted(text, verifiers)
 
 
-def verify_export(records: Iterable[Mapping[str, Any]], public_key: Ed25519PublicKey):
-    """Verify the records of an export file (header, events, checkpoints, end) and report."""
+def verify_export(
+    records: Iterable[Mapping[str, Any]],
+    verifiers: list[Verifier],
+    trusted: Checkpoint | None = None,
+    *,
+    require_full: bool = False,
+) -> ExportReport:
+    """Verify the records of an export file and report the first problem, by seq.
+
+    `require_full`: the file must be a full export (a filtered one proves only that its events
+    are in the log, never that no other event exists).
+    """
+    report = ExportReport()
     iterator = iter(records)
     header = next(iterator, None)
     if header is None or header.get("type") != "header":
-        verifier = ChainVerifier(public_key)
-        verifier.fail(None, "the file does not start with an export header")
-        return verifier.finish()
-    contiguous = header.get("contiguous") is not False
-    verifier = ChainVerifier(public_key, contiguous=contiguous)
-    report = verifier.report
-    end: Mapping[str, Any] | None = None
+        return report.fail(None, "the file does not start with an export header")
+    try:
+        checkpoint, _, _ = open_checkpoint(str(header.get("checkpoint") or ""), verifiers, None)
+    except NoteError as exc:
+        return report.fail(None, f"the export's checkpoint does not verify: {exc}")
+    report.tree_size, report.origin = checkpoint.size, checkpoint.origin
+    if trusted is not None and trusted.origin != checkpoint.origin:
+        return report.fail(None, f"the export is of {checkpoint.origin!r}, not {trusted.origin!r}")
+
+    edge = merkle.Frontier()  # the tree of a full export, grown leaf by leaf
+    # The leaf hashes the log stored (unsigned): if they, not the events, hash to the signed
+    # root, they name the event that was changed.
+    stored_edge: merkle.Frontier | None = merkle.Frontier()
+    first_changed: int | None = None
+    root_at_trusted: bytes | None = None
+    last_seq = 0
+    end = None
     for record in iterator:
         kind = record.get("type")
         if end is not None:
-            verifier.fail(report.last_seq, "lines follow the end line")
-            break
-        if kind in EVENT_TYPES:
-            if kind == "bridge":
-                report.bridge_seen += 1
-            verifier.add_event(record)
-        elif kind == "checkpoint":
-            verifier.add_checkpoint(record)
-        elif kind == "end":
+            return report.fail(last_seq + 1, "lines follow the end line")
+        if kind == "end":
             end = record
+            continue
+        if kind != "event":
+            return report.fail(last_seq + 1, f"unknown line type {kind!r}")
+        seq = record.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq <= last_seq:
+            return report.fail(last_seq + 1, f"an event has no valid seq after {last_seq}: {seq!r}")
+        mode = "filtered" if "proof" in record else "full"
+        if report.mode is None:
+            report.mode = mode
+        elif mode != report.mode:
+            return report.fail(seq, "some events carry inclusion proofs and others do not")
+        if seq > checkpoint.size:
+            return report.fail(seq, f"seq {seq} is beyond the signed tree of {checkpoint.size}")
+        try:
+            leaf = _decode(record.get("leaf"))
+            fields = parse_leaf(leaf)
+        except (ValueError, binascii.Error) as exc:
+            return report.fail(seq, f"the leaf of seq {seq} cannot be read ({exc})")
+        shown = {name: record.get(name) for name in LEAF_FIELDS}
+        if shown != fields:
+            changed = sorted(name for name in LEAF_FIELDS if shown[name] != fields[name])
+            return report.fail(seq, f"seq {seq} shows other values than its leaf: {changed}")
+        value = merkle.leaf_hash(leaf)
+        if mode == "full":
+            if seq != last_seq + 1:
+                return report.fail(last_seq + 1, f"events {last_seq + 1}..{seq - 1} are missing")
+            edge.append(value)
+            stored = _stored_leaf_hash(record)
+            if stored_edge is not None and stored is not None:
+                stored_edge.append(stored)
+                if first_changed is None and stored != value:
+                    first_changed = seq
+            else:
+                stored_edge = None
+            if trusted is not None and seq == trusted.size:
+                root_at_trusted = edge.root()
         else:
-            verifier.fail(report.last_seq, f"unknown line type {kind!r}")
-    _check_completeness(verifier, header, end)
-    named_key = header.get("public_key")
-    if report.ok and named_key and named_key != encode_public_key(public_key):
-        report.notes.append("the header names another public key than the one trusted here")
-    return verifier.finish()
+            try:
+                proof = [_decode(item) for item in record["proof"]]
+            except (ValueError, TypeError, binascii.Error) as exc:
+                return report.fail(seq, f"the proof of seq {seq} cannot be read ({exc})")
+            if not merkle.verify_inclusion(value, seq - 1, checkpoint.size, proof, checkpoint.root):
+                return report.fail(
+                    seq,
+                    f"seq {seq} is not in the signed tree: its inclusion proof does not verify "
+                    "(the event was altered, or never logged there)",
+                )
+        last_seq = seq
+        report.events += 1
 
-
-def _check_completeness(
-    verifier: ChainVerifier, header: Mapping[str, Any], end: Mapping[str, Any] | None
-) -> None:
-    """Check the end line's counts and, for an export to the present, that it reaches the head."""
-    report = verifier.report
-    after_last = (report.last_seq or 0) + 1
     if end is None:
-        verifier.fail(after_last, "the file ends without its end line: it was truncated")
-        return
-    expected = (end.get("events"), end.get("bridge"), end.get("checkpoints"))
-    found = (report.events_seen - report.bridge_seen, report.bridge_seen, report.checkpoints_seen)
-    if expected != found:
-        verifier.fail(
-            after_last,
-            "the end line counts {} events, {} bridge events and {} checkpoints; the file has "
-            "{}, {} and {}".format(*expected, *found),
+        return report.fail(last_seq + 1, "the file ends without its end line: it was truncated")
+    if end.get("events") != report.events:
+        return report.fail(
+            last_seq + 1,
+            f"the end line counts {end.get('events')} events; the file has {report.events}",
+        )
+    report.mode = report.mode or ("full" if header.get("full") else "filtered")
+    if require_full and report.mode != "full":
+        return report.fail(None, "a full export was required; this one is filtered")
+    if report.mode == "full":
+        if last_seq != checkpoint.size:
+            return report.fail(
+                last_seq + 1,
+                f"events {last_seq + 1}..{checkpoint.size} of the signed tree are missing",
+            )
+        if edge.root() != checkpoint.root:
+            if first_changed is not None and stored_edge and stored_edge.root() == checkpoint.root:
+                return report.fail(
+                    first_changed,
+                    f"seq {first_changed} was changed after it was signed: its fields no longer "
+                    "hash to the leaf the signed tree holds",
+                )
+            return report.fail(
+                None,
+                f"the events do not hash to the signed root of the tree of {checkpoint.size}: "
+                "events were changed, removed, reordered or inserted",
+            )
+    if trusted is not None:
+        _check_trusted(report, header, checkpoint, trusted, root_at_trusted)
+    return report
+
+
+def _stored_leaf_hash(record: Mapping[str, Any]) -> bytes | None:
+    try:
+        value = _decode(record.get("leaf_hash"))
+    except (ValueError, binascii.Error):
+        return None
+    return value if len(value) == merkle.HASH_SIZE else None
+
+
+def _check_trusted(
+    report: ExportReport,
+    header: Mapping[str, Any],
+    checkpoint: Checkpoint,
+    trusted: Checkpoint,
+    root_at_trusted: bytes | None,
+) -> None:
+    """Check the export's tree extends the checkpoint the auditor holds."""
+    if trusted.size > checkpoint.size:
+        report.fail(
+            None,
+            f"the export is bound to a tree of {checkpoint.size} events, older than the "
+            f"{trusted.size} you hold: the log may have been rolled back",
         )
         return
-    through = header.get("through_seq")
-    until = (header.get("filter") or {}).get("until")
-    if (
-        verifier.contiguous
-        and until is None
-        and isinstance(through, int)
-        and report.last_seq is not None
-        and report.last_seq < through
+    if trusted.size == checkpoint.size:
+        if trusted.root != checkpoint.root:
+            report.fail(None, "the export's tree differs from the one you hold at the same size")
+        return
+    if trusted.size == 0:
+        return
+    if report.mode == "full":
+        if root_at_trusted != trusted.root:
+            report.fail(
+                None,
+                f"the first {trusted.size} events differ from the tree you hold: history "
+                "was rewritten",
+            )
+        return
+    proof = header.get("consistency") or {}
+    if proof.get("first") != trusted.size or proof.get("second") != checkpoint.size:
+        report.fail(
+            None,
+            f"the export carries no consistency proof from your tree of {trusted.size}: "
+            f"export again with from_size={trusted.size}",
+        )
+        return
+    try:
+        hashes = [_decode(item) for item in proof.get("hashes") or []]
+    except (ValueError, binascii.Error):
+        report.fail(None, "the export's consistency proof cannot be read")
+        return
+    if not merkle.verify_consistency(
+        trusted.size, checkpoint.size, hashes, trusted.root, checkpoint.root
     ):
-        verifier.fail(
-            after_last, _missing(after_last, through, f"the export was taken through {through}")
-        )
+        report.fail(None, f"the export's tree does not extend the tree of {trusted.size} you hold")

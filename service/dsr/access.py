@@ -45,7 +45,7 @@ def store_package(
 ) -> dict[str, Any]:
     """Store a request's package until it expires; drop the content of expired ones meanwhile."""
     q = queries()
-    conn.execute(q["purge_expired_dsr_packages"], {"now": now})
+    conn.execute(q["update_dsr_packages_expired"], {"now": now})
     summary = {
         "size_bytes": len(content),
         "sha256": hashlib.sha256(content).hexdigest(),
@@ -83,7 +83,7 @@ def download_package(
             "needs a copy.",
             extra={"expired_at": package["expires_at"].isoformat()},
         )
-    conn.execute(q["count_dsr_package_download"], {"request_id": request_id})
+    conn.execute(q["update_dsr_package_downloaded"], {"request_id": request_id})
     record_event(
         conn,
         actor,

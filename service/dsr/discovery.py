@@ -80,7 +80,7 @@ def find_subject(
     name_hashes = {value_hash(secret, "name", name) for name in subject.get("names") or []}
 
     candidates = conn.execute(
-        queries()["dsr_identifiers_by_hash"],
+        queries()["list_dsr_identifiers_by_hash"],
         {"value_hashes": sorted({entry[3] for entry in wanted})},
     ).fetchall()
     subject_ids: list[UUID] = []
@@ -97,7 +97,7 @@ def find_subject(
 
     identifiers = (
         conn.execute(
-            queries()["dsr_identifiers_of_subjects"], {"subject_ids": subject_ids}
+            queries()["list_dsr_identifiers_of_subjects"], {"subject_ids": subject_ids}
         ).fetchall()
         if subject_ids
         else []
@@ -130,7 +130,7 @@ def items_by_subjects(conn: psycopg.Connection, subject_ids: Sequence[UUID]) -> 
     if not subject_ids:
         return []
     return conn.execute(
-        queries()["dsr_items_by_authors"], {"subject_ids": list(subject_ids)}
+        queries()["list_dsr_items_by_authors"], {"subject_ids": list(subject_ids)}
     ).fetchall()
 
 
@@ -139,7 +139,7 @@ def mention_items(conn: psycopg.Connection, match: SubjectMatch) -> list[dict]:
     if not match.mention_hashes:
         return []
     return conn.execute(
-        queries()["dsr_mention_items"],
+        queries()["list_dsr_mention_items"],
         {"value_hashes": sorted(match.mention_hashes), "subject_ids": match.subject_ids},
     ).fetchall()
 
@@ -149,7 +149,7 @@ def thread_items(conn: psycopg.Connection, subject_ids: Sequence[UUID]) -> list[
     if not subject_ids:
         return []
     return conn.execute(
-        queries()["dsr_thread_items"], {"subject_ids": list(subject_ids)}
+        queries()["list_dsr_thread_items"], {"subject_ids": list(subject_ids)}
     ).fetchall()
 
 
@@ -166,10 +166,10 @@ def findings_of_items(
     rows: list[dict] = []
     if subject_ids:
         rows += conn.execute(
-            q["dsr_findings_by_authors"], {"subject_ids": list(subject_ids)}
+            q["list_dsr_findings_by_authors"], {"subject_ids": list(subject_ids)}
         ).fetchall()
     if ids:
-        rows += conn.execute(q["dsr_findings_of_items"], {"item_ids": ids}).fetchall()
+        rows += conn.execute(q["list_dsr_findings_of_items"], {"item_ids": ids}).fetchall()
     for row in rows:
         found.setdefault(row["item_id"], []).append(row)
     return found
@@ -188,7 +188,7 @@ def _same_identifier(
 
 def _platform_resolver(conn: psycopg.Connection):
     names: dict[str, str] = {}
-    for row in conn.execute(queries()["dsr_platform_names"]).fetchall():
+    for row in conn.execute(queries()["list_dsr_platform_names"]).fetchall():
         names[row["code"].casefold()] = row["code"]
         for alias in row["aliases"] or []:
             names[alias.casefold()] = row["code"]

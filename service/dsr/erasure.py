@@ -85,7 +85,7 @@ def erase_subject(
     subject_ids = match.subject_ids
     mentions = mention_items(conn, match)
     holds = conn.execute(
-        q["dsr_active_holds"],
+        q["list_dsr_active_holds"],
         {
             "subject_ids": sorted(set(subject_ids) | {item["author_id"] for item in mentions}),
             "item_ids": [item["id"] for item in mentions],
@@ -99,7 +99,7 @@ def erase_subject(
     held_subjects = [subject_id for subject_id in subject_ids if subject_id in subject_holds]
     if held_subjects:
         for row in conn.execute(
-            q["dsr_count_items_by_authors"], {"subject_ids": held_subjects}
+            q["count_dsr_items_by_authors"], {"subject_ids": held_subjects}
         ).fetchall():
             kept_items_by_author[row["author_id"]] = row["items"]
     erasable_authors = [s for s in subject_ids if s not in subject_holds]
@@ -118,8 +118,8 @@ def erase_subject(
             kept.append(_kept("feedback_item", item["id"], "mention", hold))
 
     scope = {"subject_ids": erasable_authors, "kept_item_ids": kept_own_items}
-    findings_deleted = conn.execute(q["dsr_delete_findings_of_authors"], scope).rowcount
-    erased_items = conn.execute(q["dsr_delete_items_of_authors"], scope).fetchall()
+    findings_deleted = conn.execute(q["delete_dsr_findings_of_authors"], scope).rowcount
+    erased_items = conn.execute(q["delete_dsr_items_of_authors"], scope).fetchall()
     mentions_redacted, mention_findings_deleted = _redact_mentions(
         conn, settings.secret, redactable_mentions, now
     )
@@ -134,9 +134,9 @@ def erase_subject(
             }
         )
     identifiers_deleted = conn.execute(
-        q["dsr_delete_identifiers_of_subjects"], {"subject_ids": erasable_subjects}
+        q["delete_dsr_identifiers_of_subjects"], {"subject_ids": erasable_subjects}
     ).rowcount
-    conn.execute(q["dsr_delete_subjects"], {"subject_ids": erasable_subjects})
+    conn.execute(q["delete_dsr_subjects"], {"subject_ids": erasable_subjects})
 
     kept_keys = {
         (row["kind"], row["platform"], bytes(row["value_hash"]))
@@ -151,7 +151,7 @@ def erase_subject(
     ]
     suppressed = suppress(conn, request_id, entries)
     packages_purged = conn.execute(
-        q["dsr_purge_packages_of_same_subject"], {"request_id": request_id}
+        q["update_dsr_packages_of_same_subject_purged"], {"request_id": request_id}
     ).rowcount
 
     _audit_erasure(
@@ -193,7 +193,7 @@ def _locked_match(
         new = set(match.subject_ids) - locked
         if not new:
             return match
-        conn.execute(queries()["dsr_lock_subjects"], {"subject_ids": sorted(new)})
+        conn.execute(queries()["lock_dsr_subjects"], {"subject_ids": sorted(new)})
         locked |= new
     return find_subject(conn, settings.secret, subject, phone_region=settings.phone_region)
 
@@ -214,10 +214,10 @@ def _redact_mentions(
         texts.append(fresh.get(item["id"], item["public_text"]))
     ids = [item["id"] for item in items]
     findings_deleted = conn.execute(
-        queries()["dsr_delete_findings_of_items"], {"item_ids": ids}
+        queries()["delete_dsr_findings_of_items"], {"item_ids": ids}
     ).rowcount
     conn.execute(
-        queries()["dsr_replace_item_texts"],
+        queries()["update_dsr_item_texts"],
         {
             "item_ids": ids,
             "texts": texts,

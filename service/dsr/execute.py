@@ -22,6 +22,7 @@ from service.dsr.erasure import answer_erasure_request
 from service.dsr.flags import answer_flag_request
 from service.dsr.rectification import answer_rectification_request, plan_corrections
 from service.dsr.requests import (
+    DsrRequestRecord,
     complete_request,
     lock_request,
     set_lock_timeout,
@@ -44,7 +45,7 @@ def execute_request(
     corrections: Sequence[Mapping[str, Any]] = (),
     reason: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Carry out a request and return it completed; raise Conflict when it cannot run now."""
     now = now or datetime.now(UTC)
     with db.transaction() as conn:
@@ -61,7 +62,7 @@ def execute_request(
             if row["status"] != "in_progress":
                 raise Conflict(
                     f"The request became {row['status']} while it was being started.",
-                    extra={"status": row["status"]},
+                    extra={"request_status": row["status"]},
                 )
             handler = _handler(row["type"])
             result, audit_details = handler(

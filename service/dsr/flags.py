@@ -45,7 +45,7 @@ def answer_flag_request(
     match = find_subject(conn, settings.secret, given, phone_region=settings.phone_region)
     keys = sorted(match.strong_keys, key=lambda key: (key[0], key[1] or "", key[2]))
     inserted = conn.execute(
-        queries()["dsr_insert_flags"],
+        queries()["insert_dsr_flags"],
         {
             "flag": flag,
             "kinds": [kind for kind, _, _ in keys],
@@ -82,7 +82,9 @@ def excluded_subject_ids(conn: psycopg.Connection, processing: str) -> set[UUID]
     """Return the archive subjects that ``processing`` (analysis, sharing) must leave out."""
     if processing not in PROCESSING_KINDS:
         raise ValueError(f"unknown processing {processing!r}; expected one of {PROCESSING_KINDS}")
-    rows = conn.execute(queries()["dsr_excluded_subjects"], {"processing": processing}).fetchall()
+    rows = conn.execute(
+        queries()["list_dsr_excluded_subjects"], {"processing": processing}
+    ).fetchall()
     return {row["subject_id"] for row in rows}
 
 
@@ -90,7 +92,7 @@ def subject_exclusions(conn: psycopg.Connection, subject_id: UUID) -> dict[str, 
     """Return, for one archive subject, each processing it is excluded from and the flags why."""
     exclusions: dict[str, list[str]] = {}
     for row in conn.execute(
-        queries()["dsr_subject_exclusions"], {"subject_id": subject_id}
+        queries()["list_dsr_subject_exclusions"], {"subject_id": subject_id}
     ).fetchall():
         exclusions.setdefault(row["processing"], []).append(row["flag"])
     return exclusions

@@ -37,6 +37,14 @@ _TARGETS = ("feedback_id", "subject_id", "subject")
 _STRONG_IDENTIFIERS = ("handles", "emails", "phones")
 
 
+@dataclass(frozen=True)
+class PlacedHolds:
+    """The holds one request placed (rows), and the identifiers that matched no subject."""
+
+    holds: list[dict[str, Any]]
+    unmatched: dict[str, int] | None
+
+
 def place_hold(
     conn: psycopg.Connection,
     actor: Actor,
@@ -47,13 +55,13 @@ def place_hold(
     feedback_id: UUID | None = None,
     subject_id: UUID | None = None,
     subject: Mapping[str, Sequence[Any]] | None = None,
-) -> dict[str, Any]:
+) -> PlacedHolds:
     """Place a hold on a feedback item, an archive subject, or every subject identifiers name.
 
     ``subject`` holds identifiers as a request gives them (handles, emails, phones, names); they
     are matched as erasure matches them, and each archive subject found gets its own hold.
-    Return the hold placed plus ``holds``, every hold placed (the top-level fields are the first
-    of them), and ``unmatched``, per kind the identifiers of ``subject`` that matched nobody.
+    Return every hold placed (rows) and, for ``subject``, per kind the identifiers that matched
+    nobody.
     """
     if sum(target is not None for target in (feedback_id, subject_id, subject)) != 1:
         message = "Give exactly one of feedback_id, subject_id and subject."
@@ -76,10 +84,10 @@ def place_hold(
             )
             for matched_id in matched.subject_ids
         ]
-        return {**holds[0], "holds": holds, "unmatched": matched.unmatched}
+        return PlacedHolds(holds, matched.unmatched)
     q = queries()
     if feedback_id is not None:
-        item = conn.execute(q["dsr_hold_item_author"], {"id": feedback_id}).fetchone()
+        item = conn.execute(q["get_dsr_item_author"], {"id": feedback_id}).fetchone()
         if item is None:
             raise Unprocessable(
                 f"No feedback item with id {feedback_id}.",
@@ -87,7 +95,7 @@ def place_hold(
             )
         author_id = item["author_id"]
     else:
-        if conn.execute(q["dsr_subject_exists"], {"id": subject_id}).fetchone() is None:
+        if conn.execute(q["get_dsr_subject_exists"], {"id": subject_id}).fetchone() is None:
             raise Unprocessable(
                 f"No subject with id {subject_id} in the archive.",
                 errors={"subject_id": ["No subject with this id."]},
@@ -103,7 +111,7 @@ def place_hold(
         subject_id=subject_id,
         author_id=author_id,
     )
-    return {**hold, "holds": [hold], "unmatched": None}
+    return PlacedHolds([hold], None)
 
 
 def release_hold(
@@ -120,13 +128,13 @@ def release_hold(
     if hold is None:
         raise NotFound(f"No legal hold with id {hold_id}.")
     if hold["released_at"] is not None:
-        return present_hold(hold)
+        return hold
     hold = conn.execute(
-        q["release_legal_hold"],
+        q["update_legal_hold_released"],
         {"id": hold_id, "now": now or datetime.now(UTC), "released_by": actor.key_id},
     ).fetchone()
     author = (
-        conn.execute(q["dsr_hold_item_author"], {"id": hold["feedback_id"]}).fetchone()
+        conn.execute(q["get_dsr_item_author"], {"id": hold["feedback_id"]}).fetchone()
         if hold["feedback_id"]
         else None
     )
@@ -143,7 +151,7 @@ def release_hold(
             "scope": "feedback_item" if hold["feedback_id"] else "subject",
         },
     )
-    return present_hold(hold)
+    return hold
 
 
 def get_hold(conn: psycopg.Connection, hold_id: UUID) -> dict[str, Any]:
@@ -151,7 +159,7 @@ def get_hold(conn: psycopg.Connection, hold_id: UUID) -> dict[str, Any]:
     hold = conn.execute(queries()["get_legal_hold"], {"id": hold_id}).fetchone()
     if hold is None:
         raise NotFound(f"No legal hold with id {hold_id}.")
-    return present_hold(hold)
+    return hold
 
 
 def list_holds(
@@ -162,24 +170,7 @@ def list_holds(
         queries()["list_legal_holds"],
         {"include_released": include_released, "limit": limit, "offset": offset},
     ).fetchall()
-    return [present_hold(row) for row in rows]
-
-
-def present_hold(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the fields of a hold the API shows, with the statute behind its basis."""
-    return {
-        "id": row["id"],
-        "feedback_id": row["feedback_id"],
-        "subject_id": row["subject_id"],
-        "basis": row["basis"],
-        "basis_description": HOLD_BASES.get(row["basis"]),
-        "reason": row["reason"],
-        "active": row["released_at"] is None,
-        "placed_at": row["placed_at"],
-        "placed_by": row["placed_by"],
-        "released_at": row["released_at"],
-        "released_by": row["released_by"],
-    }
+    return rows
 
 
 @dataclass(frozen=True)
@@ -204,7 +195,7 @@ def _match_subjects(
     if match.subject_ids:
         # A concurrent erasure holds these rows; once it commits, its subjects are gone.
         rows = conn.execute(
-            queries()["dsr_lock_subjects"], {"subject_ids": sorted(match.subject_ids)}
+            queries()["lock_dsr_subjects"], {"subject_ids": sorted(match.subject_ids)}
         ).fetchall()
         still_there = {row["id"] for row in rows}
         locked = [subject_id for subject_id in match.subject_ids if subject_id in still_there]
@@ -253,4 +244,4 @@ def _insert_hold(
             **(audit_details or {}),
         },
     )
-    return present_hold(hold)
+    return hold

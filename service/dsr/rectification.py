@@ -46,7 +46,7 @@ def answer_rectification_request(
     try:
         for target, new in updates:
             conn.execute(
-                queries()["dsr_update_identifier"],
+                queries()["update_dsr_identifier"],
                 {
                     "id": target["id"],
                     "value": new,

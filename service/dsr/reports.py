@@ -39,7 +39,9 @@ def dsr_metrics(
         "regime": regime,
         "zone": settings.zone,
     }
-    rows = {row["type"]: row for row in conn.execute(queries()["dsr_metrics"], params).fetchall()}
+    rows = {
+        row["type"]: row for row in conn.execute(queries()["list_dsr_metrics"], params).fetchall()
+    }
     by_type = []
     totals = dict.fromkeys(("received", *OUTCOMES), 0)
     for request_type in REQUEST_TYPES:
@@ -55,7 +57,7 @@ def dsr_metrics(
                 "mean_days_to_respond": _number(row["mean_days_to_respond"]) if row else None,
             }
         )
-    overall = conn.execute(queries()["dsr_median_days"], params).fetchone()
+    overall = conn.execute(queries()["get_dsr_median_days"], params).fetchone()
     return {
         "year": year,
         "regime": regime,
@@ -77,7 +79,7 @@ def dsr_records(
 ) -> list[dict[str, Any]]:
     """Return the record of every request received from ``start`` up to (not incl.) ``end``."""
     rows = conn.execute(
-        queries()["dsr_records"], {"start": start, "end": end, "regime": regime}
+        queries()["list_dsr_records"], {"start": start, "end": end, "regime": regime}
     ).fetchall()
     return [
         {

@@ -17,6 +17,7 @@ in the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -95,7 +96,7 @@ def create_request(
     received_at: datetime | None = None,
     channel: str = "other",
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Record a new request with its statutory deadlines; return it as shown to the officer."""
     now = now or datetime.now(UTC)
     received_at = received_at or now
@@ -181,10 +182,45 @@ def create_request(
     return get_request(conn, request_id, now=now)
 
 
+@dataclass(frozen=True)
+class DsrRequestRecord:
+    """A request as read at ``as_of``: its row (with its package's), and, when read on its
+    own, its identifiers and history. schemas.requests shapes it for the API."""
+
+    row: Mapping[str, Any]
+    as_of: datetime
+    identifiers: Sequence[Mapping[str, Any]] = ()
+    history: Sequence[Mapping[str, Any]] = ()
+
+    @property
+    def overdue(self) -> bool:
+        """Whether the request is open past the end of its due day."""
+        return self.row["closed_at"] is None and self.as_of >= self.row["due_at"]
+
+    @property
+    def package_expired(self) -> bool | None:
+        """Whether its access package has expired (None without a package)."""
+        expires_at = self.row.get("package_expires_at")
+        return None if expires_at is None else self.as_of >= expires_at
+
+    @property
+    def subject(self) -> dict[str, list] | None:
+        """The data subject's identifiers by kind, or None once they have been minimised."""
+        if self.row["identifiers_minimised_at"] is not None:
+            return None
+        return _group_subject(self.identifiers)
+
+    @property
+    def denial_reason(self) -> str | None:
+        """The reason given when the request was denied (None if it was not)."""
+        denial = next((h for h in reversed(self.history) if h["action"] == "denied"), None)
+        return denial["reason"] if denial is not None else None
+
+
 def get_request(
     conn: psycopg.Connection, request_id: UUID, *, now: datetime | None = None
-) -> dict[str, Any]:
-    """Return one request with its identifiers, history, result and package summary."""
+) -> DsrRequestRecord:
+    """Return one request with its identifiers and history, as read now."""
     q = queries()
     row = conn.execute(q["get_dsr_request"], {"id": request_id}).fetchone()
     if row is None:
@@ -193,13 +229,7 @@ def get_request(
         q["list_dsr_request_identifiers"], {"request_id": request_id}
     ).fetchall()
     history = conn.execute(q["list_dsr_history"], {"request_id": request_id}).fetchall()
-    shown = present_request(row, now=now or datetime.now(UTC))
-    shown.update(_present_identifiers(row, identifiers))
-    shown["history"] = [_present_history(entry) for entry in history]
-    denial = next((h for h in reversed(history) if h["action"] == "denied"), None)
-    if denial is not None:
-        shown["denial"]["reason"] = denial["reason"]
-    return shown
+    return DsrRequestRecord(row, now or datetime.now(UTC), identifiers, history)
 
 
 def list_requests(
@@ -240,7 +270,7 @@ def list_requests(
         total = first["total"] if first else 0
     else:
         total = 0
-    return {"items": [present_request(row, now=now) for row in rows], "total": total}
+    return {"items": [DsrRequestRecord(row, now) for row in rows], "total": total}
 
 
 def verify_request(
@@ -254,7 +284,7 @@ def verify_request(
     signed_declaration: bool = False,
     notes: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Record how the data subject's identity was established and mark the request verified."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
@@ -269,7 +299,7 @@ def verify_request(
             "deny it (basis agent_not_authorized) or file it again with the proof."
         )
     conn.execute(
-        queries()["mark_dsr_verified"],
+        queries()["update_dsr_verified"],
         {
             "id": request_id,
             "now": now,
@@ -306,7 +336,7 @@ def acknowledge_request(
     channel: str | None = None,
     notes: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Record that receipt of a CCPA request was confirmed to the consumer, and if on time."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
@@ -315,7 +345,7 @@ def acknowledge_request(
             "Only a CCPA request to know, delete or correct has its receipt confirmed (CCPA "
             f"regulations § 7021(a)); this {row['regime'].upper()} {row['type']} request has no "
             "acknowledge_by date.",
-            extra={"regime": row["regime"], "type": row["type"]},
+            extra={"regime": row["regime"], "request_type": row["type"]},
         )
     _require_status(row, set(STATUSES) - TERMINAL_STATUSES, "acknowledged")
     if row["acknowledged_at"] is not None:
@@ -327,7 +357,7 @@ def acknowledge_request(
     # On time means strictly before acknowledge_by ends in the deployment's zone, as for due_at.
     on_time = now < end_of_due_day(row["acknowledge_by"], settings.zone)
     conn.execute(
-        queries()["mark_dsr_acknowledged"],
+        queries()["update_dsr_acknowledged"],
         {"id": request_id, "now": now, "on_time": on_time, "channel": channel},
     )
     _record_transition(
@@ -357,7 +387,7 @@ def extend_request(
     reason: str,
     months: int | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Extend a request's due date as far as the law allows (GDPR: 1 or 2 months; CCPA: 45 days)."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
@@ -385,7 +415,7 @@ def extend_request(
     except DeadlineError as exc:
         raise Conflict(f"This request cannot be extended: {exc}.") from exc
     conn.execute(
-        queries()["mark_dsr_extended"],
+        queries()["update_dsr_extended"],
         {
             "id": request_id,
             "due_on": due_on,
@@ -421,7 +451,7 @@ def deny_request(
     reason: str,
     basis: str,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Deny a request with a reason and its legal basis."""
     return _close_unanswered(conn, actor, request_id, "denied", reason=reason, basis=basis, now=now)
 
@@ -434,7 +464,7 @@ def cancel_request(
     *,
     reason: str,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Cancel a request (withdrawn by the requester, or filed by mistake)."""
     return _close_unanswered(conn, actor, request_id, "cancelled", reason=reason, now=now)
 
@@ -448,13 +478,13 @@ def _close_unanswered(
     reason: str,
     basis: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Close an open request as denied or cancelled, with no result, and record why."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
     _require_status(row, set(STATUSES) - TERMINAL_STATUSES, status)
     conn.execute(
-        queries()["mark_dsr_closed"],
+        queries()["update_dsr_closed"],
         {"id": request_id, "status": status, "now": now, "denial_basis": basis, "result": None},
     )
     details = {"type": row["type"], "regime": row["regime"]}
@@ -488,10 +518,10 @@ def start_request(
         raise Conflict(
             f"An {row['type']} request can only be carried out once the data subject's identity "
             f"is verified: POST /v1/requests/{request_id}/verify first.",
-            extra={"status": row["status"]},
+            extra={"request_status": row["status"]},
         )
     _require_status(row, {"received", "verified", "in_progress"}, "carried out")
-    conn.execute(queries()["mark_dsr_started"], {"id": request_id, "now": now})
+    conn.execute(queries()["update_dsr_started"], {"id": request_id, "now": now})
     _record_transition(
         conn,
         actor,
@@ -513,13 +543,13 @@ def complete_request(
     audit_details: Mapping[str, Any],
     reason: str | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> DsrRequestRecord:
     """Close an in-progress request as completed with its result (counts, what was kept)."""
     now = now or datetime.now(UTC)
     row = _lock(conn, request_id)
     _require_status(row, {"in_progress"}, "completed")
     conn.execute(
-        queries()["mark_dsr_closed"],
+        queries()["update_dsr_closed"],
         {
             "id": request_id,
             "status": "completed",
@@ -588,76 +618,6 @@ def record_history(
     )
 
 
-def present_request(row: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
-    """Return the fields of a request row the API shows (no identifiers, no history)."""
-    is_open = row["closed_at"] is None
-    shown = {
-        key: row[key]
-        for key in (
-            "id",
-            "type",
-            "regime",
-            "status",
-            "channel",
-            "received_at",
-            "received_on",
-            "due_on",
-            "due_at",
-            "original_due_on",
-            "acknowledge_by",
-            "acknowledged_at",
-            "extended_at",
-            "verified_at",
-            "started_at",
-            "closed_at",
-            "result",
-            "subject_ref",
-            "identifiers_minimised_at",
-            "created_at",
-            "updated_at",
-        )
-    }
-    shown["requester_kind"] = row["requester_kind"]
-    shown["extended_until"] = row["due_on"] if row["extended_at"] is not None else None
-    shown["overdue"] = is_open and now >= row["due_at"]
-    shown["verification"] = (
-        {
-            "method": row["verification_method"],
-            "degree": row["verification_degree"],
-            "matched_data_points": row["matched_data_points"] or [],
-            "signed_declaration": bool(row["signed_declaration"]),
-            "verified_at": row["verified_at"],
-        }
-        if row["verified_at"] is not None
-        else None
-    )
-    shown["acknowledgement"] = (
-        {
-            "acknowledged_at": row["acknowledged_at"],
-            "on_time": row["acknowledged_on_time"],
-            "channel": row["acknowledgement_channel"],
-        }
-        if row["acknowledged_at"] is not None
-        else None
-    )
-    shown["denial"] = (
-        {"basis": row["denial_basis"], "reason": None} if row["status"] == "denied" else None
-    )
-    shown["package"] = (
-        {
-            "created_at": row["package_created_at"],
-            "expires_at": row["package_expires_at"],
-            "expired": now >= row["package_expires_at"],
-            "size_bytes": row["package_size_bytes"],
-            "sha256": row["package_sha256"],
-            "download_count": row["package_download_count"],
-        }
-        if row.get("package_created_at") is not None
-        else None
-    )
-    return shown
-
-
 def _subject_identifiers(subject: Mapping[str, Any]) -> list[tuple[str, str, str | None, str]]:
     found: list[tuple[str, str, str | None, str]] = []
     seen: set[tuple[str, str | None, str]] = set()
@@ -687,33 +647,6 @@ def _group_subject(rows: Sequence[Mapping[str, Any]]) -> dict[str, list]:
     return grouped
 
 
-def _present_identifiers(
-    row: Mapping[str, Any], identifiers: Sequence[Mapping[str, Any]]
-) -> dict[str, Any]:
-    requester = {"kind": row["requester_kind"], "name": None, "proof": None}
-    for identifier in identifiers:
-        if identifier["party"] == "requester":
-            requester[identifier["kind"]] = identifier["value"]
-    minimised = row["identifiers_minimised_at"] is not None
-    return {
-        "subject": None if minimised else _group_subject(identifiers),
-        "requester": requester,
-    }
-
-
-def _present_history(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "occurred_at": entry["occurred_at"],
-        "action": entry["action"],
-        "from_status": entry["from_status"],
-        "to_status": entry["to_status"],
-        "actor": {"key_id": entry["actor_key_id"], "role": entry["actor_role"]},
-        "reason": entry["reason"],
-        "basis": entry["basis"],
-        "details": entry["details"],
-    }
-
-
 def _lock(conn: psycopg.Connection, request_id: UUID) -> dict[str, Any]:
     row = conn.execute(queries()["lock_dsr_request"], {"id": request_id}).fetchone()
     if row is None:
@@ -730,7 +663,7 @@ def _require_status(row: Mapping[str, Any], allowed: set[str], verb: str) -> Non
                 if row["status"] in TERMINAL_STATUSES
                 else f"; it must be {' or '.join(sorted(allowed))}."
             ),
-            extra={"status": row["status"]},
+            extra={"request_status": row["status"]},
         )
 
 

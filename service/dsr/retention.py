@@ -13,8 +13,8 @@ from typing import Any
 
 import psycopg
 
-from service.audit import Actor, record_event
-from service.db import queries
+from service.audit import SYSTEM, Actor, record_event
+from service.db import Database, queries
 from service.dsr.deadlines import add_calendar_months, receipt_date
 from service.dsr.settings import DsrSettings
 
@@ -33,7 +33,9 @@ def minimise_closed_requests(
     cutoff = datetime(cutoff_day.year, cutoff_day.month, cutoff_day.day, tzinfo=UTC)
     minimised = 0
     for row in conn.execute(q["list_dsr_requests_to_minimise"], {"cutoff": cutoff}).fetchall():
-        counts = conn.execute(q["minimise_dsr_request"], {"id": row["id"], "now": now}).fetchone()
+        counts = conn.execute(
+            q["update_dsr_request_minimised"], {"id": row["id"], "now": now}
+        ).fetchone()
         record_event(
             conn,
             actor,
@@ -47,5 +49,11 @@ def minimise_closed_requests(
             },
         )
         minimised += 1
-    purged = conn.execute(q["purge_expired_dsr_packages"], {"now": now}).rowcount
+    purged = conn.execute(q["update_dsr_packages_expired"], {"now": now}).rowcount
     return {"requests_minimised": minimised, "packages_purged": purged, "cutoff": cutoff}
+
+
+def run_retention(database: Database, settings: DsrSettings) -> dict[str, Any]:
+    """Minimise closed requests past their record period and purge expired packages, now."""
+    with database.transaction() as conn:
+        return minimise_closed_requests(conn, SYSTEM, settings)

@@ -48,7 +48,7 @@ def suppress(
     if not rows:
         return 0
     inserted = conn.execute(
-        queries()["dsr_insert_suppressions"],
+        queries()["insert_dsr_suppressions"],
         {
             "kinds": [kind for kind, _, _ in rows],
             "platforms": [platform for _, platform, _ in rows],
@@ -111,7 +111,7 @@ def suppressed_items(
     if not keys:
         return set()
     found = conn.execute(
-        queries()["dsr_find_suppressions"],
+        queries()["list_dsr_suppressions"],
         {
             "kinds": [kind for _, kind, _, _ in keys],
             "platforms": [platform for _, _, platform, _ in keys],

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from service.errors import Unprocessable
 
-class RedactionInputError(ValueError):
-    """A request field holds a value the engine cannot work with.
+
+class RedactionInputError(Unprocessable, ValueError):
+    """A request field holds a value the engine cannot work with (a 422 naming the field).
 
     ``field`` names the offending request field (``"text"``, ``"language"``,
-    ``"entities"``, ``"operators"``, ...) so an API layer can report it, e.g. as a 422.
+    ``"entities"``, ``"operators"``, ...).
     """
 
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
+        super().__init__(message, errors={field: [message]})
         self.field = field
         self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"

@@ -2,7 +2,7 @@
 -- List the known platforms with their aliases.
 SELECT code, name, aliases FROM platforms ORDER BY code;
 
--- name: select_handle_subjects
+-- name: list_subjects_by_handle
 -- Find the subjects owning handles, given as parallel arrays of platforms and handles.
 SELECT i.platform, i.value, i.subject_id
 FROM subject_identifiers i
@@ -10,7 +10,7 @@ JOIN unnest(%(platforms)s::text[], %(values)s::text[]) AS wanted (platform, valu
     ON i.platform = wanted.platform AND i.value = wanted.value
 WHERE i.kind = 'handle';
 
--- name: select_contact_subjects
+-- name: list_subjects_by_contact
 -- Find the subjects owning e-mail addresses or phone numbers (parallel arrays of kinds and values).
 SELECT i.kind, i.value, i.subject_id
 FROM subject_identifiers i
@@ -96,7 +96,7 @@ FROM unnest(
 ) AS u (id, kind, visibility, author_id, parent, text, text_hash, created_at)
 WHERE f.id = u.id;
 
--- name: clear_item_scans
+-- name: update_items_unscanned
 -- Forget the scan results of items whose text changed: findings, redacted text, scan state.
 WITH cleared AS (
     DELETE FROM findings WHERE item_id = ANY(%(ids)s::uuid[])
@@ -106,7 +106,7 @@ SET language = NULL, public_text = NULL, finding_count = NULL, scanned_text_hash
     scanned_at = NULL, engine_version = NULL
 WHERE id = ANY(%(ids)s::uuid[]);
 
--- name: link_replies
+-- name: update_reply_links
 -- Point replies at their parent item, for replies and parents among the given items.
 WITH links AS (
     SELECT c.id AS child_id, p.id AS parent_id
@@ -146,7 +146,7 @@ FROM unnest(%(item_ids)s::uuid[]) WITH ORDINALITY AS numbered (item_id, n)
 GROUP BY (n - 1) / %(chunk_size)s
 RETURNING chunk;
 
--- name: select_items_to_scan
+-- name: list_items_to_scan
 -- Select the ids of items a requested scan covers: all (rescan) or those not scanned as they are.
 SELECT id
 FROM feedback_items
@@ -166,11 +166,11 @@ FROM scan_chunks c
 JOIN scan_runs r ON r.id = c.scan_id
 WHERE c.scan_id = %(scan_id)s AND c.chunk = %(chunk)s;
 
--- name: mark_scan_started
+-- name: update_scan_started
 -- Record when the first chunk of a scan started.
 UPDATE scan_runs SET started_at = now() WHERE id = %(scan_id)s AND started_at IS NULL;
 
--- name: select_items_for_scan
+-- name: list_items_of_scan_chunk
 -- Read the text and scan state of items.
 SELECT id, text, text_hash, scanned_text_hash, engine_version
 FROM feedback_items
@@ -206,7 +206,7 @@ FROM unnest(
     %(scores)s::real[], %(recognizers)s::text[], %(value_hashes)s::bytea[]
 ) AS f (item_id, entity_type, start_offset, end_offset, score, recognizer, value_hash);
 
--- name: store_scan_results
+-- name: update_items_scanned
 -- Record the scan of items: language, redacted text, finding count, which text it covered.
 UPDATE feedback_items f
 SET language = r.language,
@@ -220,12 +220,12 @@ FROM unnest(
 ) AS r (id, language, public_text, finding_count)
 WHERE f.id = r.id;
 
--- name: finish_scan_chunk
+-- name: update_scan_chunk_done
 -- Mark a chunk done.
 UPDATE scan_chunks SET done_at = now()
 WHERE scan_id = %(scan_id)s AND chunk = %(chunk)s AND done_at IS NULL;
 
--- name: advance_scan_run
+-- name: update_scan_run_progress
 -- Count a finished chunk into its scan; the last chunk finishes the scan.
 UPDATE scan_runs
 SET items_done = items_done + %(items)s,
@@ -245,7 +245,7 @@ SELECT r.id, r.reason, r.requested_by, r.platform, r.since, r.rescan, r.items_to
        r.created_at, r.started_at, r.finished_at,
        (
            SELECT count(*) FROM procrastinate_jobs j
-           WHERE j.task_name = %(task_name)s
+           WHERE j.task_name = ANY(%(task_names)s)
              AND j.status = 'failed'
              AND j.args ->> 'scan_id' = r.id::text
        ) AS chunks_failed
@@ -302,7 +302,7 @@ SELECT id, platform, kind, visibility, in_reply_to_id, created_at, language, pub
 FROM feedback_items
 WHERE id = %(id)s;
 
--- name: select_thread_ancestors
+-- name: list_thread_ancestors
 -- Read an item and the items it replies to, nearest first, up to max_depth levels up.
 WITH RECURSIVE chain AS (
     SELECT id, in_reply_to_id, author_id, platform, text, 0 AS depth,
@@ -318,20 +318,20 @@ WITH RECURSIVE chain AS (
 )
 SELECT id, author_id, platform, text, depth, scanned FROM chain ORDER BY depth;
 
--- name: select_findings_of_items
+-- name: list_findings_of_items
 -- List the findings (type and offsets) of several items.
 SELECT item_id, entity_type, start_offset, end_offset
 FROM findings
 WHERE item_id = ANY(%(ids)s::uuid[])
 ORDER BY item_id, start_offset;
 
--- name: select_subject_identifiers
+-- name: list_subject_identifiers
 -- List a subject's identifiers.
 SELECT kind, platform, value FROM subject_identifiers
 WHERE subject_id = %(subject_id)s
 ORDER BY kind, id;
 
--- name: find_subjects_by_value_hash
+-- name: list_subjects_by_value_hash
 -- Find the subjects with an identifier of this hash, optionally of one kind and platform.
 SELECT DISTINCT subject_id
 FROM subject_identifiers
@@ -339,7 +339,7 @@ WHERE value_hash = %(value_hash)s
   AND (%(kind)s::text IS NULL OR kind = %(kind)s)
   AND (%(platform)s::text IS NULL OR platform = %(platform)s);
 
--- name: find_findings_by_value_hashes
+-- name: list_findings_by_value_hashes
 -- List findings whose value hashes to one of the given hashes: mentions of those values.
 SELECT item_id, entity_type, start_offset, end_offset
 FROM findings
@@ -358,11 +358,7 @@ ON CONFLICT (platform) DO UPDATE
 SET policy = EXCLUDED.policy, updated_at = now(), updated_by = EXCLUDED.updated_by
 RETURNING platform, policy, updated_at;
 
--- name: queue_schema_present
--- Tell whether the job queue's tables exist.
-SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present;
-
--- name: take_reply_check
+-- name: upsert_reply_check_window
 -- Count one reply check of an item by a key; a window older than window_seconds starts afresh.
 INSERT INTO reply_check_windows AS w (key_id, item_id, window_started_at, checks)
 VALUES (%(key_id)s, %(item_id)s, now(), 1)

@@ -76,7 +76,7 @@ ORDER BY CASE WHEN %(unacknowledged)s::boolean THEN r.acknowledge_by END,
          r.id
 LIMIT %(limit)s OFFSET %(offset)s;
 
--- name: mark_dsr_verified
+-- name: update_dsr_verified
 -- Record how the data subject's identity was established.
 UPDATE dsr_requests
 SET status = 'verified', verified_at = %(now)s, verification_method = %(method)s,
@@ -84,26 +84,26 @@ SET status = 'verified', verified_at = %(now)s, verification_method = %(method)s
     signed_declaration = %(signed_declaration)s, updated_at = %(now)s
 WHERE id = %(id)s;
 
--- name: mark_dsr_extended
+-- name: update_dsr_extended
 -- Move a request's due date after a lawful extension.
 UPDATE dsr_requests
 SET due_on = %(due_on)s, due_at = %(due_at)s, extended_at = %(now)s, updated_at = %(now)s
 WHERE id = %(id)s;
 
--- name: mark_dsr_acknowledged
+-- name: update_dsr_acknowledged
 -- Record that receipt of a request was confirmed to the consumer (CCPA regulations § 7021(a)).
 UPDATE dsr_requests
 SET acknowledged_at = %(now)s, acknowledged_on_time = %(on_time)s,
     acknowledgement_channel = %(channel)s, updated_at = %(now)s
 WHERE id = %(id)s;
 
--- name: mark_dsr_started
+-- name: update_dsr_started
 -- Mark a request as being carried out.
 UPDATE dsr_requests
 SET status = 'in_progress', started_at = coalesce(started_at, %(now)s), updated_at = %(now)s
 WHERE id = %(id)s;
 
--- name: mark_dsr_closed
+-- name: update_dsr_closed
 -- Close a request (completed, denied or cancelled) with its result.
 UPDATE dsr_requests
 SET status = %(status)s, closed_at = %(now)s, denial_basis = %(denial_basis)s,
@@ -128,7 +128,7 @@ SELECT * FROM legal_holds WHERE id = %(id)s FOR UPDATE;
 -- Fetch one hold.
 SELECT * FROM legal_holds WHERE id = %(id)s;
 
--- name: release_legal_hold
+-- name: update_legal_hold_released
 -- Release a hold; the row stays as the record of what was kept.
 UPDATE legal_holds SET released_at = %(now)s, released_by = %(released_by)s
 WHERE id = %(id)s
@@ -154,16 +154,16 @@ SET content = excluded.content, size_bytes = excluded.size_bytes, sha256 = exclu
 SELECT request_id, content, size_bytes, sha256, created_at, expires_at, download_count
 FROM dsr_packages WHERE request_id = %(request_id)s;
 
--- name: count_dsr_package_download
+-- name: update_dsr_package_downloaded
 -- Count one download of a package.
 UPDATE dsr_packages SET download_count = download_count + 1 WHERE request_id = %(request_id)s;
 
--- name: purge_expired_dsr_packages
+-- name: update_dsr_packages_expired
 -- Drop the content of every expired package; the row stays as a record that one was sent.
 UPDATE dsr_packages SET content = NULL
 WHERE content IS NOT NULL AND expires_at <= %(now)s;
 
--- name: dsr_metrics
+-- name: list_dsr_metrics
 -- Per type: requests received in a period, how they ended, and the median days to respond.
 SELECT type,
        count(*) AS received,
@@ -186,7 +186,7 @@ WHERE received_on >= %(start)s AND received_on < %(end)s
 GROUP BY type
 ORDER BY type;
 
--- name: dsr_median_days
+-- name: get_dsr_median_days
 -- The median days to respond over every type, for requests received in a period.
 SELECT percentile_cont(0.5) WITHIN GROUP (
            ORDER BY ((closed_at AT TIME ZONE %(zone)s)::date - received_on)
@@ -196,7 +196,7 @@ WHERE received_on >= %(start)s AND received_on < %(end)s
   AND (%(regime)s::text IS NULL OR regime = %(regime)s)
   AND status IN ('completed', 'denied');
 
--- name: dsr_records
+-- name: list_dsr_records
 -- The record of each request (CCPA regulations § 7101): date, type, manner, response date,
 -- nature of the response and basis for denial; no identifiers.
 SELECT id, regime, type, channel, requester_kind, received_at, received_on, due_on, status,
@@ -214,7 +214,7 @@ WHERE closed_at < %(cutoff)s AND identifiers_minimised_at IS NULL
 ORDER BY closed_at
 FOR UPDATE;
 
--- name: minimise_dsr_request
+-- name: update_dsr_request_minimised
 -- Drop the personal data a closed request carries, keeping its record.
 WITH dropped AS (
     DELETE FROM dsr_request_identifiers WHERE request_id = %(id)s RETURNING 1
@@ -229,28 +229,28 @@ WHERE id = %(id)s
 RETURNING (SELECT count(*) FROM dropped) AS identifiers_dropped,
           (SELECT count(*) FROM cleared) AS reasons_cleared;
 
--- name: dsr_platform_names
+-- name: list_dsr_platform_names
 -- List every platform code with its aliases, to resolve the platform of a handle.
 SELECT code, aliases FROM platforms;
 
--- name: dsr_identifiers_by_hash
+-- name: list_dsr_identifiers_by_hash
 -- Find the archive's handles, e-mail addresses and phone numbers with one of these hashes.
 SELECT subject_id, kind, platform, value
 FROM subject_identifiers
 WHERE value_hash = ANY(%(value_hashes)s::bytea[]) AND kind IN ('handle', 'email', 'phone');
 
--- name: dsr_identifiers_of_subjects
+-- name: list_dsr_identifiers_of_subjects
 -- List every identifier of the given subjects.
 SELECT id, subject_id, kind, platform, value, value_hash, created_at
 FROM subject_identifiers
 WHERE subject_id = ANY(%(subject_ids)s::uuid[])
 ORDER BY subject_id, kind, id;
 
--- name: dsr_lock_subjects
+-- name: lock_dsr_subjects
 -- Lock subjects for erasure (ingestion adding items for them waits), in id order.
 SELECT id FROM subjects WHERE id = ANY(%(subject_ids)s::uuid[]) ORDER BY id FOR UPDATE;
 
--- name: dsr_items_by_authors
+-- name: list_dsr_items_by_authors
 -- The feedback items the given subjects wrote, oldest first.
 SELECT id, platform, external_id, kind, visibility, author_id, in_reply_to_id,
        in_reply_to_external_id, text, public_text, created_at, ingested_at, updated_at, language,
@@ -259,7 +259,7 @@ FROM feedback_items
 WHERE author_id = ANY(%(subject_ids)s::uuid[])
 ORDER BY created_at, id;
 
--- name: dsr_thread_items
+-- name: list_dsr_thread_items
 -- Other people's items around the subjects' own: those they replied to and the direct replies.
 SELECT f.id, f.platform, f.external_id, f.kind, f.visibility, f.author_id, f.in_reply_to_id,
        f.text, f.public_text, f.created_at,
@@ -280,7 +280,7 @@ WHERE own.author_id = ANY(%(subject_ids)s::uuid[])
   AND f.author_id <> ALL(%(subject_ids)s::uuid[])
 ORDER BY created_at, id;
 
--- name: dsr_mention_items
+-- name: list_dsr_mention_items
 -- Other people's items with a finding whose value hashes to one of the subject's identifiers.
 SELECT f.id, f.platform, f.external_id, f.kind, f.visibility, f.author_id, f.in_reply_to_id,
        f.text, f.public_text, f.created_at,
@@ -290,20 +290,20 @@ WHERE f.id IN (SELECT item_id FROM findings WHERE value_hash = ANY(%(value_hashe
   AND f.author_id <> ALL(%(subject_ids)s::uuid[])
 ORDER BY f.created_at, f.id;
 
--- name: dsr_findings_of_items
+-- name: list_dsr_findings_of_items
 -- The findings of the given items, with the hash that tells whose data each one is.
 SELECT item_id, entity_type, start_offset, end_offset, value_hash
 FROM findings
 WHERE item_id = ANY(%(item_ids)s::uuid[]);
 
--- name: dsr_findings_by_authors
+-- name: list_dsr_findings_by_authors
 -- The findings of every item the given subjects wrote.
 SELECT fi.item_id, fi.entity_type, fi.start_offset, fi.end_offset, fi.value_hash
 FROM feedback_items f
 JOIN findings fi ON fi.item_id = f.id
 WHERE f.author_id = ANY(%(subject_ids)s::uuid[]);
 
--- name: dsr_insert_suppressions
+-- name: insert_dsr_suppressions
 -- Add entries (parallel arrays) to the suppression list; known entries are left alone.
 INSERT INTO dsr_suppressions (kind, platform, value_hash, request_id)
 SELECT kind, platform, value_hash, %(request_id)s
@@ -312,7 +312,7 @@ FROM unnest(%(kinds)s::text[], %(platforms)s::text[], %(value_hashes)s::bytea[])
 ON CONFLICT DO NOTHING
 RETURNING id;
 
--- name: dsr_find_suppressions
+-- name: list_dsr_suppressions
 -- Return the entries (parallel arrays of kind, platform, hash) that are on the list.
 SELECT s.kind, s.platform, s.value_hash
 FROM dsr_suppressions s
@@ -322,7 +322,7 @@ JOIN unnest(%(kinds)s::text[], %(platforms)s::text[], %(value_hashes)s::bytea[])
    AND s.kind = wanted.kind
    AND coalesce(s.platform, '') = coalesce(wanted.platform, '');
 
--- name: dsr_insert_flags
+-- name: insert_dsr_flags
 -- Flag identifiers (parallel arrays) for a kind of request; active flags are left alone.
 INSERT INTO dsr_processing_flags (flag, kind, platform, value_hash, request_id)
 SELECT %(flag)s, kind, platform, value_hash, %(request_id)s
@@ -331,22 +331,22 @@ FROM unnest(%(kinds)s::text[], %(platforms)s::text[], %(value_hashes)s::bytea[])
 ON CONFLICT DO NOTHING
 RETURNING id;
 
--- name: dsr_excluded_subjects
+-- name: list_dsr_excluded_subjects
 -- The archive subjects a kind of processing must leave out.
 SELECT DISTINCT subject_id FROM dsr_processing_exclusions WHERE processing = %(processing)s;
 
--- name: dsr_subject_exclusions
+-- name: list_dsr_subject_exclusions
 -- The kinds of processing one archive subject is excluded from, with the flags behind them.
 SELECT processing, flag FROM dsr_processing_exclusions
 WHERE subject_id = %(subject_id)s
 ORDER BY processing, flag;
 
--- name: dsr_update_identifier
+-- name: update_dsr_identifier
 -- Correct one stored identifier of a subject.
 UPDATE subject_identifiers SET value = %(value)s, value_hash = %(value_hash)s
 WHERE id = %(id)s;
 
--- name: dsr_active_holds
+-- name: list_dsr_active_holds
 -- The active holds on the given subjects, on their items, or on the given items; with the
 -- author of each held item.
 SELECT h.id, h.feedback_id, h.subject_id, h.basis, f.author_id AS item_author_id
@@ -360,14 +360,14 @@ WHERE h.released_at IS NULL
   )
 ORDER BY h.placed_at, h.id;
 
--- name: dsr_count_items_by_authors
+-- name: count_dsr_items_by_authors
 -- How many items each of the given subjects wrote.
 SELECT author_id, count(*) AS items
 FROM feedback_items
 WHERE author_id = ANY(%(subject_ids)s::uuid[])
 GROUP BY author_id;
 
--- name: dsr_delete_findings_of_authors
+-- name: delete_dsr_findings_of_authors
 -- Delete the findings of the items the given subjects wrote, except on the kept items.
 DELETE FROM findings fi
 USING feedback_items f
@@ -375,7 +375,7 @@ WHERE fi.item_id = f.id
   AND f.author_id = ANY(%(subject_ids)s::uuid[])
   AND f.id <> ALL(%(kept_item_ids)s::uuid[]);
 
--- name: dsr_delete_items_of_authors
+-- name: delete_dsr_items_of_authors
 -- Delete the items the given subjects wrote, except the kept ones (replies to them keep their
 -- platform parent id and lose the link); return what was deleted.
 DELETE FROM feedback_items
@@ -383,11 +383,11 @@ WHERE author_id = ANY(%(subject_ids)s::uuid[])
   AND id <> ALL(%(kept_item_ids)s::uuid[])
 RETURNING id, author_id, platform, external_id;
 
--- name: dsr_delete_findings_of_items
+-- name: delete_dsr_findings_of_items
 -- Delete every finding of the given items.
 DELETE FROM findings WHERE item_id = ANY(%(item_ids)s::uuid[]);
 
--- name: dsr_replace_item_texts
+-- name: update_dsr_item_texts
 -- Replace the text of items by their redacted text, which is then also their scanned text.
 UPDATE feedback_items f
 SET text = r.text, text_hash = r.text_hash, public_text = r.text, finding_count = 0,
@@ -396,15 +396,15 @@ FROM unnest(%(item_ids)s::uuid[], %(texts)s::text[], %(text_hashes)s::bytea[])
     AS r (id, text, text_hash)
 WHERE f.id = r.id;
 
--- name: dsr_delete_identifiers_of_subjects
+-- name: delete_dsr_identifiers_of_subjects
 -- Delete every identifier of the given subjects.
 DELETE FROM subject_identifiers WHERE subject_id = ANY(%(subject_ids)s::uuid[]);
 
--- name: dsr_delete_subjects
+-- name: delete_dsr_subjects
 -- Delete subjects (their items and identifiers are gone already).
 DELETE FROM subjects WHERE id = ANY(%(subject_ids)s::uuid[]);
 
--- name: dsr_purge_packages_of_same_subject
+-- name: update_dsr_packages_of_same_subject_purged
 -- Drop the stored packages of every request naming one of this request's subject identifiers.
 UPDATE dsr_packages p SET content = NULL
 WHERE p.content IS NOT NULL
@@ -419,41 +419,10 @@ WHERE p.content IS NOT NULL
       WHERE mine.request_id = %(request_id)s AND mine.party = 'subject'
   );
 
--- name: dsr_hold_item_author
+-- name: get_dsr_item_author
 -- The author of a feedback item (to check a hold's target and reference its subject).
 SELECT author_id FROM feedback_items WHERE id = %(id)s;
 
--- name: dsr_subject_exists
+-- name: get_dsr_subject_exists
 -- Tell whether an archive subject exists.
 SELECT 1 FROM subjects WHERE id = %(id)s;
-
--- name: dsr_bench_copy_subjects
--- Benchmark only: bulk-load subjects.
-COPY subjects (id) FROM STDIN;
-
--- name: dsr_bench_copy_identifiers
--- Benchmark only: bulk-load subject identifiers.
-COPY subject_identifiers (subject_id, kind, platform, value, value_hash) FROM STDIN;
-
--- name: dsr_bench_copy_items
--- Benchmark only: bulk-load feedback items, scanned as they are.
-COPY feedback_items (
-    id, platform, external_id, kind, visibility, author_id, in_reply_to_external_id,
-    in_reply_to_id, text, text_hash, created_at, language, public_text, finding_count,
-    scanned_text_hash, scanned_at, engine_version
-) FROM STDIN;
-
--- name: dsr_bench_copy_findings
--- Benchmark only: bulk-load findings.
-COPY findings (
-    item_id, entity_type, start_offset, end_offset, score, recognizer, value_hash,
-    engine_version, scanned_at
-) FROM STDIN;
-
--- name: dsr_bench_analyze
--- Benchmark only: refresh planner statistics after the bulk load.
-ANALYZE;
-
--- name: dsr_bench_count_items
--- Benchmark only: count the items left in the archive.
-SELECT count(*) AS n FROM feedback_items;

@@ -10,7 +10,7 @@ FROM api_keys
 WHERE %(include_revoked)s OR revoked_at IS NULL
 ORDER BY created_at DESC, id;
 
--- name: revoke_api_key
+-- name: update_api_key_revoked
 -- Revoke a key; keeps the first revocation time.
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
 WHERE id = %(id)s
@@ -20,15 +20,15 @@ RETURNING id, name, role, created_at, last_used_at, revoked_at;
 -- Count keys.
 SELECT count(*) AS count FROM api_keys;
 
--- name: find_api_key
+-- name: get_api_key_by_hash
 -- Find a key by its hash.
 SELECT id, role, revoked_at FROM api_keys WHERE key_hash = %(key_hash)s;
 
--- name: touch_api_key
+-- name: update_api_key_last_used
 -- Record use of a key, at most once a minute to spare writes on hot paths.
 UPDATE api_keys SET last_used_at = now()
 WHERE id = %(id)s AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
 
--- name: bootstrap_lock
+-- name: lock_bootstrap
 -- Serialize the creation of the first admin key.
 SELECT pg_advisory_xact_lock(7305112019002);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 COMMENT = (
@@ -143,7 +145,7 @@ def test_batch_over_limit_is_422(app_config, auth):
         assert response.status_code == 422
         assert "items" in response.get_json()["errors"]
     finally:
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].database.close()
 
 
 def test_dutch_comment(client, mod):
@@ -203,15 +205,20 @@ def test_text_over_limit_is_413(app_config, auth):
         assert response.status_code == 413
         assert response.mimetype == "application/problem+json"
     finally:
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].database.close()
 
 
-def test_each_call_is_audited_with_counts_but_no_text(client, mod, conn):
+def test_each_call_is_audited_with_counts_but_no_text(app, client, mod, conn):
     post(client, "/v1/redact", {"text": COMMENT}, mod)
+    post(client, "/v1/redact", {"text": COMMENT}, mod)
+    app.extensions["privacy.audit_aggregate"].flush()
     events = conn.execute(
         "SELECT action, details::text AS details FROM audit_events WHERE action LIKE 'redact.%'"
     ).fetchall()
+    # Both calls are summed into one event for this key and interval.
     assert [e["action"] for e in events] == ["redact.performed"]
-    assert "EMAIL_ADDRESS" in events[0]["details"]
+    details = json.loads(events[0]["details"])
+    assert details["requests"] == 2 and details["texts"] == 2
+    assert details["entity_types"]["EMAIL_ADDRESS"] == 2
     for secret in ("Sarah", "sarah.jones", "7700", "A123456"):
         assert secret not in events[0]["details"]

@@ -17,7 +17,8 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-from service.archive.queue import run_worker
+from service.jobs import run_worker
+from service.runtime import bootstrap
 from tests.conftest import TEST_SECRET
 
 SECRET = TEST_SECRET.encode()
@@ -48,12 +49,21 @@ def engine():
     return get_engine(SECRET)
 
 
+def run_worker_once(config: dict) -> None:
+    """Run an in-process worker on its own runtime until the queues are empty."""
+    runtime = bootstrap(config, pool_min=1, pool_max=2)
+    try:
+        run_worker(runtime, wait=False, install_signal_handlers=False)
+    finally:
+        runtime.close()
+
+
 @pytest.fixture
 def run_jobs(app_config: dict, db_url: str, engine) -> Callable[[], None]:
     """Return a function running an in-process worker until the queue is empty."""
 
     def _run() -> None:
-        run_worker(app_config, db_url, SECRET, wait=False, install_signal_handlers=False)
+        run_worker_once(app_config)
 
     return _run
 
@@ -195,7 +205,7 @@ def module_app(module_config: dict):
 
     application = create_app(module_config)
     yield application
-    application.extensions["privacy.db"].close()
+    application.extensions["privacy"].database.close()
 
 
 @pytest.fixture(scope="module")

@@ -191,6 +191,11 @@ def test_ingestion_is_audited_without_text_or_identifiers(ingest, query):
     events = query("SELECT action, details FROM audit_events WHERE action = 'feedback.ingested'")
     assert [e["details"]["created"] for e in events] == [2, 0]
     assert [e["details"]["unchanged"] for e in events] == [0, 1]
-    everything = json.dumps(query("SELECT * FROM audit_events"), default=str).lower()
+    everything = json.dumps(
+        query(
+            "SELECT action, actor_role, target_type, target_id, outcome, details FROM audit_events"
+        ),
+        default=str,
+    ).lower()
     for secret_value in ("7700", "sarah", "call me", "nice"):
         assert secret_value not in everything

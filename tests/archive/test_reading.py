@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from service.archive.queue import run_worker
-from tests.archive.conftest import SECRET, make_item
+from tests.archive.conftest import make_item, run_worker_once
 
 SARAH = {"handle": "@Sarah_J", "display_name": "Sarah Jones"}
 TOM = {"handle": "tom.b", "display_name": "Tom Baker"}
@@ -39,7 +38,7 @@ def archive(module_client, module_auth, module_config, module_db_url, engine) ->
         "/v1/feedback", json={"items": ITEMS}, headers=module_auth("privacy_officer")
     )
     assert response.status_code == 200
-    run_worker(module_config, module_db_url, SECRET, wait=False, install_signal_handlers=False)
+    run_worker_once(module_config)
     return {item["external_id"]: item["id"] for item in response.get_json()["items"]}
 
 
@@ -137,7 +136,7 @@ def test_raw_view_is_for_privacy_officers_and_audited(
     ]
     viewed = module_query(
         "SELECT target_id, subject_ref, details FROM audit_events "
-        "WHERE action = 'feedback.viewed' ORDER BY seq DESC LIMIT 1"
+        "WHERE action = 'feedback.viewed' ORDER BY id DESC LIMIT 1"
     )[0]
     assert viewed["target_id"] == archive["x1"]
     assert viewed["subject_ref"].startswith("subj_")

@@ -139,7 +139,7 @@ def test_scans_are_audited_without_text(ingest, run_jobs, client, auth, query):
     run_jobs()
     events = query(
         "SELECT action, actor_type, details FROM audit_events "
-        "WHERE action LIKE 'scan.%%' ORDER BY seq"
+        "WHERE action LIKE 'scan.%%' ORDER BY id"
     )
     assert [(e["action"], e["actor_type"]) for e in events] == [
         ("scan.completed", "system"),

@@ -75,7 +75,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     def scanning_now() -> list[dict]:
         return query(
             "SELECT id, args FROM procrastinate_jobs "
-            "WHERE status = 'doing' AND task_name = 'archive.scan_chunk'"
+            "WHERE status = 'doing' AND task_name = 'archive:scan_chunk'"
         )
 
     stalled: list[dict] = []

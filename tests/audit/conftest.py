@@ -1,4 +1,4 @@
-"""Fixtures for audit tests: an app signing a checkpoint every 5 events, an auditor, exports."""
+"""Fixtures for audit tests: the signer's settings, an auditor, exports, offline verification."""
 
 from __future__ import annotations
 
@@ -7,25 +7,25 @@ from pathlib import Path
 
 import pytest
 
-CHECKPOINT_EVERY = 5
+from service.audit.signing import SignerSettings, load_signer_settings
 
 
 @pytest.fixture
-def app_config(app_config: dict) -> dict:
-    """Return the shared test settings with a checkpoint every 5 events (small logs suffice)."""
-    return {**app_config, "PRIVACY_AUDIT_CHECKPOINT_EVERY": CHECKPOINT_EVERY}
+def signer_settings(app_config: dict) -> SignerSettings:
+    """Return the settings of the test database's signer (key and state in the test's folder)."""
+    return load_signer_settings(app_config)
+
+
+@pytest.fixture
+def verifier_key(signer_settings) -> str:
+    """Return the note verifier key of the test signer."""
+    return signer_settings.verifier.verifier_key
 
 
 @pytest.fixture
 def auditor(app, auth) -> dict:
-    """Return the Authorization header of an auditor (the app exists first, so it signs)."""
+    """Return the Authorization header of an auditor."""
     return auth("auditor")
-
-
-@pytest.fixture
-def public_key(app) -> str:
-    """Return the base64 public key of the test app's checkpoint signer."""
-    return app.extensions["privacy.audit"].public_key
 
 
 @pytest.fixture
@@ -40,15 +40,3 @@ def export_to(client, auditor, tmp_path) -> Callable[..., Path]:
         return path
 
     return _export
-
-
-@pytest.fixture
-def verify_api(client, auditor) -> Callable[[], dict]:
-    """Return a function calling GET /v1/audit/verify and returning its body."""
-
-    def _verify() -> dict:
-        response = client.get("/v1/audit/verify", headers=auditor)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return response.get_json()
-
-    return _verify

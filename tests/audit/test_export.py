@@ -1,7 +1,8 @@
-"""Exports: streamed in chunks, verifiable offline as a whole, as a time slice, and filtered."""
+"""Exports: bound to a signed checkpoint, streamed, checked offline, filtered without neighbours."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -9,30 +10,50 @@ import sys
 from pathlib import Path
 
 import psycopg
-import pytest
 from click.testing import CliRunner
-from cryptography.hazmat.primitives import serialization
 from psycopg.rows import dict_row
 
 from service.audit import SYSTEM, record_event
 from service.audit import export as export_module
 from service.audit import log as log_module
-from service.audit.signing import parse_public_key
 from service.cli import main
-from tests.audit.helpers import fill, fill_fast, parse_jsonl, verify_offline
+from tests.audit import rfc9162
+from tests.audit.helpers import fill, parse_jsonl, verify_offline
 
 
-def test_a_large_export_streams_in_chunks_and_verifies(
-    client, auditor, db_url, public_key, tmp_path, monkeypatch
+def test_a_full_export_is_bound_to_the_signed_checkpoint(
+    client, auditor, db_url, conn, integrate_audit, export_to, verifier_key
 ):
-    monkeypatch.setattr(export_module, "CHUNK_RECORDS", 500)
-    monkeypatch.setattr(log_module, "WINDOW_SEQS", 1000)
-    fill_fast(db_url, 5000)
-    # Each export adds its own event and checkpoint.
-    expected = [
-        "5002/5002 events valid, 1001/1001 checkpoints valid",
-        "5003/5003 events valid, 1002/1002 checkpoints valid",
-    ]
+    fill(db_url, 6)
+    integrate_audit()
+    path = export_to()
+    records = parse_jsonl(path.read_text())
+    header, events, end = records[0], records[1:-1], records[-1]
+    note = client.get("/v1/audit/checkpoint", headers=auditor).get_data(as_text=True)
+    assert header["checkpoint"] == note and header["tree_size"] == 7
+    assert [e["seq"] for e in events] == list(range(1, 8))
+    assert end == {"type": "end", "events": 7}
+    # Every line carries its leaf; the leaves hash to the signed root (independent check).
+    leaves = [base64.b64decode(e["leaf"]) for e in events]
+    assert base64.b64encode(rfc9162.mth(leaves)).decode() == note.split("\n")[2]
+    assert all("proof" not in e for e in events)
+    # The export itself was recorded, and lands after the tree it exports.
+    exported = conn.execute("SELECT * FROM audit_events WHERE action = 'audit.exported'")
+    assert exported.fetchone()["details"] == {"format": "jsonl", "tree_size": 7, "filter": {}}
+    code, output = verify_offline(path, verifier_key, "--full")
+    assert code == 0, output
+    assert output.startswith("OK: full export, all 7 events of the signed tree of 7")
+
+
+def test_a_large_export_streams_in_chunks_and_verifies_in_both_formats(
+    client, auditor, db_url, integrate_audit, verifier_key, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(export_module, "CHUNK_RECORDS", 200)
+    monkeypatch.setattr(log_module, "WINDOW_SEQS", 700)
+    with psycopg.connect(db_url) as conn:
+        for number in range(3000):
+            record_event(conn, SYSTEM, "test.bulk", target_id=number)
+    integrate_audit()
     for export_format in ("jsonl", "csv"):
         response = client.get(
             f"/v1/audit/export?format={export_format}", headers=auditor, buffered=False
@@ -45,122 +66,83 @@ def test_a_large_export_streams_in_chunks_and_verifies(
                 handle.write(chunk)
                 chunks += 1
         response.close()
-        assert chunks > 10  # many pieces, never the whole log in one
-        code, output = verify_offline(path, public_key)
+        assert chunks > 10
+        code, output = verify_offline(path, verifier_key)
         assert code == 0, output
-        assert output.startswith(expected.pop(0))
+        assert "all 3001 events" in output
 
 
-def test_a_time_slice_verifies_with_a_bridge_to_the_next_checkpoint(
-    auditor, db_url, conn, export_to, public_key
+def test_a_filtered_export_proves_each_event_and_discloses_no_other(
+    auditor, db_url, conn, integrate_audit, export_to, verifier_key
 ):
-    fill(db_url, 11)  # seq 2..12; checkpoints at 5 and 10
-    times = [
-        r["occurred_at"] for r in conn.execute("SELECT occurred_at FROM audit_events ORDER BY seq")
-    ]
-    since, until = times[2].isoformat(), times[6].isoformat()  # seq 3..7
-    path = export_to(f"since={since}&until={until}".replace("+", "%2B"))
-    records = parse_jsonl(path.read_text())
-    assert records[0]["filter"]["since"] is not None and records[0]["contiguous"] is True
-    assert [(r["type"], r["seq"]) for r in records[1:-1]] == [
-        ("event", 3),
-        ("event", 4),
-        ("event", 5),
-        ("checkpoint", 5),
-        ("event", 6),
-        ("event", 7),
-        ("bridge", 8),
-        ("bridge", 9),
-        ("bridge", 10),
-        ("checkpoint", 10),
-    ]
-    code, output = verify_offline(path, public_key)
-    assert code == 0, output
-    assert "5/5 events valid (+3 bridge), 2/2 checkpoints valid" in output
-    assert "signed through seq 10" in output
-
-
-def test_a_slice_that_lost_a_line_fails(auditor, db_url, conn, export_to, public_key):
-    fill(db_url, 11)
-    times = [
-        r["occurred_at"] for r in conn.execute("SELECT occurred_at FROM audit_events ORDER BY seq")
-    ]
-    path = export_to(f"since={times[2].isoformat()}".replace("+", "%2B"))
-    lines = path.read_text().splitlines(keepends=True)
-    path.write_text("".join(line for line in lines if '"seq":6,' not in line))
-    code, output = verify_offline(path, public_key)
-    assert code == 1 and "FAILED at seq 6: event 6 is missing" in output
-
-
-@pytest.mark.parametrize(
-    ("cut", "reason"),
-    [
-        ("end", "it was truncated"),
-        ("tail", "the end line counts"),
-        ("tail_and_counts", "event 8 is missing (the export was taken through 8)"),
-    ],
-)
-def test_a_truncated_file_fails(cut, reason, db_url, export_to, public_key):
-    fill(db_url, 6)  # seq 1..7, checkpoint at 5; the export is seq 8, signed
-    path = export_to()
-    lines = path.read_text().splitlines(keepends=True)
-    if cut == "end":
-        lines = lines[:-1]
-    else:
-        lines = lines[:-3] + lines[-1:]  # drop event 8 and its checkpoint
-        if cut == "tail_and_counts":
-            lines[-1] = json.dumps({"type": "end", "events": 7, "bridge": 0, "checkpoints": 1})
-    path.write_text("".join(lines))
-    code, output = verify_offline(path, public_key)
-    assert code == 1
-    assert reason in output
-
-
-def test_a_filtered_export_says_what_it_cannot_prove(auditor, db_url, export_to, public_key):
     fill(db_url, 2, action="test.kept")  # seq 2, 3
-    fill(db_url, 1, action="test.left_out")  # seq 4
-    fill(db_url, 3, action="test.kept")  # seq 5 (checkpoint), 6, 7
-    path = export_to("action=test.kept")
-    records = parse_jsonl(path.read_text())
-    assert records[0]["contiguous"] is False
-    assert [r["seq"] for r in records if r["type"] == "event"] == [2, 3, 5, 6, 7]
-    assert [r["seq"] for r in records if r["type"] == "checkpoint"] == [5]
-    code, output = verify_offline(path, public_key)
+    fill(db_url, 1, action="test.secret")  # seq 4
+    fill(db_url, 3, action="test.kept")  # seq 5, 6, 7
+    integrate_audit()
+    for export_format in ("jsonl", "csv"):
+        path = export_to(f"action=test.kept&format={export_format}", export_format=export_format)
+        text = path.read_text()
+        code, output = verify_offline(path, verifier_key)
+        assert code == 0, output
+        assert output.startswith("OK: filtered export, 5 events each proven")
+        # Nothing of the other events: not their action, ids, targets or leaves.
+        assert "test.secret" not in text and "key.created" not in text
+        other = conn.execute(
+            "SELECT e.id, l.seq FROM audit_events e JOIN audit_leaves l ON l.event_id = e.id "
+            "WHERE e.action <> 'test.kept'"
+        ).fetchall()
+        lines = parse_jsonl(export_to("action=test.kept").read_text())[1:-1]
+        assert {line["id"] for line in lines}.isdisjoint(row["id"] for row in other)
+        assert {line["seq"] for line in lines}.isdisjoint(row["seq"] for row in other)
+        assert all(
+            json.loads(base64.b64decode(line["leaf"]))["action"] == "test.kept" for line in lines
+        )
+    records = parse_jsonl(export_to("action=test.kept").read_text())
+    assert [r["seq"] for r in records[1:-1]] == [2, 3, 5, 6, 7]
+    assert {r["action"] for r in records[1:-1]} == {"test.kept"}
+    code, output = verify_offline(export_to("action=test.kept"), verifier_key, "--full")
+    assert code == 1 and "a full export was required" in output
+
+
+def test_an_export_extends_the_checkpoint_an_auditor_holds(
+    client, auditor, db_url, integrate_audit, export_to, verifier_key, tmp_path
+):
+    fill(db_url, 3)
+    integrate_audit()
+    held = tmp_path / "held.note"
+    held.write_text(client.get("/v1/audit/checkpoint", headers=auditor).get_data(as_text=True))
+    fill(db_url, 4)
+    integrate_audit()
+    full = export_to()
+    code, output = verify_offline(full, verifier_key, "--trusted-checkpoint", str(held))
     assert code == 0, output
-    assert "5/5 events valid, 1/1 checkpoints valid" in output
-    assert "filtered export with 1 gap(s)" in output
-    assert "4 event(s) are not covered by any checkpoint" in output
+    assert "consistent with the checkpoint of 4 you hold" in output
+    # A filtered export needs the consistency proof from the held size.
+    code, output = verify_offline(
+        export_to("action=test.filled"), verifier_key, "--trusted-checkpoint", str(held)
+    )
+    assert code == 1 and "from_size=4" in output
+    filtered = export_to("action=test.filled&from_size=4")
+    code, output = verify_offline(filtered, verifier_key, "--trusted-checkpoint", str(held))
+    assert code == 0, output
 
 
-def test_odd_text_survives_both_formats(app, db_url, export_to, public_key):
+def test_odd_text_survives_both_formats(app, db_url, integrate_audit, export_to, verifier_key):
     with psycopg.connect(db_url, row_factory=dict_row) as conn:
         for target in ("\\N", "\\", "", 'tab\tnew\nline\r\n"quoted" é ☃', "=SUM(A1)"):
             record_event(conn, SYSTEM, "test.odd", target_type="", target_id=target)
         record_event(conn, SYSTEM, "test.odd", details={"nested": {"b": [1.5, None], "a": "\\"}})
+    integrate_audit()
     for export_format in ("jsonl", "csv"):
-        code, output = verify_offline(export_to(export_format=export_format), public_key)
-        assert code == 0, (export_format, output)
+        for query in ("", "action=test.odd"):
+            path = export_to(query, export_format=export_format)
+            code, output = verify_offline(path, verifier_key)
+            assert code == 0, (export_format, query, output)
 
 
-def test_public_key_as_file_pem_or_saved_json(app, auditor, client, export_to, tmp_path):
-    path = export_to()
-    key = app.extensions["privacy.audit"].signing_key.public_key()
-    pem = key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    saved = client.get("/v1/audit/public-key", headers=auditor).get_data(as_text=True)
-    for name, content in (("key.pem", pem), ("key.json", saved)):
-        (tmp_path / name).write_text(content)
-        code, output = verify_offline(path, str(tmp_path / name))
-        assert code == 0, output
-    code, output = verify_offline(path, pem)
-    assert code == 0, output
-    code, output = verify_offline(path, "not a key")
-    assert code == 2 and "--public-key" in output
-
-
-def test_the_command_needs_no_database(db_url, export_to, public_key, tmp_path):
+def test_the_command_needs_no_database(db_url, integrate_audit, export_to, verifier_key, tmp_path):
     fill(db_url, 3)
+    integrate_audit()
     path = export_to(export_format="csv")
     env = {
         **os.environ,
@@ -169,40 +151,44 @@ def test_the_command_needs_no_database(db_url, export_to, public_key, tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "-m", "service.cli", "audit", "verify", str(path)]
-        + ["--public-key", public_key],
+        + ["--verifier-key", verifier_key],
         capture_output=True,
         text=True,
         env=env,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("5/5 events valid, 1/1 checkpoints valid")
+    assert result.stdout.startswith("OK: full export, all 4 events")
     assert not Path(tmp_path / "nowhere").exists()
 
 
-def test_a_file_that_is_not_an_export_fails_cleanly(tmp_path, app, public_key):
+def test_bad_files_and_keys_fail_cleanly(tmp_path, app, verifier_key, export_to, integrate_audit):
     for name, content in (("a.jsonl", '{"type":"header"}\n{not json\n'), ("b.csv", "a,b\n1,2\n")):
         path = tmp_path / name
         path.write_text(content)
-        code, output = verify_offline(path, public_key)
+        code, output = verify_offline(path, verifier_key)
         assert code == 1 and "FAILED" in output, output
+    integrate_audit()
+    code, output = verify_offline(export_to(), "not a key")
+    assert code == 2 and "--verifier-key" in output
+    other = "other.example/log+" + verifier_key.split("+", 1)[1]
+    code, output = verify_offline(export_to(), other)
+    assert code == 2 and "does not match" in output
 
 
-def test_the_public_key_command_prints_the_configured_key(app, app_config, public_key):
+def test_the_public_key_command_prints_the_verifier_key(app, app_config, verifier_key):
     env = {"PRIVACY_DATA_DIR": app_config["PRIVACY_DATA_DIR"]}
     result = CliRunner().invoke(main, ["audit", "public-key"], env=env)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == public_key
-    assert parse_public_key(json.dumps({"public_key": public_key}))
+    assert result.output.strip() == verifier_key
 
 
-def test_the_checkpoint_command_signs_the_head(app, app_config, db_url, conn, public_key):
+def test_the_signer_command_integrates_once(app, app_config, db_url, conn, verifier_key):
     fill(db_url, 2)
     env = {"DATABASE_URL": db_url, "PRIVACY_DATA_DIR": app_config["PRIVACY_DATA_DIR"]}
-    result = CliRunner().invoke(main, ["audit", "checkpoint"], env=env)
+    result = CliRunner().invoke(main, ["audit", "signer", "--once"], env=env)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("checkpoint at seq 3 ")
-    row = conn.execute("SELECT * FROM audit_events WHERE seq = 3").fetchone()
-    assert row["action"] == "audit.checkpointed" and row["actor_type"] == "system"
-    signed = conn.execute("SELECT signature FROM audit_checkpoints WHERE seq = 3").fetchone()
-    assert result.output.strip().endswith(signed["signature"])
+    assert result.output.strip() == "integrated 2 event(s)"
+    row = conn.execute("SELECT note, key_id FROM audit_checkpoints").fetchone()
+    assert row["key_id"] == verifier_key.split("+")[1]
+    assert json.dumps(row["note"]).count("\\n") == 5  # 3 body lines, a blank line, 1 signature

@@ -19,6 +19,8 @@ from service.archive.identifiers import (
 )
 from service.archive.scanning import text_hash
 from service.audit.log import verify_log
+from service.audit.signer import integrate_now
+from service.audit.signing import load_signer_settings
 from tests.conftest import TEST_SECRET
 
 SECRET = TEST_SECRET.encode()
@@ -26,14 +28,15 @@ SECRET = TEST_SECRET.encode()
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    """After every scenario that ran on an app, check that the whole audit chain verifies."""
+    """After every scenario that ran on an app, sign its audit events and verify the whole log."""
     result = yield
     app = item.funcargs.get("app")
     if app is not None:
-        public_key = app.extensions["privacy.audit"].signing_key.public_key()
-        with app.extensions["privacy.db"].transaction() as conn:
-            report = verify_log(conn, public_key)
-        assert report.ok, f"the audit chain does not verify after this scenario: {report}"
+        settings = load_signer_settings(item.funcargs["app_config"])
+        integrate_now(item.funcargs["db_url"], settings)
+        with app.extensions["privacy"].database.transaction() as conn:
+            report = verify_log(conn, [settings.verifier])
+        assert report.ok, f"the audit log does not verify after this scenario: {report}"
     return result
 
 
@@ -62,10 +65,11 @@ def file_request(client, officer) -> Callable[..., dict]:
 
 
 @pytest.fixture
-def audit_verified(client, auth) -> Callable[[], dict]:
-    """Return a function asserting that the whole audit chain verifies; it returns the report."""
+def audit_verified(client, auth, integrate_audit) -> Callable[[], dict]:
+    """Return a function signing pending events and asserting the whole log verifies."""
 
     def _verify() -> dict:
+        integrate_audit()
         response = client.get("/v1/audit/verify", headers=auth("auditor"))
         assert response.status_code == 200, response.get_json()
         report = response.get_json()
@@ -176,7 +180,7 @@ def archive(db_url: str, app) -> Archive:
 def audit_events(conn: psycopg.Connection, action: str | None = None) -> list[dict]:
     """Return the audit events (of one action), oldest first."""
     if action is None:
-        return conn.execute("SELECT * FROM audit_events ORDER BY seq").fetchall()
+        return conn.execute("SELECT * FROM audit_events ORDER BY id").fetchall()
     return conn.execute(
-        "SELECT * FROM audit_events WHERE action = %s ORDER BY seq", (action,)
+        "SELECT * FROM audit_events WHERE action = %s ORDER BY id", (action,)
     ).fetchall()

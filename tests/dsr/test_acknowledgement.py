@@ -76,13 +76,13 @@ def test_on_time_means_before_the_acknowledge_by_day_ends(
     filed = file_request(type="rectification", regime="ccpa", received_at="2025-03-01T10:00:00Z")
     assert filed["acknowledge_by"] == "2025-03-14"
 
-    with app.extensions["privacy.db"].transaction() as conn:
+    with app.extensions["privacy"].database.transaction() as conn:
         shown = acknowledge_request(
             conn, SYSTEM, DsrSettings(secret=SECRET), UUID(filed["id"]), now=acknowledged_at
         )
 
-    assert shown["acknowledged_at"] == acknowledged_at
-    assert shown["acknowledgement"]["on_time"] is on_time
+    assert shown.row["acknowledged_at"] == acknowledged_at
+    assert shown.row["acknowledged_on_time"] is on_time
 
 
 def test_a_request_is_acknowledged_once(client, officer, file_request, conn):
@@ -137,7 +137,7 @@ def test_a_closed_request_cannot_be_acknowledged(client, officer, file_request, 
 
     assert response.status_code == 409
     assert "closed" in response.get_json()["detail"]
-    assert response.get_json()["status"] == closed.get_json()["status"]
+    assert response.get_json()["request_status"] == closed.get_json()["status"]
     assert audit_events(conn, "dsr.acknowledged") == []
 
 

@@ -325,7 +325,7 @@ def test_a_request_is_verified_once(client, officer, file_request):
 
     assert again.status_code == 409
     assert again.mimetype == "application/problem+json"
-    assert again.get_json()["status"] == "verified"
+    assert again.get_json()["request_status"] == "verified"
 
 
 @pytest.mark.parametrize("request_type", ["access", "portability", "erasure"])

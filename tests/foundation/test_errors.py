@@ -14,7 +14,7 @@ def assert_problem(response, status: int) -> dict:
     assert response.mimetype == PROBLEM
     body = response.get_json(force=True)
     assert body["status"] == status
-    assert body["type"].startswith("https://")
+    assert body["type"].startswith("/problems/")
     assert body["title"]
     assert body["detail"]
     return body
@@ -67,7 +67,7 @@ def test_body_over_limit_is_413(app_config, auth):
         body = assert_problem(response, 413)
         assert "100 bytes" in body["detail"]
     finally:
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].database.close()
 
 
 def test_wrong_content_type_is_415(client, auth):
@@ -102,14 +102,13 @@ def app_without_database(tmp_path):
         {
             "TESTING": True,
             "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none?connect_timeout=1",
-            "PRIVACY_SKIP_MIGRATE": True,
             "PRIVACY_DATA_DIR": str(tmp_path),
             "PRIVACY_DB_POOL_MIN": 0,
             "PRIVACY_DB_TIMEOUT": 1.0,
         }
     )
     yield app
-    app.extensions["privacy.db"].close()
+    app.extensions["privacy"].database.close()
 
 
 def test_database_down_is_503(app_without_database):

@@ -42,9 +42,16 @@ def test_exception_logs_carry_no_message():
     assert "jane@example.com" not in json.dumps(line)
 
 
-def test_free_text_request_id_is_replaced(client, conn):
-    response = client.get("/v1/keys", headers={"X-Request-ID": "jan.devries"})
-    assert response.status_code == 401
+def test_free_text_request_id_is_replaced(client, conn, auth):
+    response = client.post(
+        "/v1/keys",
+        json={"name": "bot", "role": "moderator"},
+        headers={**auth("admin"), "X-Request-ID": "jan.devries"},
+    )
+    assert response.status_code == 201
     assert response.headers["X-Request-ID"] != "jan.devries"
-    stored = conn.execute("SELECT request_id FROM audit_events").fetchall()
-    assert stored and all(row["request_id"] != "jan.devries" for row in stored)
+    stored = conn.execute(
+        "SELECT request_id FROM audit_events WHERE action = 'key.created' "
+        "AND request_id IS NOT NULL"
+    ).fetchall()
+    assert [row["request_id"] for row in stored] == [response.headers["X-Request-ID"]]

@@ -12,7 +12,10 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from service import db
-from service.db import migrate, migration_files
+from service.db import QUEUE_SQL_DIR, migrate, migration_files, queue_migration_files
+
+# What a fresh database gets besides our own migrations: procrastinate's current schema.
+QUEUE_SCHEMA = "procrastinate schema"
 
 
 @pytest.fixture
@@ -25,14 +28,17 @@ def empty_db(pg_server_url):
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def recorded(url: str) -> list[int]:
+def recorded(url: str, namespace: str = "service") -> list[int]:
     with psycopg.connect(url) as conn:
-        return [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+        rows = conn.execute(
+            "SELECT version FROM schema_migrations WHERE namespace = %s ORDER BY 1", [namespace]
+        )
+        return [r[0] for r in rows]
 
 
 def test_applied_once_then_noop(empty_db):
     applied = migrate(empty_db)
-    assert applied == [f"{v:04d}_{n}" for v, n, _ in migration_files()]
+    assert applied == [f"{v:04d}_{n}" for v, n, _ in migration_files()] + [QUEUE_SCHEMA]
     assert recorded(empty_db) == [v for v, _, _ in migration_files()]
     assert migrate(empty_db) == []
     assert recorded(empty_db) == [v for v, _, _ in migration_files()]
@@ -52,7 +58,7 @@ def test_concurrent_start_applies_each_migration_once(empty_db):
     results = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in results]
     counts = sorted(int(out.strip()) for out, _ in results)
-    assert counts == [0, 0, len(migration_files())]
+    assert counts == [0, 0, len(migration_files()) + 1]
     assert recorded(empty_db) == [v for v, _, _ in migration_files()]
 
 
@@ -71,3 +77,93 @@ def test_failing_migration_rolls_back_alone(empty_db, tmp_path, monkeypatch):
         }
     assert "good_one" in tables and "half_done" not in tables
     assert 9001 in recorded(empty_db) and 9002 not in recorded(empty_db)
+
+
+def queue_schema(url: str) -> dict[str, list]:
+    """Return the job queue's columns, functions and indexes as the catalog lists them."""
+    with psycopg.connect(url) as conn:
+        columns = conn.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default"
+            " FROM information_schema.columns WHERE table_name LIKE 'procrastinate%'"
+            " ORDER BY 1, 2"
+        ).fetchall()
+        functions = conn.execute(
+            "SELECT p.proname, pg_get_function_identity_arguments(p.oid) FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = 'public' AND p.proname LIKE 'procrastinate%' ORDER BY 1, 2"
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'procrastinate%'"
+            " ORDER BY 1"
+        ).fetchall()
+    return {"columns": columns, "functions": functions, "indexes": indexes}
+
+
+def test_a_fresh_database_gets_the_queue_schema_with_its_migrations_recorded(empty_db):
+    migrate(empty_db)
+    assert recorded(empty_db, "procrastinate") == [v for v, _, _ in queue_migration_files()]
+    tables = {table for table, *_ in queue_schema(empty_db)["columns"]}
+    assert {"procrastinate_jobs", "procrastinate_workers", "procrastinate_events"} <= tables
+
+
+def test_a_queue_at_an_older_version_gets_the_later_migrations(empty_db, pg_server_url):
+    # The queue as procrastinate 3.0.0 left it: its initial schema and every migration up to
+    # 3.0, recorded like ours; then the library was upgraded to the installed version.
+    files = queue_migration_files()
+    older = [entry for entry in files if entry[0] < 3_01_00_00]
+    later = [entry for entry in files if entry[0] >= 3_01_00_00]
+    assert older and later
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute(db.queries()["create_migrations_table"])
+        for version, name, path in older:
+            with conn.transaction():
+                conn.execute(path.read_text())
+                conn.execute(
+                    "INSERT INTO schema_migrations (namespace, version, name)"
+                    " VALUES ('procrastinate', %s, %s)",
+                    [version, name],
+                )
+        assert conn.execute("SELECT to_regclass('procrastinate_workers')").fetchone()[0] is None
+
+    applied = migrate(empty_db)
+
+    assert applied[-len(later) :] == [f"procrastinate {name}" for _, name, _ in later]
+    assert recorded(empty_db, "procrastinate") == [v for v, _, _ in files]
+    # The upgraded queue is the one a fresh database gets from the current schema.
+    fresh = "m_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(fresh)))
+    try:
+        fresh_url = make_conninfo(pg_server_url, dbname=fresh)
+        with psycopg.connect(fresh_url, autocommit=True) as conn:
+            conn.execute((QUEUE_SQL_DIR / "schema.sql").read_text())
+        assert queue_schema(empty_db) == queue_schema(fresh_url)
+    finally:
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(fresh)))
+
+
+def test_a_queue_made_before_its_migrations_were_recorded_is_taken_as_current(empty_db):
+    # Databases whose queue schema was created without a record of it.
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute((QUEUE_SQL_DIR / "schema.sql").read_text())
+    applied = migrate(empty_db)
+    assert QUEUE_SCHEMA not in applied
+    assert recorded(empty_db, "procrastinate") == [v for v, _, _ in queue_migration_files()]
+
+
+def test_a_migrations_table_from_before_namespaces_is_upgraded(empty_db):
+    first = migration_files()[:2]
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for version, name, path in first:
+            conn.execute(path.read_text())
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", [version, name]
+            )
+    applied = migrate(empty_db)
+    assert applied[0] == f"{migration_files()[2][0]:04d}_{migration_files()[2][1]}"
+    assert recorded(empty_db) == [v for v, _, _ in migration_files()]

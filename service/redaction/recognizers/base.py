@@ -82,10 +82,3 @@ class RuleRecognizer(LocalRecognizer):
 def words_pattern(words: Iterable[str]) -> str:
     """Return a regex alternation of the words, longest first, each escaped."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
-def strip_trailing(text: str, start: int, end: int, chars: str = " \t\r\n,.;:") -> int:
-    """Return ``end`` moved left past trailing separator characters."""
-    while end > start and text[end - 1] in chars:
-        end -= 1
-    return end

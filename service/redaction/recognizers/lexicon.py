@@ -67,18 +67,6 @@ def last_names() -> frozenset[str]:
 
 
 @functools.cache
-def street_suffixes() -> frozenset[str]:
-    """Return street-type words and endings of every Faker locale, lower-cased."""
-    return _collect("faker.providers.address", ("street_suffixes", "street_suffixes_long"))
-
-
-@functools.cache
-def street_prefixes() -> frozenset[str]:
-    """Return street-type words written before the name (rue, via, calle, ...), lower-cased."""
-    return _collect("faker.providers.address", ("street_prefixes", "street_prefixes_long"))
-
-
-@functools.cache
 def country_names() -> frozenset[str]:
     """Return English country names (as in Faker's en_US tables), lower-cased."""
     from faker.providers.address.en_US import Provider

@@ -1,0 +1,1 @@
+"""Project tools run from the command line (not shipped in the package)."""
