@@ -23,10 +23,10 @@ from tests.conftest import TEST_SECRET
 pytestmark = pytest.mark.slow
 
 
-def test_worker_restarts_the_embedded_database_and_resumes(tmp_path: Path):
+def test_worker_restarts_the_embedded_database_and_resumes(tmp_path: Path, embedded_data_dir: Path):
     """Stop the embedded server mid-scan: /ready says so, the worker restarts it, the scan
     finishes with every item scanned exactly once."""
-    data_dir = tmp_path / "data"
+    data_dir = embedded_data_dir
     url = start_embedded(data_dir)
     migrate(url)
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL",)} | {
@@ -124,7 +124,7 @@ def test_worker_restarts_the_embedded_database_and_resumes(tmp_path: Path):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(timeout=10)
-        app.extensions["privacy.db"].close()
+        app.extensions["privacy"].close()
         stop_embedded(data_dir)
     assert worker.returncode == 0, log_path.read_text(errors="replace")[-3000:]
 
@@ -144,7 +144,7 @@ def test_stalled_jobs_are_requeued_after_the_stall_setting(ingest, db_url, tmp_p
     def doing() -> list[dict]:
         return query(
             "SELECT id, worker_id FROM procrastinate_jobs "
-            "WHERE status = 'doing' AND task_name = 'archive.scan_chunk'"
+            "WHERE status = 'doing' AND task_name = 'archive:scan_chunk'"
         )
 
     settings = {
