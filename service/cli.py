@@ -16,6 +16,7 @@ from service.config import data_dir, load_config
 from service.db import queries, resolve_database_url, stop_embedded
 from service.dsr.cli import dsr
 from service.logs import configure_logging
+from service.resilience import alive_file_option
 from service.runtime import Runtime, bootstrap, command_runtime
 
 
@@ -115,12 +116,7 @@ def db_stop() -> None:
     type=click.IntRange(1, 64),
     help="Jobs run at once in this process; for more CPU, start more worker processes.",
 )
-@click.option(
-    "--alive-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Touch this file every few seconds while connected (for a container healthcheck).",
-)
+@alive_file_option
 def worker(concurrency: int, alive_file: Path | None) -> None:
     """Run a job worker (scans, daily upkeep) until stopped (Ctrl-C / SIGTERM).
 

@@ -20,12 +20,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import click
 import psycopg
 from psycopg_pool import PoolTimeout
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# The CLI option of every long-running worker command (job worker, audit signer).
+alive_file_option = click.option(
+    "--alive-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Touch this file every few seconds while connected (for a container healthcheck).",
+)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import click
 from service.audit.export import ExportFormatError, read_export
 from service.audit.note import NoteError, Verifier, parse_verifier_key
 from service.audit.verify import ExportReport, load_trusted, verify_export
+from service.resilience import alive_file_option
 
 
 @click.group()
@@ -114,26 +115,28 @@ def public_key_command() -> None:
 
 @audit.command("signer")
 @click.option("--once", is_flag=True, help="Integrate and sign once, then exit.")
-def signer_command(once: bool) -> None:
+@alive_file_option
+def signer_command(once: bool, alive_file: Path | None) -> None:
     """Run the integrator/signer: give new events tree positions and sign checkpoints.
 
     One runs per database at a time (others wait for its lock); it alone needs the signing key.
+    It waits for a database that is down at start and reconnects with backoff when it goes away.
     """
     from service.audit.signer import SignerRefused, integrate_now, run_signer
     from service.audit.signing import load_signer_settings
     from service.config import load_config
     from service.db import migrate, resolve_database_urls
     from service.logs import configure_logging
+    from service.resilience import database_probe, run_through_outages
 
     config = load_config()
     configure_logging(config["PRIVACY_LOG_LEVEL"])
-    urls = resolve_database_urls(config)
-    migrate(urls.owner, service_role=urls.service_role)
-    url = urls.service
     settings = load_signer_settings(config)
     if once:
+        urls = resolve_database_urls(config)
+        migrate(urls.owner, service_role=urls.service_role)
         try:
-            added = integrate_now(url, settings)
+            added = integrate_now(urls.service, settings)
         except SignerRefused as exc:
             raise click.ClickException(f"refused to sign: {exc}") from exc
         click.echo(f"integrated {added} event(s)")
@@ -141,8 +144,20 @@ def signer_command(once: bool) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    probe = database_probe(config)
+
+    def prepare() -> str:
+        urls = resolve_database_urls(config)
+        migrate(urls.owner, service_role=urls.service_role)
+        return urls.service
+
+    url = run_through_outages(
+        prepare, probe=probe, name="audit signer", stop=stop, install_signal_handlers=False
+    )
+    if url is None:
+        return
     click.echo(f"audit signer started for {settings.audit.origin}", err=True)
-    run_signer(url, settings, stop)
+    run_signer(url, settings, stop, probe=probe, alive_file=alive_file)
 
 
 @audit.command("rotate-key")

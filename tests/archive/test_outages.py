@@ -16,7 +16,7 @@ from service import create_app
 from service.audit import SYSTEM
 from service.auth import create_key
 from service.db import migrate, start_embedded, stop_embedded
-from tests.archive.conftest import WorkerProcess, make_item, wait_for
+from tests.archive.conftest import WorkerProcess, make_item, stop_process, wait_for
 from tests.archive.test_workers import FILLER, long_text
 from tests.conftest import TEST_SECRET
 
@@ -118,12 +118,7 @@ def test_worker_restarts_the_embedded_database_and_resumes(tmp_path: Path, embed
         # The healthcheck file is kept fresh while the worker is connected.
         assert time.time() - alive.stat().st_mtime < 10
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
+        stop_process(worker)
         app.extensions["privacy"].close()
         stop_embedded(data_dir)
     assert worker.returncode == 0, log_path.read_text(errors="replace")[-3000:]
