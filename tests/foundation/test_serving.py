@@ -9,10 +9,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
+from service.audit import SYSTEM
+from service.auth import create_key
 from tests.archive.conftest import drop_database, fresh_database
 from tests.conftest import TEST_SECRET
 
@@ -30,9 +35,18 @@ def free_port() -> int:
 
 
 class Server:
-    """A `privacy-service serve` subprocess with WORKERS workers on an ephemeral port."""
+    """A `privacy-service serve` subprocess on an ephemeral port (WORKERS workers by default)."""
 
-    def __init__(self, db_url: str, data_dir: Path, log_path: Path):
+    def __init__(
+        self,
+        db_url: str,
+        data_dir: Path,
+        log_path: Path,
+        *,
+        workers: int = WORKERS,
+        settings: dict[str, str] | None = None,
+    ):
+        self.db_url = db_url
         self.port = free_port()
         self.log_path = log_path
         env = {
@@ -44,11 +58,12 @@ class Server:
             "PRIVACY_LOG_LEVEL": "WARNING",
             "PRIVACY_HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT),
             "PRIVACY_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT),
+            **(settings or {}),
         }
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)]
-                + ["--workers", str(WORKERS)],
+                + ["--workers", str(workers)],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -66,6 +81,10 @@ class Server:
                 pass
             time.sleep(0.5)
         pytest.fail("serve did not answer /health:\n" + self.log_path.read_text()[-3000:])
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -121,17 +140,23 @@ def assert_problem(response: bytes, status: int) -> dict:
     return problem
 
 
-@pytest.fixture(scope="module")
-def server(pg_server_url: str, template_db: str, tmp_path_factory) -> Iterator[Server]:
+@contextmanager
+def serving(pg_server_url: str, template_db: str, folder: Path, **options) -> Iterator[Server]:
+    """Serve a fresh database from folder until the block ends."""
     url = fresh_database(pg_server_url, template_db)
-    folder = tmp_path_factory.mktemp("serve")
-    running = Server(url, folder / "data", folder / "serve.log")
+    running = Server(url, folder / "data", folder / "serve.log", **options)
     try:
         running.wait_ready(240)
         yield running
     finally:
         running.stop()
         drop_database(pg_server_url, url)
+
+
+@pytest.fixture(scope="module")
+def server(pg_server_url: str, template_db: str, tmp_path_factory) -> Iterator[Server]:
+    with serving(pg_server_url, template_db, tmp_path_factory.mktemp("serve")) as running:
+        yield running
 
 
 def test_slow_clients_do_not_starve_health(server):
@@ -231,3 +256,56 @@ def test_chunked_body_within_the_limit_is_answered_by_the_app(server):
     )
     # Authentication comes first: no key, 401 (and a problem), whatever the body.
     assert_problem(response, 401)
+
+
+MAX_TEXTS = 40
+BATCH = 15
+
+
+@pytest.fixture(scope="module")
+def recycling_server(pg_server_url: str, template_db: str, tmp_path_factory) -> Iterator[Server]:
+    with serving(
+        pg_server_url,
+        template_db,
+        tmp_path_factory.mktemp("recycle"),
+        workers=1,
+        settings={"PRIVACY_WORKER_MAX_TEXTS": str(MAX_TEXTS), "PRIVACY_LOG_LEVEL": "INFO"},
+    ) as running:
+        yield running
+
+
+def test_workers_are_recycled_by_texts_processed_not_requests(recycling_server):
+    """One batch is one request but many texts: the worker is replaced once it has put
+    PRIVACY_WORKER_MAX_TEXTS texts (up to 10% more) through the pipeline, between requests."""
+    server = recycling_server
+    with psycopg.connect(server.db_url, row_factory=dict_row) as conn:
+        _, key = create_key(conn, SYSTEM, name="recycle", role="moderator")
+    items = [{"id": str(n), "text": f"Call Jan Novak on 020 7946 09{n:02d}"} for n in range(BATCH)]
+    body = json.dumps({"items": items}).encode()
+    request = (
+        b"POST /v1/redact/batch HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer %s\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
+        % (key.encode(), len(body), body)
+    )
+    (first,) = server.worker_pids()
+    # Two batches (30 texts) stay under the bound; the third (45) passes it.
+    for _ in range(2):
+        status, _, answer = parse(raw(server.port, request))
+        assert status == 200 and len(json.loads(answer)["items"]) == BATCH
+    assert server.worker_pids() == [first]
+    status, _, answer = parse(raw(server.port, request))
+    assert status == 200 and len(json.loads(answer)["items"]) == BATCH, answer[:300]
+
+    def replaced() -> list[int]:
+        pids = server.worker_pids()
+        return pids if pids and first not in pids else []
+
+    deadline = time.monotonic() + 60
+    while not (pids := replaced()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pids and len(pids) == 1, f"worker {first} should have been replaced, have {pids}"
+    # The fresh worker serves (its engine is built before it takes requests).
+    status, _, answer = parse(raw(server.port, request))
+    assert status == 200 and len(json.loads(answer)["items"]) == BATCH
+    log = server.log_path.read_text(errors="replace")
+    assert '"reason": "texts"' in log and "recycling worker" in log
