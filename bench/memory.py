@@ -98,7 +98,8 @@ def main() -> None:
                     "seconds": round(time.monotonic() - started, 1),
                     "rss_mb": [r for p in pids if (r := rss_mb(p)) > 0],
                 }
-                samples.append(sample)
+                if sample["rss_mb"]:  # none while a recycled worker is being replaced
+                    samples.append(sample)
                 print(json.dumps(sample), flush=True)
                 next_sample += args.sample_every
         elapsed = time.monotonic() - started
