@@ -116,6 +116,26 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def links(self, status: int, parameter: str, value: str, *targets: str) -> Callable:
+        """Document OpenAPI links: `value` (a runtime expression on this answer, e.g.
+        `$response.body#/id`) is the `parameter` of each target ("get /v1/holds/{hold_id}").
+
+        Clients (and the stateful fuzz test) follow them from a created resource to what can
+        be done with it next.
+        """
+        links = {}
+        for target in targets:
+            method, path = target.split(" ", 1)
+            pointer = path.replace("~", "~0").replace("/", "~1")
+            name = method.capitalize() + "".join(
+                part.strip("{}").title().replace("_", "") for part in path.split("/") if part
+            )
+            links[name] = {
+                "operationRef": f"#/paths/{pointer}/{method}",
+                "parameters": {parameter: value},
+            }
+        return self.doc(responses={status: {"links": links}})
+
     def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
         if isinstance(view_func, type(MethodView)):
             for method in view_func.methods or ():

@@ -26,6 +26,7 @@ class Keys(MethodView):
 
     @requires("admin")
     @blp.arguments(KeyCreateSchema)
+    @blp.links(201, "key_id", "$response.body#/id", "delete /v1/keys/{key_id}")
     @blp.response(201, NewKeySchema)
     def post(self, body):
         """Create an API key; the response shows the key once."""
