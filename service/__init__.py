@@ -114,6 +114,7 @@ def _register_blueprints(api: Api) -> None:
         reports,
         requests,
         scans,
+        triage,
     )
 
     for module in (
@@ -128,6 +129,7 @@ def _register_blueprints(api: Api) -> None:
         scans,
         replies,
         policies,
+        triage,
     ):
         api.register_blueprint(module.blp)
 

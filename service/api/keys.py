@@ -25,7 +25,7 @@ class Keys(MethodView):
             return {"items": list_keys(conn)}
 
     @requires("admin")
-    @blp.arguments(KeyCreateSchema)
+    @blp.arguments(KeyCreateSchema())
     @blp.links(201, "key_id", "$response.body#/id", "delete /v1/keys/{key_id}")
     @blp.response(201, NewKeySchema)
     def post(self, body):

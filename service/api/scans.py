@@ -24,7 +24,7 @@ blp = Blueprint(
 @blp.route("")
 class Scans(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(ScanRequestSchema)
+    @blp.arguments(ScanRequestSchema())
     @blp.links(202, "scan_id", "$response.body#/id", "get /v1/scans/{scan_id}")
     @blp.response(202, ScanSchema)
     def post(self, body):

@@ -113,6 +113,25 @@ def public_key_command() -> None:
     click.echo(load_signer_settings(load_config()).verifier.verifier_key)
 
 
+def _signer_start(*, logs: bool):
+    """Migrate and return (service URL, signer settings) for the signer's commands.
+
+    Not the runtime every other command uses: the signer needs the signing key and nothing
+    else, so it neither reads nor creates the service's secret and opens no pool.
+    """
+    from service.audit.signing import load_signer_settings
+    from service.config import load_config
+    from service.db import migrate, resolve_database_urls
+    from service.logs import configure_logging
+
+    config = load_config()
+    if logs:
+        configure_logging(config["PRIVACY_LOG_LEVEL"])
+    urls = resolve_database_urls(config)
+    migrate(urls.owner, service_role=urls.service_role)
+    return urls.service, load_signer_settings(config)
+
+
 @audit.command("signer")
 @click.option("--once", is_flag=True, help="Integrate and sign once, then exit.")
 @alive_file_option
@@ -123,20 +142,13 @@ def signer_command(once: bool, alive_file: Path | None) -> None:
     It waits for a database that is down at start and reconnects with backoff when it goes away.
     """
     from service.audit.signer import SignerRefused, integrate_now, run_signer
-    from service.audit.signing import load_signer_settings
     from service.config import load_config
-    from service.db import migrate, resolve_database_urls
-    from service.logs import configure_logging
     from service.resilience import database_probe, run_through_outages
 
-    config = load_config()
-    configure_logging(config["PRIVACY_LOG_LEVEL"])
-    settings = load_signer_settings(config)
     if once:
-        urls = resolve_database_urls(config)
-        migrate(urls.owner, service_role=urls.service_role)
+        url, settings = _signer_start(logs=True)
         try:
-            added = integrate_now(urls.service, settings)
+            added = integrate_now(url, settings)
         except SignerRefused as exc:
             raise click.ClickException(f"refused to sign: {exc}") from exc
         click.echo(f"integrated {added} event(s)")
@@ -144,18 +156,17 @@ def signer_command(once: bool, alive_file: Path | None) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    probe = database_probe(config)
-
-    def prepare() -> str:
-        urls = resolve_database_urls(config)
-        migrate(urls.owner, service_role=urls.service_role)
-        return urls.service
-
-    url = run_through_outages(
-        prepare, probe=probe, name="audit signer", stop=stop, install_signal_handlers=False
+    probe = database_probe(load_config())
+    started = run_through_outages(
+        lambda: _signer_start(logs=True),
+        probe=probe,
+        name="audit signer",
+        stop=stop,
+        install_signal_handlers=False,
     )
-    if url is None:
+    if started is None:
         return
+    url, settings = started
     click.echo(f"audit signer started for {settings.audit.origin}", err=True)
     run_signer(url, settings, stop, probe=probe, alive_file=alive_file)
 
@@ -174,15 +185,9 @@ def rotate_key_command(new_key: str) -> None:
     prints the new verifier key for auditors.
     """
     from service.audit.signer import SignerBusy, SignerRefused, rotate_key
-    from service.audit.signing import AuditKeyError, load_signer_settings, parse_signing_key
-    from service.config import load_config
-    from service.db import migrate, resolve_database_urls
+    from service.audit.signing import AuditKeyError, parse_signing_key
 
-    config = load_config()
-    urls = resolve_database_urls(config)
-    migrate(urls.owner, service_role=urls.service_role)
-    url = urls.service
-    settings = load_signer_settings(config)
+    url, settings = _signer_start(logs=False)
     try:
         key = parse_signing_key(Path(new_key).read_text())
         note = rotate_key(url, settings, key)
@@ -285,4 +290,5 @@ def witness_command(
             f"OK: {checkpoint.size} events, consistent with the {result.previous_size} "
             "witnessed before"
         )
-    click.echo(line + ("; cosigned" if result.cosigned else ""))
+    learned = "".join(f"; learned key {key_id} from its rotation" for key_id in result.learned)
+    click.echo(line + learned + ("; cosigned" if result.cosigned else ""))
