@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import signal
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,9 +81,14 @@ def database_probe(config: dict[str, Any]) -> Callable[[], str]:
     from service.db import ensure_embedded_running
 
     def probe() -> str:
-        url = config.get("DATABASE_URL") or ensure_embedded_running(
-            Path(config["PRIVACY_DATA_DIR"])
-        )
+        url = config.get("DATABASE_URL")
+        if not url:
+            try:
+                url = ensure_embedded_running(Path(config["PRIVACY_DATA_DIR"]))
+            except (subprocess.SubprocessError, AssertionError) as exc:
+                # pg_ctl failed or timed out, or pgserver found a server not yet ready (a busy
+                # machine, a server still shutting down): still an outage, tried again later.
+                raise ConnectionError("the embedded server did not start") from exc
         psycopg.connect(url, connect_timeout=3).close()
         return url
 

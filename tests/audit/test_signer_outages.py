@@ -79,6 +79,9 @@ def test_signer_restarts_the_embedded_database_and_signs_every_event_once(
         assert "database reachable again: resuming" in log
         assert signer.poll() is None, "the signer is still running"
         assert time.time() - alive.stat().st_mtime < 10
+    except BaseException:
+        print(log_path.read_text(errors="replace")[-5000:])  # shown with the failure
+        raise
     finally:
         stop_process(signer)
         stop_embedded(data_dir)

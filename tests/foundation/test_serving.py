@@ -304,8 +304,9 @@ def test_workers_are_recycled_by_texts_processed_not_requests(recycling_server):
     while not (pids := replaced()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert pids and len(pids) == 1, f"worker {first} should have been replaced, have {pids}"
-    # The fresh worker serves (its engine is built before it takes requests).
-    status, _, answer = parse(raw(server.port, request))
+    # The fresh worker serves (its engine is built before it takes requests: on a busy machine
+    # that takes a while).
+    status, _, answer = parse(raw(server.port, request, timeout=120))
     assert status == 200 and len(json.loads(answer)["items"]) == BATCH
     log = server.log_path.read_text(errors="replace")
     assert '"reason": "texts"' in log and "recycling worker" in log
