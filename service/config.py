@@ -34,6 +34,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "PRIVACY_KEY_CACHE_SECONDS": (10.0, float),
     "PRIVACY_AUTH_FAILURES_PER_MINUTE": (30, int),
     "PRIVACY_AUDIT_AGGREGATE_SECONDS": (1.0, float),
+    # Read by the redaction engine (service.redaction.get_engine): comma-separated.
+    "PRIVACY_BRAND_TERMS": (None, str),
     "DATABASE_URL": (None, str),
     "PRIVACY_DATABASE_OWNER_URL": (None, str),
     "PRIVACY_DATABASE_ROLE": ("privacy_service", str),

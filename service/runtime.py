@@ -56,8 +56,9 @@ class Runtime:
         # Imported here: loading Presidio and spaCy is what makes the engine heavy, and a CLI
         # command that never redacts should not pay for it.
         from service.redaction import get_engine
+        from service.redaction.engine import parse_brand_terms
 
-        return get_engine(self.secret)
+        return get_engine(self.secret, parse_brand_terms(self.config.get("PRIVACY_BRAND_TERMS")))
 
     def connect(self, **kwargs: Any) -> psycopg.Connection:
         """Open a connection outside the pool (a CLI command, a long export)."""

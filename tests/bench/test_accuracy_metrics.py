@@ -12,9 +12,11 @@ from bench.accuracy import (
     conll_to_sample,
     evaluate,
     f_beta,
+    load_own,
     load_synth,
     merge_spans,
     score_sample,
+    split_synth,
 )
 
 
@@ -80,17 +82,17 @@ def test_conll_mentions_are_glued_and_offsets_kept():
         ("@", "B-PER"),
         ("jan_dev", "B-PER"),
         (":", "O"),
-        ("Allen", "B-PER"),
-        ("Iverson", "I-PER"),
+        ("Mira", "B-PER"),
+        ("Kowalczyk", "I-PER"),
         ("in", "O"),
         ("New", "B-LOC"),
         ("York", "I-LOC"),
     ]
     sample = conll_to_sample(tokens)
-    assert sample.text == "RT @jan_dev : Allen Iverson in New York"
+    assert sample.text == "RT @jan_dev : Mira Kowalczyk in New York"
     assert entity_texts(sample) == [
-        ("@jan_dev", "PERSON"),
-        ("Allen Iverson", "PERSON"),
+        ("@jan_dev", "SOCIAL_HANDLE"),  # a gold person written as a handle scores apart
+        ("Mira Kowalczyk", "PERSON"),
         ("New York", "LOC"),
     ]
 
@@ -98,7 +100,7 @@ def test_conll_mentions_are_glued_and_offsets_kept():
 def test_conll_untagged_at_sign_takes_the_name_tag():
     sample = conll_to_sample([("hi", "O"), ("@", "O"), ("piet", "B-PER")])
     assert sample.text == "hi @piet"
-    assert entity_texts(sample) == [("@piet", "PERSON")]
+    assert entity_texts(sample) == [("@piet", "SOCIAL_HANDLE")]
 
 
 def test_load_synth_reads_offsets_and_types(tmp_path):
@@ -130,7 +132,7 @@ def test_evaluate_runs_an_analyzer_over_all_samples():
         Sample("Ann", (GoldEntity(0, 3, "PERSON"),)),
         Sample("call 0612345678", (GoldEntity(5, 15, "PHONE_NUMBER"),)),
     ]
-    tally = evaluate(samples, lambda text: [(0, 3)] if text == "Ann" else [])
+    tally = evaluate(samples, lambda text, language: [(0, 3)] if text == "Ann" else [])
     assert tally.texts == 2
     assert tally.recall() == 0.5
     assert tally.as_dict()["per_type"]["PHONE_NUMBER"] == {
@@ -138,3 +140,57 @@ def test_evaluate_runs_an_analyzer_over_all_samples():
         "protected": 0,
         "recall": 0.0,
     }
+
+
+def test_pii_free_texts_with_any_finding_are_false_alarms():
+    tally = Tally()
+    score_sample(Sample("Windows 11 is out", (), pii_free=True), [(0, 7)], tally)
+    score_sample(Sample("Gate 5 please", (), pii_free=True), [], tally)
+    assert tally.false_alarm_rate() == 0.5
+
+
+def test_precision_outside_handles_leaves_handle_tokens_out():
+    text = "@mira_k met Tom"
+    sample = Sample(text, (GoldEntity(12, 15, "PERSON"),))
+    tally = Tally()
+    score_sample(sample, [(0, 7), (12, 15)], tally)
+    assert tally.precision() == 0.5  # the handle is not gold in this sample
+    assert tally.name_precision() == 1.0
+
+
+def test_synth_split_is_by_template_fixed_and_disjoint(tmp_path):
+    records = [{"full_text": f"text {i}", "spans": [], "template_id": i % 10} for i in range(100)]
+    path = tmp_path / "synth.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    first, second = split_synth(path), split_synth(path)
+    assert [s.text for s in first["dev"]] == [s.text for s in second["dev"]]
+    dev_templates = {int(s.text.split()[1]) % 10 for s in first["dev"]}
+    heldout_templates = {int(s.text.split()[1]) % 10 for s in first["heldout"]}
+    assert dev_templates and heldout_templates and not dev_templates & heldout_templates
+
+
+def test_own_corpus_loads_parts_languages_and_pii_free_flags(tmp_path):
+    path = tmp_path / "own.jsonl"
+    rows = [
+        {
+            "text": "bel Ria",
+            "lang": "nl",
+            "part": "dev",
+            "pii_free": False,
+            "spans": [{"type": "PERSON", "start": 4, "end": 7}],
+            "origin": "hand",
+        },
+        {
+            "text": "Gate 5",
+            "lang": "en",
+            "part": "heldout",
+            "pii_free": True,
+            "spans": [],
+            "origin": "hand",
+        },
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    [dev] = load_own(path, "dev")
+    [heldout] = load_own(path, "heldout")
+    assert (dev.language, entity_texts(dev)) == ("nl", [("Ria", "PERSON")])
+    assert heldout.pii_free and not heldout.entities

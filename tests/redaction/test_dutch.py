@@ -29,7 +29,7 @@ def found(engine: RedactionEngine, text: str, **options) -> set[tuple[str, str]]
         ("Super geholpen door Sanne Bakker van jullie winkel.", "Sanne Bakker"),
         ("Met vriendelijke groet,\nKees van der Laan", "Kees van der Laan"),
         ("Groetjes, Henk", "Henk"),
-        ("Meneer Jansen van de klantenservice was erg behulpzaam.", "Jansen"),
+        ("Meneer Jansen van de klantenservice was erg behulpzaam.", "Meneer Jansen"),
         ("Bedankt voor de hulp! Groeten, J. de Boer", "J. de Boer"),
     ],
 )
@@ -57,7 +57,7 @@ def test_ordinary_capitalised_dutch_words_are_not_names(engine, text):
         ("groetjes, sanne", "sanne"),
         ("Gesproken met John Smith van jullie klantenservice.", "John Smith"),
         ("Bedankt Pieter van den Berg voor de snelle hulp!", "Pieter van den Berg"),
-        ("Ik heb met mevrouw van der Linden gesproken", "van der Linden"),
+        ("Ik heb met mevrouw van der Linden gesproken", "mevrouw van der Linden"),
     ],
 )
 def test_names_end_where_the_dutch_sentence_goes_on(engine, text, name):
@@ -161,3 +161,34 @@ def test_lexicon_is_read_from_faker():
     assert {"Sanne", "Daan", "Jan"} <= lexicon.given_names
     assert {"Vries", "Bakker", "Jansen"} <= lexicon.surname_words
     assert {"Amsterdam", "Utrecht", "Zwolle", "België"} <= lexicon.places
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "entity"),
+    [
+        ("hoi kees, dank voor het meedenken", "kees", "PERSON"),
+        ("De monteur Marloes was heel vriendelijk", "Marloes", "PERSON"),
+        ("dhr. T. van Leeuwen belde net", "dhr. T. van Leeuwen", "PERSON"),
+        ("Groetjes, Lieve De Clercq", "Lieve De Clercq", "PERSON"),
+        ("Hier is het: 111222333", "111222333", "NL_BSN"),
+        ("track & trace 3SQWRT8812345 zegt bezorgd", "3SQWRT8812345", "ORDER_NUMBER"),
+        ("bel me op 0470 12 34 56", "0470 12 34 56", "PHONE_NUMBER"),
+        ("mijn gsm: +32 470 12 34 56", "+32 470 12 34 56", "PHONE_NUMBER"),
+        ("klantnummer 4455667, graag snel", "4455667", "ACCOUNT_NUMBER"),
+    ],
+)
+def test_dutch_and_flemish_identifiers(engine, text, value, entity):
+    assert (entity, value) in found(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lieve HEMA, de tompouce was op",
+        "Versie 4.2 van de app crasht",
+        "Spoor 7 op het station heeft geen omroep",
+        "Bedankt Albert Heijn, op tijd bezorgd",
+    ],
+)
+def test_dutch_brand_and_thing_texts_have_no_findings(engine, text):
+    assert found(engine, text) == set()

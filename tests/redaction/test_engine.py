@@ -224,13 +224,17 @@ def test_explanations_are_small_json_dicts_on_request(engine):
 
 
 def test_context_words_raise_scores(engine):
-    bare = engine.analyze("Here it is: 111222333", language="nl", entities=["NL_BSN"])
+    bare_english = engine.analyze("Here it is: 111222333", language="en", entities=["NL_BSN"])
+    (bare,) = engine.analyze("Hier is het: 111222333", language="nl", entities=["NL_BSN"]).findings
     with_context = engine.analyze(
         "Mijn bsn is 111222333", language="nl", entities=["NL_BSN"], return_explanation=True
     )
 
-    assert bare.findings == []
+    # On English text a bare 11-proof number needs its context word; on Dutch text it
+    # is reported on its own, and the context word still raises its score.
+    assert bare_english.findings == []
     (finding,) = with_context.findings
+    assert finding.score > bare.score
     assert finding.explanation["supportive_context_word"] == "bsn"
     assert finding.explanation["score_context_improvement"] > 0
 

@@ -108,3 +108,15 @@ def test_without_threadpoolctl_the_model_keeps_thincs_blis(monkeypatch):
     monkeypatch.setitem(sys.modules, "threadpoolctl", None)
 
     assert single_threaded_numpy_ops().use_blis is True
+
+
+def test_our_person_model_runs_fused_before_the_english_ner():
+    from service.redaction.nlp import PERSON_COMPONENT, PERSON_MODEL_DIR, load_ner_pipeline
+
+    nlp = load_ner_pipeline(SPACY_MODEL_PACKAGE)
+    plain = spacy.load(PERSON_MODEL_DIR)  # the shipped model as spaCy runs it
+
+    assert nlp.pipe_names == [PERSON_COMPONENT, "ner"]
+    for text in [*TEXTS, "lol me and jessica kowalski were at the game"]:
+        # The names our model finds are kept as they are; the English NER adds around them.
+        assert set(entities(plain(text))) <= set(entities(nlp(text)))

@@ -97,7 +97,7 @@ def test_profile_urls_are_found_but_site_pages_are_not():
 
 
 def test_web_urls_skip_link_shorteners_and_email_domains():
-    text = "read http://t.co/r98D54lZm0 and https://janblog.nl/over-mij, mail jan@blog.nl"
+    text = "read http://t.co/Xb12Kq9 and https://janblog.nl/over-mij, mail jan@blog.nl"
     assert found(WebUrlRecognizer(), text) == ["https://janblog.nl/over-mij"]
 
 
@@ -115,15 +115,15 @@ def test_web_urls_skip_link_shorteners_and_email_domains():
         ("mijn adres: Hoofdstraat 12, 1234 AB Amsterdam", "Hoofdstraat 12, 1234 AB Amsterdam"),
         ("woont op Kerkstraat 5a in Utrecht", "Kerkstraat 5a"),
         (
-            "Rue de Virton 38\n Suite 510\n Ettelgem\n Belgium",
-            "Rue de Virton 38\n Suite 510\n Ettelgem\n Belgium",
+            "Rue des Lilas 4\n Suite 12\n Ostkamp\n Belgium",
+            "Rue des Lilas 4\n Suite 12\n Ostkamp\n Belgium",
         ),
         ("meet at Calle Mayor 5, Madrid", "Calle Mayor 5, Madrid"),
         (
-            "Edeby 55\n Apt. 297\n TYSTBERGA\n Sweden 99178",
-            "Edeby 55\n Apt. 297\n TYSTBERGA\n Sweden 99178",
+            "Norrby 14\n Apt. 31\n LILLMOSSA\n Sweden 35345",
+            "Norrby 14\n Apt. 31\n LILLMOSSA\n Sweden 35345",
         ),
-        ("send to PSC 3294, Box 9168\nAPO AA 61487 please", "PSC 3294, Box 9168\nAPO AA 61487"),
+        ("send to PSC 1021, Box 4410\nAPO AE 09123 please", "PSC 1021, Box 4410\nAPO AE 09123"),
         ("my address is 123 main st apt 2", "123 main st apt 2"),
     ],
 )
@@ -134,7 +134,7 @@ def test_street_addresses_are_found_with_unit_and_place_lines(text, address):
 @pytest.mark.parametrize(
     "text",
     [
-        "My birthday is on the weekend. I'll turn 23.",
+        "My party is on the weekend. I'll be 31.",
         "I bring 2 bottles to Gate 5",
         "we have 3 kids and a dog on the way",
         "scored 2 goals in the 90th minute",
@@ -192,8 +192,8 @@ def test_cue_words_without_an_identifier_find_nothing(text):
 
 
 def test_card_numbers_after_a_card_cue_are_found_without_checksum():
-    text = "block card no 4415101282806639538 please; I have 3 cards"
-    assert found(CardNumberRecognizer(), text) == ["4415101282806639538"]
+    text = "block card no 4000123412341234567 please; I have 3 cards"
+    assert found(CardNumberRecognizer(), text) == ["4000123412341234567"]
 
 
 # -- phone numbers and dates of birth ------------------------------------------------------
@@ -209,7 +209,7 @@ def test_card_numbers_after_a_card_cue_are_found_without_checksum():
         "+44 7700 900123",
         "(555) 123-4567",
         "555-123-4567",
-        "+1-903-140-4508x769",
+        "+1-415-555-0142x21",
         "020 7946 0018",
     ],
 )
@@ -218,8 +218,8 @@ def test_phone_numbers_in_local_and_international_shapes(phone):
 
 
 def test_short_numbers_need_a_phone_cue():
-    assert found(PhoneNumberRecognizer(), "call me on 668 5702") == ["668 5702"]
-    assert found(PhoneNumberRecognizer(), "we sold 668 5702 units") == []
+    assert found(PhoneNumberRecognizer(), "call me on 555 0199") == ["555 0199"]
+    assert found(PhoneNumberRecognizer(), "we sold 555 0199 units") == []
 
 
 @pytest.mark.parametrize(
@@ -263,10 +263,10 @@ def test_dates_without_a_birth_cue_are_not_dates_of_birth():
         ("hi sarah, how are you", "sarah"),
         ("thanks john!", "john"),
         ("dear MR SMITH, your parcel", "SMITH"),
-        ("My name is Rubija", "Rubija"),
-        ("RT : 76ers to retire Allen Iverson 's jersey", "Allen Iverson"),
-        ("Have you been to a Ravil G Yefimov concert?", "Ravil G Yefimov"),
-        ("follow up with patricia desrosiers next month", "patricia desrosiers"),
+        ("My name is Zorabel", "Zorabel"),
+        ("RT : club to honour Marta Lindqvist 's career", "Marta Lindqvist"),
+        ("Have you seen the Tomasz K Brandt exhibition?", "Tomasz K Brandt"),
+        ("follow up with henrietta blomqvist next month", "henrietta blomqvist"),
         ("SPOKE TO EMMA WATSON TODAY", "EMMA WATSON"),
     ],
 )
@@ -279,7 +279,7 @@ def test_names_in_any_casing_and_after_greetings(names, text, name):
     [
         "Will you be there? May be.",
         "hey guys, thanks for coming",
-        "What's up with the Entertainment Weekly list",
+        "What's up with the Gardening Monthly list",
         "I'm tired of it",
         "mail jan@example.com or @sarah",
     ],

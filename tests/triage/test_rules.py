@@ -135,6 +135,14 @@ def test_a_rule_with_context_counts_only_next_to_one_of_its_context_words():
         ("This cake is so hot right now, everyone wants one", False),
         ("Since using the new face cream my cheeks are puffy and itchy", True),
         ("I'm itching to try the new flavour", False),
+        ("De stekker van de waterkoker werd zo heet dat het plastic smolt", True),
+        ("Mijn hart smolt toen ik het cadeautje zag", False),
+        ("Na het smeren van de nieuwe zalf kreeg ik overal jeuk", True),
+        ("De uitslag van de prijsvraag komt morgen", False),
+        ("Het rek liet los en viel bovenop mijn zoontje", True),
+        ("De levering viel me erg mee", False),
+        ("The heater won't switch off and the plug is too hot to touch", True),
+        ("The bathroom lights won't switch off from the app", False),
     ],
 )
 def test_everyday_harm_wording_needs_its_context(text, flagged):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from service.redaction.recognizers import lexicon
 from service.redaction.recognizers.base import RuleRecognizer, words_pattern
+from service.redaction.recognizers.brands import NOT_STREET_WORDS, brand_words
 
 # Street types written after the name ("12 Baker Street", "5 Elm St.").
 _ENGLISH_TYPES = [
@@ -192,7 +193,7 @@ _COMPOUND_ENDINGS = [
     "kapu",
     "sétány",
 ]
-# Street types written before the name ("Rue de Virton 38", "Via Roma 131").
+# Street types written before the name ("Rue des Lilas 4", "Via Verdi 27").
 _PREFIX_TYPES = [
     "rue",
     "avenue",
@@ -296,7 +297,7 @@ _ENGLISH_STREET_RE = re.compile(
     rf"(?<![\w\-/.])(?:{_NUM}\s+)?{_NUM}\s+(?:{_WORD}\s+){{0,4}}?(?:{words_pattern(_ENGLISH_TYPES)})\b\.?",
     re.I,
 )
-# "Kerkstraat 5a", "Erzsébet tér 19.", "Koepenicker Str. 74": the street word itself;
+# "Kerkstraat 5a", "Petőfi tér 3.", "Lindenauer Str. 12": the street word itself;
 # preceding name words and a leading number are added in code.
 # The look-ahead (a word, then a house number) is implied by the rest of the pattern; it
 # lets most words fail in one scan instead of trying every ending at every letter.
@@ -313,22 +314,21 @@ _MILITARY_RE = re.compile(
     re.I,
 )
 _PO_BOX_RE = re.compile(rf"(?<![\w\-/.])(?:{_NUM}\s+)?P\.?\s?O\.?\s?Box\s+\d{{1,6}}\b", re.I)
-# "Edeby 55\n Apt. 297", "9721 Dalmatinova 43 Apt. 678": a name and number before a unit.
+# "Norrby 14\n Apt. 31", "88 Vinogradska 8 Apt. 12": a name and number before a unit.
 _BEFORE_UNIT_RE = re.compile(
     rf"(?<![\w\-/.])(?:{_NUM}\s+)?(?P<words>(?:{_WORD}[ \t]+){{1,3}}){_NUM}\b\.?"
     rf"[ \t]*,?[ \t]*(?:\r?\n[ \t>?*•\-]*)?(?={_UNIT})",
     re.I,
 )
-# Phrases after which a short "Name 12" or "12 Name" is an address.
-# Every cue starts with one of the letters of the leading look-ahead, which lets other
-# positions fail at once instead of trying every cue.
+# Phrases after which a short "Name 12" or "12 Name" is an address: words that say an
+# address follows (address, lives at, ship to, woont op). Each cue starts with one of the
+# letters of the leading look-ahead, which lets other positions fail at once.
 _ADDRESS_CUE_RE = re.compile(
-    r"(?=[acdhilmorstw])(?:(?=the\s+corner\s+of\b)|\baddress(?:\s+of\s+[^\n]{1,60}?\s+is|\s+is|\s+to|\s+for|\s*:)?|\baddr\.?:?|\blives?\s+(?:at|on|in)"
-    r"|\bliving\s+at|\blocated\s+(?:at|on|in)|\breside[sd]?\s+(?:at|on)|\bmeet\s+(?:me|us|you)\s+at"
-    r"|\boff\s+at|\bsen[dt]\s+(?:it\s+|this\s+|them\s+)?to|\bship(?:ped)?\s+to|\bdeliver(?:ed)?\s+to"
-    r"|\bmoved\s+to|\bit'?s\s+(?:in|at|on)|\bis\s+on|\bis\s+at|\bside\s+of|\bcorner\s+of|\bwith"
-    r"|\barrived\s+at|\bto\s+the\s+same|\bhere\s+they\s+are|\bmy\s+address|\badres(?:\s+is)?:?"
-    r"|\bwoont\s+(?:op|aan|in)|\bwoonachtig\s+(?:op|aan))[\s:,]*(?P<corner>the\s+corner\s+of\s+)?",
+    r"(?=[adlrsw])(?:\baddress(?:\s+is|\s+to|\s+for|\s*:)?|\baddr\.?:?|\blives?\s+(?:at|on)"
+    r"|\bliving\s+at|\bloca(?:ted|tion)\s+(?:at|on)|\breside[sd]?\s+(?:at|on)"
+    r"|\bsen[dt]\s+(?:it\s+|this\s+|them\s+)?to|\bship(?:ped)?\s+(?:it\s+)?to"
+    r"|\bdeliver(?:ed)?\s+(?:it\s+)?to|\bdelivery\s+address|\badres(?:\s+is)?:?"
+    r"|\bwoon(?:t|achtig)?\s+(?:op|aan)|\bbezorg(?:d|en)?\s+(?:op|aan))[\s:,]*",
     re.I,
 )
 _CUED_STREET_RE = re.compile(
@@ -451,7 +451,9 @@ _STOP_WORDS = frozenset(
 
 
 def _is_capitalised(word: str) -> bool:
-    """Tell whether a word starts with a capital letter."""
+    """Tell whether a word starts with a capital letter (after an elided "d'" or "l'")."""
+    if len(word) > 2 and word[0] in "dDlL" and word[1] in "'’":
+        return word[2:3].isupper()
     return word[:1].isupper()
 
 
@@ -486,7 +488,9 @@ class StreetAddressRecognizer(RuleRecognizer):
             spans += [(m.start(), m.end(), score, rule) for m in regex.finditer(text)]
         for match in _ENGLISH_STREET_RE.finditer(text):
             end = _trim(text, match.start(), match.end())
-            if self._plausible_words(text[match.start() : end], lower_mode, drop_last=True):
+            if self._plausible_words(
+                text[match.start() : end], lower_mode, drop_last=True
+            ) and not _only_connectors(text[match.start() : end]):
                 spans.append((match.start(), end, 0.7, "english_street"))
         for match in _COMPOUND_STREET_RE.finditer(text):
             start = self._extend_back(text, match.start(), lower_mode)
@@ -589,7 +593,11 @@ class StreetAddressRecognizer(RuleRecognizer):
         return start, end
 
     def _after_cue(self, text: str, cue: re.Match[str], lower_mode: bool) -> tuple[int, int] | None:
-        """Return the span of a short address shape right after an address cue."""
+        """Return the span of a short address shape right after an address cue.
+
+        Even after a cue, "Name 12" needs a street-like name: ordinary words with a
+        number ("Gate 5", "version 2") are not addresses.
+        """
         match = _CUED_STREET_RE.match(text, cue.end())
         if not match:
             return None
@@ -607,14 +615,26 @@ class StreetAddressRecognizer(RuleRecognizer):
             words = " ".join(kept)
         if not self._plausible_words(words, lower_mode or not words.isascii()):
             return None
-        start = cue.start("corner") if cue.group("corner") else match.start()
-        if cue.group("corner"):
-            corner = re.match(
-                r"[ \t]*\.?[ \t]+and[ \t]+((?:[^\W\d_][\w'’\-]*[ \t]*){1,3})", text[end:]
+        if not self._street_like(words):
+            return None
+        return match.start(), end
+
+    def _street_like(self, words: str) -> bool:
+        """Tell whether a cued street name has a word that is no ordinary word or thing."""
+        names = [
+            w.rstrip(".").lower()
+            for w in re.findall(r"[^\W\d_][\w'’.\-]*", words)
+            if w.rstrip(".").lower() not in _CONNECTORS
+        ]
+        return bool(names) and any(
+            name in _STREET_WORDS
+            or (
+                name not in self._vocabulary
+                and name not in NOT_STREET_WORDS
+                and name not in brand_words()
             )
-            if corner and self._plausible_words(corner.group(1), lower_mode):
-                end = _trim(text, end, end + corner.end())
-        return start, end
+            for name in names
+        )
 
     def _extend(self, text: str, end: int, lower_mode: bool) -> int:
         """Return the end after units and place/postcode segments that follow."""
@@ -676,6 +696,12 @@ class StreetAddressRecognizer(RuleRecognizer):
         if strict and not (numbers or country):
             return None
         return end.__index__() if text[end - 1] != "." else end - 1
+
+
+def _only_connectors(phrase: str) -> bool:
+    """Tell whether the words before the street type are only connectors ("9 op het station")."""
+    words = [w.rstrip(".").lower() for w in re.findall(r"[^\W\d_][\w'’.\-]*", phrase)][:-1]
+    return bool(words) and all(w in _CONNECTORS for w in words)
 
 
 def _trim(text: str, start: int, end: int) -> int:

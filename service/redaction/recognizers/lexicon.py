@@ -52,18 +52,22 @@ def _collect(package: str, attributes: Iterable[str]) -> frozenset[str]:
 @functools.cache
 def first_names() -> frozenset[str]:
     """Return given names of every Faker locale, lower-cased."""
+    from service.redaction.name_lists import DUTCH_GIVEN_NAMES
+
     return _collect(
         "faker.providers.person",
         ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary"),
-    )
+    ) | {name.lower() for name in DUTCH_GIVEN_NAMES}
 
 
 @functools.cache
 def last_names() -> frozenset[str]:
     """Return family names of every Faker locale, lower-cased."""
+    from service.redaction.name_lists import DUTCH_SURNAMES
+
     return _collect(
         "faker.providers.person", ("last_names", "last_names_male", "last_names_female")
-    )
+    ) | {name.lower() for name in DUTCH_SURNAMES}
 
 
 @functools.cache

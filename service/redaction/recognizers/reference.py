@@ -28,6 +28,16 @@ _ORDER_CUES = (
     "confirmation",
     "tracking",
     "track and trace",
+    "track en trace",
+    "track & trace",
+    "track&trace",
+    "t&t",
+    "trackingnummer",
+    "trackingcode",
+    "tracking code",
+    "zendingnummer",
+    "verzendcode",
+    "barcode",
     "invoice",
     "factuur",
     "factuurnummer",
@@ -43,6 +53,12 @@ _ORDER_CUES = (
     "receipt",
     "transaction",
     "pnr",
+    "refund",
+    "return",
+    "retour",
+    "retourzending",
+    "purchase",
+    "aankoop",
 )
 _ACCOUNT_CUES = (
     "account",
@@ -80,7 +96,10 @@ _ACCOUNT_CUES = (
     "personeelsnummer",
 )
 # Words between the cue and the number: "order no. 123", "account number: 42", "case #9".
-_FILLER = r"(?:[\s:#.\-]*(?:no|nr|num|number|nummer|id|code|#)\.?)*[\s:#.\-]*(?:(?:is|was)\s+)?"
+_FILLER = (
+    r"(?:[\s:#.\-]*(?:no|nr|num|number|nummer|id|code|#)\.?)*[\s:#.\-]*"
+    r"(?:(?:is|was|for|voor|van)\s+)?"
+)
 # The identifier: letters, digits and dashes, with at least one digit, 4-30 long.
 _IDENTIFIER = r"(?=[A-Za-z\-/]*\d)[A-Za-z0-9][A-Za-z0-9\-/]{3,29}(?<![\-/])"
 
@@ -107,16 +126,38 @@ class _CueNumberRecognizer(RuleRecognizer):
             yield match.start("id"), match.end("id"), score, "after_cue"
 
 
+# Parcel codes recognisable by their shape alone: PostNL ("3S" + 4 letters + digits),
+# UPS ("1Z" + 16), DHL eCommerce ("JVGL"/"JJD" + digits).
+_PARCEL_CODE_RE = re.compile(
+    r"(?<![\w\-])(?:3S[A-Z]{4}\d{6,10}|1Z[0-9A-Z]{16}|JVGL\d{10,20}|JJD\d{10,20})(?![\w\-])"
+)
+# "#558210": a hash and five or more digits is how customers quote an order.
+_HASH_NUMBER_RE = re.compile(r"(?<![\w&#/])#\d{5,12}(?![\w\-])")
+
+
 class OrderNumberRecognizer(_CueNumberRecognizer):
-    """Find order, booking, ticket, case, reference and invoice numbers after their cue word."""
+    """Find order, booking, ticket, case, reference, invoice and tracking numbers.
+
+    After their cue word, and parcel tracking codes of known carriers by their shape.
+    """
 
     entity_type = "ORDER_NUMBER"
     pattern = _cue_regex(_ORDER_CUES)
     prefilter_words = (
         *("order", "bestel", "boek", "booking", "reserv", "ticket", "case", "ref", "kenmerk"),
         *("confirm", "track", "invoice", "factuur", "claim", "incident", "rma", "ship"),
-        *("parcel", "pakket", "zending", "dossier", "receipt", "transaction", "pnr"),
+        *("parcel", "pakket", "zending", "dossier", "receipt", "transaction", "pnr", "t&t"),
+        *("barcode", "verzend", "3s", "1z", "jvgl", "jjd", "refund", "return", "retour"),
+        *("purchase", "aankoop", "#"),
     )
+
+    def find(self, text: str) -> Iterator[tuple[int, int, float, str]]:
+        """Yield cued identifiers and carrier tracking codes."""
+        yield from super().find(text)
+        for match in _PARCEL_CODE_RE.finditer(text):
+            yield match.start(), match.end(), 0.6, "parcel_code"
+        for match in _HASH_NUMBER_RE.finditer(text):
+            yield match.start() + 1, match.end(), 0.5, "hash_number"
 
 
 class AccountNumberRecognizer(_CueNumberRecognizer):
