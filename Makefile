@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint licenses format bench clean
+.PHONY: run test lint licenses format fuzz bench clean
 
 # Re-install only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -29,6 +29,14 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# A longer, randomised schemathesis run (every operation, positive and negative cases, and
+# stateful sequences along the document's links), FUZZ_SCALE times the suite's cases, with a
+# random seed it prints first; `make fuzz SEED=N` replays a run.
+FUZZ_SCALE ?= 8
+fuzz: $(STAMP)
+	@seed=$${SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; echo "fuzz seed $$seed (replay: make fuzz SEED=$$seed)"; \
+	FUZZ_EXAMPLES_SCALE=$(FUZZ_SCALE) $(BIN)/pytest tests/test_fuzz.py --hypothesis-seed=$$seed -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

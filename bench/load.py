@@ -1,6 +1,7 @@
 """HTTP load benchmark with wrk: our API against stock Presidio, both served the same way.
 
-Both servers run on loopback under gunicorn with the same number of sync workers; wrk (a C load
+Both servers run on loopback under gunicorn with the same number of workers (ours on the worker
+class we ship, gevent, unless `--worker-class sync`; stock on sync workers); wrk (a C load
 generator, so the client costs little CPU) sends real bodies from a Lua script, in interleaved
 rounds, so drift in the machine's load hits both alike. Per mode and server it prints req/s, p50,
 p99 and non-2xx answers, our ratio to stock, and each worker's resident memory before and after.
@@ -187,12 +188,19 @@ class Target:
             self.process.kill()
 
 
-def start_ours(args, data_dir: Path) -> Target:
-    env = {**os.environ, "PRIVACY_DATA_DIR": str(data_dir), "PRIVACY_LOG_LEVEL": "WARNING"}
+def start_ours(args, data_dir: Path, env: dict[str, str] | None = None) -> Target:
+    """Serve our API on a scratch data folder (`env` adds settings); return it with a key."""
+    env = {
+        **os.environ,
+        "PRIVACY_DATA_DIR": str(data_dir),
+        "PRIVACY_LOG_LEVEL": "WARNING",
+        **(env or {}),
+    }
     cli = [sys.executable, "-m", "service.cli"]
     port = free_port()
     process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", str(args.workers)],
+        [*cli, "serve", "--port", str(port), "--workers", str(args.workers)]
+        + ["--worker-class", args.worker_class],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -334,6 +342,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, both servers")
+    parser.add_argument("--worker-class", choices=("gevent", "sync"), default="gevent")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--detect-language", action="store_true", help="send no language")
     parser.add_argument("--data", type=Path, default=default_data_dir())

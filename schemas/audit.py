@@ -6,6 +6,8 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from schemas import Timestamp
+
 ACTION_PATTERN = r"^[a-z_]+(\.[a-z_]+)+$"
 SUBJECT_REF_PATTERN = r"^subj_[0-9a-f]{32}$"
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -15,11 +17,11 @@ TIMESTAMP_DESCRIPTION = "UTC, microseconds, trailing Z: the exact text the hash 
 
 
 class AuditFilterSchema(Schema):
-    since = fields.AwareDateTime(
+    since = Timestamp(
         default_timezone=UTC,
         metadata={"description": "ISO 8601; events that occurred at or after it (UTC if naive)."},
     )
-    until = fields.AwareDateTime(
+    until = Timestamp(
         default_timezone=UTC,
         metadata={"description": "ISO 8601; events that occurred at or before it (UTC if naive)."},
     )

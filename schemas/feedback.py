@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, pre_dump, validate
 
+from schemas import Timestamp
 from schemas.triage import ItemTriageSchema
 from service.archive.ingest import ITEM_KINDS, VISIBILITIES
 from service.archive.reading import DEFAULT_PAGE, MAX_PAGE, StoredItem
@@ -50,7 +51,7 @@ class FeedbackItemInSchema(Schema):
     visibility = fields.String(required=True, validate=validate.OneOf(VISIBILITIES))
     author = fields.Nested(AuthorSchema, required=True)
     text = fields.String(required=True, validate=validate.Length(min=1))
-    created_at = fields.AwareDateTime(
+    created_at = Timestamp(
         required=True,
         default_timezone=UTC,
         metadata={"description": "When it was posted (ISO 8601; without an offset, UTC)."},
@@ -104,7 +105,7 @@ class FeedbackQuerySchema(Schema):
         validate=validate.OneOf(FLAGS),
         metadata={"description": "Only items with this triage flag (" + ", ".join(FLAGS) + ")."},
     )
-    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "created_at >="})
+    since = Timestamp(default_timezone=UTC, metadata={"description": "created_at >="})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
 

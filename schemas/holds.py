@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, pre_dump, validate
 
+from schemas import Timestamp
 from schemas.requests import DsrSubjectSchema
 from service.dsr.holds import HOLD_BASES, HOLD_REGIMES, PlacedHolds
 
@@ -56,9 +57,9 @@ class HoldSchema(Schema):
     )
     reason = fields.String()
     active = fields.Boolean()
-    placed_at = fields.AwareDateTime()
+    placed_at = Timestamp()
     placed_by = fields.UUID(allow_none=True)
-    released_at = fields.AwareDateTime(allow_none=True)
+    released_at = Timestamp(allow_none=True)
     released_by = fields.UUID(allow_none=True)
 
     @pre_dump

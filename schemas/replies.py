@@ -32,7 +32,10 @@ class GuardFindingSchema(Schema):
     recognizer = fields.String(required=True)
     action = fields.String(required=True, metadata={"enum": list(ACTIONS)})
     belongs_to = fields.String(
-        required=True, metadata={"description": "customer, other, or unknown (no in_reply_to)"}
+        metadata={
+            "description": "customer, other, or unknown (no in_reply_to); privacy officers "
+            "and admins only: moderators are told what to do, not whose data matched"
+        }
     )
     greeting = fields.String(
         allow_none=True, metadata={"description": "first name, full name or handle"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas import Timestamp
 from service.dsr.deadlines import REGIMES
 
 
@@ -76,7 +77,7 @@ class DsrRecordSchema(Schema):
     regime = fields.String()
     type = fields.String()
     received_on = fields.Date()
-    received_at = fields.AwareDateTime()
+    received_at = Timestamp()
     manner = fields.String()
     requester_kind = fields.String()
     due_on = fields.Date()

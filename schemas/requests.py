@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate
 
+from schemas import Timestamp
 from service.dsr.deadlines import REGIMES, REQUEST_TYPES, valid_zone
 from service.dsr.notices import NOTICE_KINDS
 from service.dsr.requests import (
@@ -72,7 +73,7 @@ class RequestCreateSchema(Schema):
     regime = fields.String(required=True, validate=validate.OneOf(REGIMES))
     subject = fields.Nested(DsrSubjectSchema, required=True)
     requester = fields.Nested(DsrRequesterSchema, load_default=None)
-    received_at = fields.AwareDateTime(
+    received_at = Timestamp(
         required=True,
         metadata={
             "description": "When the request reached us, by any channel, with a zone offset; "
@@ -234,7 +235,7 @@ class DsrVerificationSchema(Schema):
     degree = fields.String(allow_none=True)
     matched_data_points = fields.List(fields.String())
     signed_declaration = fields.Boolean()
-    verified_at = fields.AwareDateTime()
+    verified_at = Timestamp()
     scope = fields.String(
         allow_none=True,
         metadata={
@@ -245,7 +246,7 @@ class DsrVerificationSchema(Schema):
 
 
 class DsrAcknowledgementSchema(Schema):
-    acknowledged_at = fields.AwareDateTime()
+    acknowledged_at = Timestamp()
     on_time = fields.Boolean(
         metadata={"description": "Confirmed before acknowledge_by ended (CCPA regs § 7021(a))."}
     )
@@ -258,8 +259,8 @@ class DsrDenialSchema(Schema):
 
 
 class DsrPackageSummarySchema(Schema):
-    created_at = fields.AwareDateTime()
-    expires_at = fields.AwareDateTime()
+    created_at = Timestamp()
+    expires_at = Timestamp()
     expired = fields.Boolean()
     size_bytes = fields.Integer()
     sha256 = fields.String()
@@ -272,7 +273,7 @@ class DsrActorSchema(Schema):
 
 
 class DsrHistoryEntrySchema(Schema):
-    occurred_at = fields.AwareDateTime()
+    occurred_at = Timestamp()
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
@@ -283,7 +284,7 @@ class DsrHistoryEntrySchema(Schema):
 
 
 class DsrErrorSchema(Schema):
-    failed_at = fields.AwareDateTime()
+    failed_at = Timestamp()
     reason = fields.String()
 
 
@@ -294,36 +295,36 @@ class RequestSchema(Schema):
     status = fields.String(required=True)
     channel = fields.String()
     requester_kind = fields.String()
-    received_at = fields.AwareDateTime()
+    received_at = Timestamp()
     received_on = fields.Date()
     due_on = fields.Date(metadata={"description": "Respond by the end of this day."})
-    due_at = fields.AwareDateTime(
+    due_at = Timestamp(
         metadata={"description": "The instant due_on ends in the deployment's zone (UTC here)."}
     )
     original_due_on = fields.Date()
     acknowledge_by = fields.Date(
         allow_none=True, metadata={"description": "CCPA: confirm receipt by the end of this day."}
     )
-    acknowledged_at = fields.AwareDateTime(
+    acknowledged_at = Timestamp(
         allow_none=True, metadata={"description": "When receipt was confirmed (CCPA)."}
     )
     acknowledgement = fields.Nested(DsrAcknowledgementSchema, allow_none=True)
     extended_until = fields.Date(allow_none=True)
-    extended_at = fields.AwareDateTime(allow_none=True)
+    extended_at = Timestamp(allow_none=True)
     overdue = fields.Boolean()
     verification = fields.Nested(DsrVerificationSchema, allow_none=True)
     denial = fields.Nested(DsrDenialSchema, allow_none=True)
-    verified_at = fields.AwareDateTime(allow_none=True)
-    started_at = fields.AwareDateTime(allow_none=True)
-    closed_at = fields.AwareDateTime(allow_none=True)
+    verified_at = Timestamp(allow_none=True)
+    started_at = Timestamp(allow_none=True)
+    closed_at = Timestamp(allow_none=True)
     result = fields.Dict(allow_none=True)
     package = fields.Nested(DsrPackageSummarySchema, allow_none=True)
     subject_ref = fields.String(
         metadata={"description": "The pseudonymous reference used in the audit log."}
     )
-    identifiers_minimised_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    identifiers_minimised_at = Timestamp(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
     time_zone = fields.String(metadata={"description": "The zone the dates are counted in."})
     language = fields.String()
     outcome = fields.String(
@@ -333,13 +334,13 @@ class RequestSchema(Schema):
             "identifiers matched nobody), categories_only (CCPA § 7024(a)); null until completed."
         },
     )
-    paused_at = fields.AwareDateTime(
+    paused_at = Timestamp(
         allow_none=True, metadata={"description": "Waiting for the data subject since."}
     )
     paused_days = fields.Integer(
         metadata={"description": "GDPR: days waited for the subject, added to the due date."}
     )
-    lifted_at = fields.AwareDateTime(
+    lifted_at = Timestamp(
         allow_none=True, metadata={"description": "When the restriction was lifted."}
     )
     error = fields.Nested(
@@ -449,8 +450,8 @@ class NoticeSchema(Schema):
     body = fields.String(required=True, metadata={"description": "Exactly what was sent."})
     status = fields.String(required=True, metadata={"description": "recorded, sent or failed"})
     error = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime(required=True)
-    sent_at = fields.AwareDateTime(allow_none=True)
+    created_at = Timestamp(required=True)
+    sent_at = Timestamp(allow_none=True)
 
 
 class NoticeListSchema(Schema):

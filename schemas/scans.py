@@ -6,12 +6,14 @@ from datetime import UTC
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from schemas import Timestamp
+
 
 class ScanRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    since = fields.AwareDateTime(
+    since = Timestamp(
         default_timezone=UTC,
         allow_none=True,
         metadata={"description": "Only items posted at or after this time."},

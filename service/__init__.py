@@ -150,18 +150,29 @@ def _register_request_hooks(app: Flask) -> None:
         g.started = time.perf_counter()
         supplied = request.headers.get("X-Request-ID", "")
         g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
-        # A body on a write must be JSON; an empty body is left to the schema to judge.
-        if (
+
+    app.before_request(authenticate_request)
+
+    @app.before_request
+    def check_body_type() -> None:
+        # After authentication: a client without a key learns nothing about a route's body.
+        # A body on a write must be JSON in UTF-8; an empty body is left to the schema to judge.
+        if not (
             request.method in _BODY_METHODS
             and request.url_rule is not None
             and (request.content_length or request.headers.get("Transfer-Encoding"))
-            and not request.is_json
         ):
+            return
+        if not request.is_json:
             raise UnsupportedMediaType(
                 f"Send the body as application/json, not {request.mimetype or 'no content type'}."
             )
-
-    app.before_request(authenticate_request)
+        charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+        if charset not in ("utf-8", "utf8"):
+            raise UnsupportedMediaType(
+                f"Send the body in UTF-8 (RFC 8259), not in {charset[:40]}.",
+                extra={"accepted_charsets": ["utf-8"]},
+            )
 
     @app.after_request
     def log_request(response):

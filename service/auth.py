@@ -17,7 +17,7 @@ from flask import Flask, current_app, g, request
 
 from service.audit import Actor, record_event
 from service.db import queries
-from service.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from service.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from service.runtime import current_runtime
 
 ROLES = ("moderator", "privacy_officer", "auditor", "admin")
@@ -78,7 +78,15 @@ def list_keys(conn: psycopg.Connection, *, include_revoked: bool = True) -> list
 
 
 def revoke_key(conn: psycopg.Connection, actor: Actor, key_id: UUID) -> dict:
-    """Revoke a key (idempotent) and record `key.revoked`; raise NotFound for an unknown id."""
+    """Revoke a key (idempotent) and record `key.revoked`; raise NotFound for an unknown id.
+
+    A key cannot revoke itself (Conflict): an admin would lock itself out with its last key.
+    """
+    if actor.key_id is not None and actor.key_id == key_id:
+        raise Conflict(
+            "This is the key of this request: revoke it with another admin key "
+            "(or `privacy-service keys revoke`)."
+        )
     row = conn.execute(queries()["update_api_key_revoked"], {"id": key_id}).fetchone()
     if row is None:
         raise NotFound(f"No API key with id {key_id}.")

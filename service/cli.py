@@ -17,6 +17,7 @@ from service.datasets.cli import redact_dataset
 from service.db import queries, resolve_database_url, stop_embedded
 from service.dsr.cli import dsr
 from service.logs import configure_logging
+from service.resilience import alive_file_option
 from service.runtime import Runtime, bootstrap, command_runtime
 
 
@@ -31,13 +32,14 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="Worker processes [default: CPU count].")
 @click.option(
-    "--threads",
-    default=1,
+    "--worker-class",
+    default="gevent",
     show_default=True,
-    type=int,
-    help="Threads per worker (1 = sync workers; the NLP pipeline is not shared across threads).",
+    type=click.Choice(["gevent", "sync"]),
+    help="gevent: slow clients hold a greenlet, not the worker (use it); sync: one connection "
+    "at a time per worker, for comparison only.",
 )
-def serve(host: str, port: int, workers: int | None, threads: int) -> None:
+def serve(host: str, port: int, workers: int | None, worker_class: str) -> None:
     """Serve the API with gunicorn; each worker builds its heavy resources once."""
     from service.server import run_gunicorn
 
@@ -47,7 +49,14 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
         configure_logging(runtime.config["PRIVACY_LOG_LEVEL"])
         if not runtime.config.get("DATABASE_URL"):
             _bootstrap_admin_key(runtime)
-    run_gunicorn(host=host, port=port, workers=workers or os.cpu_count() or 2, threads=threads)
+        config = runtime.config
+    run_gunicorn(
+        host=host,
+        port=port,
+        workers=workers or os.cpu_count() or 2,
+        worker_class=worker_class,
+        config=config,
+    )
 
 
 def _bootstrap_admin_key(runtime: Runtime) -> None:
@@ -108,19 +117,44 @@ def db_stop() -> None:
     type=click.IntRange(1, 64),
     help="Jobs run at once in this process; for more CPU, start more worker processes.",
 )
-def worker(concurrency: int) -> None:
+@alive_file_option
+def worker(concurrency: int, alive_file: Path | None) -> None:
     """Run a job worker (scans, daily upkeep) until stopped (Ctrl-C / SIGTERM).
 
-    Start as many as you like, on as many machines as share the database.
+    Start as many as you like, on as many machines as share the database. A worker started
+    while the database is down waits for it; one that loses it reconnects with backoff.
     """
     import socket
 
     from service.jobs import run_worker
+    from service.resilience import database_probe, run_through_outages
 
-    with command_runtime(pool_min=1, pool_max=max(2, concurrency + 1)) as runtime:
+    probe = database_probe(load_config())
+
+    def prepare() -> Runtime:
+        runtime = bootstrap(pool_min=1, pool_max=max(2, concurrency + 1))
+        try:
+            runtime.migrate()
+        except BaseException:
+            runtime.close()
+            raise
+        return runtime
+
+    runtime = run_through_outages(prepare, probe=probe, name="job worker")
+    if runtime is None:
+        return
+    try:
         configure_logging(runtime.config["PRIVACY_LOG_LEVEL"])
         click.echo(f"worker {os.getpid()} started (concurrency {concurrency})", err=True)
-        run_worker(runtime, concurrency=concurrency, name=f"{socket.gethostname()}:{os.getpid()}")
+        run_worker(
+            runtime,
+            concurrency=concurrency,
+            name=f"{socket.gethostname()}:{os.getpid()}",
+            probe=probe,
+            alive_file=alive_file,
+        )
+    finally:
+        runtime.close()
 
 
 @main.group()

@@ -82,6 +82,28 @@ def start_embedded(data_dir: Path, database: str = EMBEDDED_DB_NAME) -> str:
     return server.get_uri(database)
 
 
+def ensure_embedded_running(data_dir: Path, database: str = EMBEDDED_DB_NAME) -> str:
+    """Start the embedded server of this data folder again if it has stopped; return the URL.
+
+    Whichever process finds the server gone (stopped by `db-stop`, crashed) restarts it.
+    """
+    import os
+
+    from pgserver.postgres_server import PostgresServer
+
+    pgdata = embedded_server_dir(data_dir).resolve()
+    server = PostgresServer._instances.get(pgdata)
+    if server is None:
+        return start_embedded(data_dir, database)
+    # pgserver's own start path, under its inter-process lock: two processes finding the
+    # server gone at once start it once.
+    with server._lock:
+        server.ensure_postgres_running()
+        if os.getpid() not in server.global_process_id_list.get():
+            server.global_process_id_list.get_and_add(os.getpid())
+    return server.get_uri(database)
+
+
 def stop_embedded(data_dir: Path) -> bool:
     """Stop the embedded server of this data folder; return False when it was not running."""
     from pgserver._commands import pg_ctl

@@ -86,6 +86,7 @@ class TooManyRequests(DomainError):
     """The client knocked too often; `Retry-After` says when to try again."""
 
     def __init__(self, detail: str, *, retry_after: int):
+        retry_after = max(1, int(retry_after))
         super().__init__(detail, extra={"retry_after": retry_after})
         self.headers = {"Retry-After": str(retry_after)}
 
@@ -193,7 +194,8 @@ _TYPES = (
         "rate-limited",
         "Too Many Requests",
         "Too many attempts from this client in a short time (for example failed "
-        "authentications). Wait the seconds the `Retry-After` header (and `retry_after`) give.",
+        "authentications, or checks of replies to one item). Wait the seconds the "
+        "`Retry-After` header (and `retry_after`) give.",
     ),
     ProblemType(
         500,
@@ -337,7 +339,7 @@ def register_error_handlers(app: Flask, public: Callable[[Callable], Callable]) 
     `public` is the auth module's marker for views open without a key; it is passed in so that
     this module, which every layer imports, imports none of them.
     """
-    from flask import abort
+    from flask import abort, request
     from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(DomainError)
@@ -359,7 +361,8 @@ def register_error_handlers(app: Flask, public: Callable[[Callable], Callable]) 
             errors = _flatten_webargs_messages(data["messages"])
             detail = "The request did not pass validation; see `errors`."
         elif status == 413:
-            limit = app.config.get("MAX_CONTENT_LENGTH")
+            # The route's own limit (the feedback ingest accepts more than the default).
+            limit = request.max_content_length if request else app.config["MAX_CONTENT_LENGTH"]
             detail = f"The request body is larger than {limit} bytes."
         else:
             detail = data.get("message") or _HTTP_DETAILS.get(status) or exc.description or ""

@@ -1,8 +1,307 @@
-"""Run the application under gunicorn, one app (and one engine) per worker process."""
+"""Run the application under gunicorn, one app (and one engine) per worker process.
+
+The default worker class is gevent: every connection is a greenlet, so a client that sends its
+request slowly holds a greenlet, not the worker. The request line and headers must arrive
+within ``PRIVACY_HEADER_TIMEOUT_SECONDS`` and the body within ``PRIVACY_BODY_TIMEOUT_SECONDS``;
+the body is read whole (up to the largest body any route accepts) before the application sees
+it. Errors gunicorn answers itself (a request line or headers too long, malformed headers, a
+bad Content-Length) are problem+json like the application's. A worker is recycled after it has
+put ``PRIVACY_WORKER_MAX_TEXTS`` texts through the language pipeline or grown past
+``PRIVACY_WORKER_MAX_RSS_MB``: spaCy's string store only grows, and a batch of 500 texts is
+one request, so counting requests says nothing about memory.
+"""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import errors as http_errors
+from gunicorn.workers.sync import SyncWorker
+
+from service import workload
+from service.errors import PROBLEM_MIMETYPE, problem_body, problem_type_for_status
+
+log = logging.getLogger("service.server")
+
+WORKER_CLASSES = ("gevent", "sync")
+
+
+@dataclass(frozen=True)
+class FrontSettings:
+    """How the server treats connections before the application sees a request."""
+
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    # The largest body any route accepts (the app applies each route's own limit after).
+    max_body_bytes: int = 16 * 1024 * 1024
+    # The routes allowed more than default_body_bytes (POST /v1/feedback).
+    large_body_paths: tuple[str, ...] = ("/v1/feedback",)
+    default_body_bytes: int = 1024 * 1024
+    max_texts: int = 100_000
+    max_rss_mb: int = 0
+    worker_connections: int = 200
+
+
+# Set by run_gunicorn in the master before the workers fork; each worker reads its copy.
+_front = FrontSettings()
+
+
+def front_settings(config: dict[str, Any]) -> FrontSettings:
+    """Return the front's settings from the service configuration."""
+    from service.archive.settings import load_archive_settings
+
+    return FrontSettings(
+        header_timeout=config["PRIVACY_HEADER_TIMEOUT_SECONDS"],
+        body_timeout=config["PRIVACY_BODY_TIMEOUT_SECONDS"],
+        max_body_bytes=max(
+            config["PRIVACY_MAX_BODY_BYTES"], load_archive_settings(config).max_ingest_bytes
+        ),
+        default_body_bytes=config["PRIVACY_MAX_BODY_BYTES"],
+        max_texts=config["PRIVACY_WORKER_MAX_TEXTS"],
+        max_rss_mb=config["PRIVACY_WORKER_MAX_RSS_MB"],
+        worker_connections=config["PRIVACY_WORKER_CONNECTIONS"],
+    )
+
+
+def problem_bytes(
+    status: int, reason: str, detail: str, *, headers: dict[str, str] | None = None
+) -> bytes:
+    """Return a whole HTTP/1.1 problem+json response that closes the connection."""
+    body = _problem_json(status, detail)
+    lines = [
+        f"HTTP/1.1 {status} {reason}",
+        "Connection: close",
+        f"Content-Type: {PROBLEM_MIMETYPE}",
+        f"Content-Length: {len(body)}",
+        *(f"{name}: {value}" for name, value in (headers or {}).items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _client_error(exc: BaseException, cfg) -> tuple[int, str, str] | None:
+    """Return (status, reason, detail) for a request gunicorn refused, or None for a bug."""
+    e = http_errors
+    if isinstance(exc, e.LimitRequestLine):
+        return (
+            414,
+            "URI Too Long",
+            f"The request line is longer than {cfg.limit_request_line} bytes.",
+        )
+    if isinstance(exc, e.LimitRequestHeaders):
+        return (
+            431,
+            "Request Header Fields Too Large",
+            f"Send at most {cfg.limit_request_fields} headers of at most "
+            f"{cfg.limit_request_field_size} bytes each.",
+        )
+    if isinstance(exc, e.UnsupportedTransferCoding):
+        return 501, "Not Implemented", "Only the chunked transfer coding is supported."
+    if isinstance(exc, e.ExpectationFailed):
+        return 417, "Expectation Failed", "Only `Expect: 100-continue` is supported."
+    if isinstance(exc, e.ForbiddenProxyRequest):
+        return 403, "Forbidden", "Proxy headers are not accepted from this address."
+    if isinstance(exc, e.InvalidHeader | e.InvalidHeaderName | e.ObsoleteFolding):
+        # The header's text is not echoed: it may carry anything, personal data included.
+        return (
+            400,
+            "Bad Request",
+            "A header is malformed, repeated where it may not be, or has an invalid value "
+            "(Content-Length must be one non-negative number).",
+        )
+    client_errors = (
+        e.InvalidRequestLine,
+        e.InvalidRequestMethod,
+        e.InvalidHTTPVersion,
+        e.InvalidProxyLine,
+        e.InvalidSchemeHeaders,
+        e.InvalidChunkSize,
+        e.ChunkMissingTerminator,
+        *(getattr(e, name) for name in ("InvalidChunkExtension",) if hasattr(e, name)),
+    )
+    if isinstance(exc, client_errors):
+        return 400, "Bad Request", "The request is not valid HTTP/1.1."
+    return None
+
+
+class BufferedBody:
+    """WSGI middleware: read a request's whole body within a deadline, then call the app."""
+
+    def __init__(self, app, settings: FrontSettings, timeout_factory):
+        self.app = app
+        self.settings = settings
+        self.timeout_factory = timeout_factory
+
+    def _limit(self, environ) -> int:
+        path = environ.get("PATH_INFO", "")
+        if path in self.settings.large_body_paths:
+            return self.settings.max_body_bytes
+        return self.settings.default_body_bytes
+
+    def __call__(self, environ, start_response):
+        length = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked and length in ("", "0"):
+            return self.app(environ, start_response)
+        limit = self._limit(environ)
+        if length and int(length) > limit:
+            # Refused before reading a byte of it.
+            return _respond(
+                start_response,
+                413,
+                "Content Too Large",
+                f"The request body is larger than {limit} bytes.",
+            )
+        stream = environ["wsgi.input"]
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with self.timeout_factory(self.settings.body_timeout):
+                while size <= limit:
+                    chunk = stream.read(min(64 * 1024, limit + 1 - size))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+        except TimeoutError:
+            return _respond(
+                start_response,
+                408,
+                "Request Timeout",
+                f"The body did not arrive within {self.settings.body_timeout:g} seconds.",
+            )
+        if size > limit:
+            return _respond(
+                start_response,
+                413,
+                "Content Too Large",
+                f"The request body is larger than {limit} bytes.",
+            )
+        data = b"".join(chunks)
+        environ["wsgi.input"] = io.BytesIO(data)
+        environ["CONTENT_LENGTH"] = str(len(data))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.app(environ, start_response)
+
+
+def _problem_json(status: int, detail: str) -> bytes:
+    """Return a problem+json body of the service's problem type for this status."""
+    return json.dumps(problem_body(problem_type_for_status(status), detail)).encode()
+
+
+def _respond(start_response, status: int, reason: str, detail: str):
+    body = _problem_json(status, detail)
+    start_response(
+        f"{status} {reason}",
+        [
+            ("Content-Type", PROBLEM_MIMETYPE),
+            ("Content-Length", str(len(body))),
+            ("Connection", "close"),
+        ],
+    )
+    return [body]
+
+
+class _ServiceWorkerMixin:
+    """Problem+json for gunicorn's own errors, and recycling by work done."""
+
+    def handle_error(self, req, client, addr, exc):
+        refused = _client_error(exc, self.cfg)
+        if refused is None:
+            log.error("unhandled server error", exc_info=exc)
+            refused = (500, "Internal Server Error", "The service failed to handle this request.")
+        else:
+            log.info("request refused by the server", extra={"error_type": type(exc).__name__})
+        status, reason, detail = refused
+        try:
+            util.write_nonblock(client, problem_bytes(status, reason, detail))
+        except Exception:  # noqa: BLE001 - the client may be gone; nothing more to tell it
+            log.debug("could not send the error response")
+
+    def handle_request(self, *args, **kwargs):
+        try:
+            return super().handle_request(*args, **kwargs)
+        finally:
+            self._recycle_when_worn()
+
+    def _recycle_when_worn(self) -> None:
+        if not self.alive:
+            return
+        texts = workload.texts_processed()
+        limit = getattr(self, "_max_texts", None)
+        if limit is None:
+            # Staggered by up to 10%, so workers started together do not restart together.
+            base = _front.max_texts
+            limit = self._max_texts = int(base * (1 + random.random() / 10)) if base else 0
+        reason = None
+        if limit and texts >= limit:
+            reason = "texts"
+        elif _front.max_rss_mb and workload.rss_bytes() > _front.max_rss_mb * 1024 * 1024:
+            reason = "memory"
+        if reason:
+            log.warning(
+                "recycling worker",
+                extra={
+                    "reason": reason,
+                    "texts": texts,
+                    "rss_mb": round(workload.rss_bytes() / 1024 / 1024),
+                },
+            )
+            self.alive = False
+
+
+class SyncServiceWorker(_ServiceWorkerMixin, SyncWorker):
+    """A sync worker (one request at a time, no slow-client protection), for comparison."""
+
+    def load_wsgi(self):
+        super().load_wsgi()
+        self.wsgi = BufferedBody(self.wsgi, _front, _no_timeout)
+
+
+def _no_timeout(seconds: float):
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def _gevent_worker_class():
+    from gunicorn.workers.ggevent import GeventWorker
+
+    class GeventServiceWorker(_ServiceWorkerMixin, GeventWorker):
+        """A gevent worker with header and body deadlines."""
+
+        def patch(self):
+            super().patch()
+            # psycopg chose its wait function when imported, before gevent patched select:
+            # switch to one that yields to other greenlets while waiting on the database.
+            import psycopg.waiting
+
+            if psycopg.waiting.wait is getattr(psycopg.waiting, "wait_c", None):
+                psycopg.waiting.wait = psycopg.waiting.wait_poll
+
+        def timeout_ctx(self):
+            import gevent
+
+            # Covers reading a request line and headers (and the idle wait between requests).
+            return gevent.Timeout(_front.header_timeout, False)
+
+        def load_wsgi(self):
+            super().load_wsgi()
+            self.wsgi = BufferedBody(self.wsgi, _front, _gevent_timeout)
+
+    return GeventServiceWorker
+
+
+def _gevent_timeout(seconds: float):
+    import gevent
+
+    return gevent.Timeout(seconds, TimeoutError)
 
 
 class _Server(BaseApplication):
@@ -24,27 +323,38 @@ class _Server(BaseApplication):
 def _worker_exit(server, worker) -> None:
     # Write the audit counts this worker still holds before it goes (a recycle or a stop).
     app = getattr(worker, "wsgi", None)
+    if isinstance(app, BufferedBody):
+        app = app.app
     aggregator = getattr(app, "extensions", {}).get("privacy.audit_aggregate")
     if aggregator is not None:
         aggregator.close()
 
 
-def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
+def run_gunicorn(
+    *, host: str, port: int, workers: int, worker_class: str, config: dict[str, Any]
+) -> None:
     """Serve on host:port until interrupted."""
+    global _front
+    _front = front_settings(config)
     _Server(
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread" if threads > 1 else "sync",
+            "worker_class": _gevent_worker_class()
+            if worker_class == "gevent"
+            else SyncServiceWorker,
+            "worker_connections": _front.worker_connections,
             "accesslog": None,  # the app writes one JSON line per request itself
             "timeout": 60,
             "graceful_timeout": 20,
-            "keepalive": 5,
-            # spaCy's string store grows with every new word a process sees: recycle workers now
-            # and then (staggered, so they never restart together).
-            "max_requests": 50_000,
-            "max_requests_jitter": 5_000,
+            # Also the gevent worker's deadline for the next request's headers.
+            "keepalive": max(1, int(_front.header_timeout)),
+            # No control socket: its default path is shared by every server of the user.
+            "control_socket_disable": True,
+            "limit_request_line": 8190,
+            "limit_request_fields": 100,
+            "limit_request_field_size": 8190,
+            # Recycling is by work done (texts, memory: _ServiceWorkerMixin), not by requests.
             "worker_exit": _worker_exit,
         }
     ).run()

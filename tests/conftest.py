@@ -47,6 +47,23 @@ def every_error_keeps_the_documented_contract() -> Iterator[None]:
         pytest.fail("error responses break the documented contract:\n" + "\n".join(violations))
 
 
+@pytest.fixture
+def embedded_data_dir() -> Iterator[Path]:
+    """A fresh data folder for an embedded server of its own, under the project's .data.
+
+    Not under tmp_path: pytest keeps /tmp/pytest-of-<user> at mode 0700 (and resets it when any
+    session starts), where the server's own OS user (root runs it as `pgserver`) cannot reach.
+    """
+    import shutil
+
+    (ROOT / ".data").mkdir(exist_ok=True)
+    path = ROOT / ".data" / f"embedded-{uuid.uuid4().hex[:12]}"
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
     """Return a URL to a real server's maintenance database."""

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import flask_smorest
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest.utils import prepare_response
 from marshmallow import RAISE, Schema, ValidationError
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from schemas.problems import ProblemSchema
+from service.api.body import read_whole_body
 from service.auth import PUBLIC
 from service.errors import (
     ERRORS,
@@ -62,7 +65,11 @@ class _Parser(FlaskParser):
     }
 
     def _raw_load_json(self, req):
-        data = super()._raw_load_json(req)
+        if not is_json_request(req):
+            return core.missing
+        # The app's strict parser; syntax errors propagate to webargs' load_json (an empty body
+        # is "missing", else a 400), a rule it breaks is a 422.
+        data = current_app.json.loads(read_whole_body(req))
         problems = unstorable_strings(data) if isinstance(data, dict | list | str) else []
         if problems:
             raise ValidationError({path: [UNSTORABLE] for path in problems[:20]})
@@ -94,8 +101,9 @@ def _argument_locations(func: Callable) -> set[str]:
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """A flask-smorest Blueprint: storable text only, no unknown query parameters, and every
-    error an operation can answer documented as problem+json.
+    """A flask-smorest Blueprint: strict JSON bodies (service.jsonprovider) holding storable text
+    only, no unknown query parameters, and every error an operation can answer documented as
+    problem+json.
 
     The errors every operation shares follow from the view: 401, 403, 429 and 503 when it needs a
     key, 400, 413 and 415 when it takes a body, 404 when its path holds an id, 422 always
@@ -133,6 +141,26 @@ class Blueprint(flask_smorest.Blueprint):
             return func
 
         return decorator
+
+    def links(self, status: int, parameter: str, value: str, *targets: str) -> Callable:
+        """Document OpenAPI links: `value` (a runtime expression on this answer, e.g.
+        `$response.body#/id`) is the `parameter` of each target ("get /v1/holds/{hold_id}").
+
+        Clients (and the stateful fuzz test) follow them from a created resource to what can
+        be done with it next.
+        """
+        links = {}
+        for target in targets:
+            method, path = target.split(" ", 1)
+            pointer = path.replace("~", "~0").replace("/", "~1")
+            name = method.capitalize() + "".join(
+                part.strip("{}").title().replace("_", "") for part in path.split("/") if part
+            )
+            links[name] = {
+                "operationRef": f"#/paths/{pointer}/{method}",
+                "parameters": {parameter: value},
+            }
+        return self.doc(responses={status: {"links": links}})
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
         if isinstance(view_func, type(MethodView)):

@@ -58,6 +58,14 @@ class Feedback(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
     @blp.arguments(IngestRequestSchema())
+    @blp.links(
+        200,
+        "item_id",
+        "$response.body#/items/0/id",
+        "get /v1/feedback/{item_id}",
+        "get /v1/feedback/{item_id}/public",
+    )
+    @blp.links(200, "scan_id", "$response.body#/scan_id", "get /v1/scans/{scan_id}")
     @blp.response(200, IngestResponseSchema)
     def post(self, body):
         """Ingest up to 1,000 items; idempotent on (platform, external_id)."""

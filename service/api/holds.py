@@ -38,6 +38,13 @@ class Holds(MethodView):
 
     @requires("privacy_officer")
     @blp.arguments(HoldCreateSchema())
+    @blp.links(
+        201,
+        "hold_id",
+        "$response.body#/id",
+        "get /v1/holds/{hold_id}",
+        "delete /v1/holds/{hold_id}",
+    )
     @blp.response(201, HoldPlacedSchema)
     def post(self, body):
         """Place a hold on a feedback item, an archive subject, or the subjects identifiers name."""

@@ -26,6 +26,7 @@ class Keys(MethodView):
 
     @requires("admin")
     @blp.arguments(KeyCreateSchema())
+    @blp.links(201, "key_id", "$response.body#/id", "delete /v1/keys/{key_id}")
     @blp.response(201, NewKeySchema)
     def post(self, body):
         """Create an API key; the response shows the key once."""
@@ -38,8 +39,12 @@ class Keys(MethodView):
 class KeyById(MethodView):
     @requires("admin")
     @blp.response(200, KeySchema)
+    @blp.problems(409)
     def delete(self, key_id: UUID):
-        """Revoke an API key; it stops working within `PRIVACY_KEY_CACHE_SECONDS` everywhere."""
+        """Revoke an API key; it stops working within `PRIVACY_KEY_CACHE_SECONDS` everywhere.
+
+        A key cannot revoke itself (409): revoke it with another admin key.
+        """
         with current_runtime().database.transaction() as conn:
             row = revoke_key(conn, current_actor(), key_id)
         # After the commit: a request in between would otherwise cache the key as live again.

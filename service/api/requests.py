@@ -64,6 +64,19 @@ class Requests(MethodView):
 
     @requires("privacy_officer")
     @blp.arguments(RequestCreateSchema())
+    @blp.links(
+        201,
+        "request_id",
+        "$response.body#/id",
+        "get /v1/requests/{request_id}",
+        "post /v1/requests/{request_id}/verify",
+        "post /v1/requests/{request_id}/acknowledge",
+        "post /v1/requests/{request_id}/extend",
+        "post /v1/requests/{request_id}/deny",
+        "post /v1/requests/{request_id}/cancel",
+        "post /v1/requests/{request_id}/execute",
+        "get /v1/requests/{request_id}/package",
+    )
     @blp.response(201, RequestDetailSchema)
     def post(self, body):
         """File a request; the response shows its statutory due date."""

@@ -25,6 +25,7 @@ blp = Blueprint(
 class Scans(MethodView):
     @requires("privacy_officer")
     @blp.arguments(ScanRequestSchema())
+    @blp.links(202, "scan_id", "$response.body#/id", "get /v1/scans/{scan_id}")
     @blp.response(202, ScanSchema)
     def post(self, body):
         """Queue a scan of stored items, e.g. after the recognizers changed."""

@@ -5,10 +5,16 @@ for the reply's visibility. With ``in_reply_to``, the customer is the author of 
 values the customer posted in the thread (their order number, phone, ...) and their stored
 identifiers are recognised in the reply even where a generic recognizer would not see them,
 and greeting the customer by first name or handle passes.
+
+The guard must not tell a moderator more than the customer's redacted post does: findings say
+what to do and why in general terms, never whether a value matched the customer's stored data
+(only privacy officers see `belongs_to`). Checks of one item by one key are counted per
+window and refused past a limit (`take_reply_check`), so guesses cannot be tested at speed.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -178,6 +184,43 @@ def customer_context(
     return context
 
 
+def take_reply_check(
+    conn: psycopg.Connection,
+    actor: Actor,
+    secret: bytes,
+    item_id: UUID,
+    *,
+    checks_per_window: int,
+    window_seconds: int,
+) -> int | None:
+    """Count one check of an item by the actor's key; return None when allowed, else the
+    seconds until the window ends, after recording `reply.check_refused`."""
+    if actor.key_id is None:
+        return None
+    q = queries()
+    item = conn.execute(q["get_feedback_item_author"], {"id": item_id}).fetchone()
+    if item is None:
+        # Left to check_reply, which refuses an unknown item with a 422.
+        return None
+    row = conn.execute(
+        q["upsert_reply_check_window"],
+        {"key_id": actor.key_id, "item_id": item_id, "window_seconds": window_seconds},
+    ).fetchone()
+    if row["checks"] <= checks_per_window:
+        return None
+    record_event(
+        conn,
+        actor,
+        "reply.check_refused",
+        target_type="feedback_item",
+        target_id=item_id,
+        subject_ref=subject_ref(secret, item["author_id"]),
+        outcome="denied",
+        details={"checks": row["checks"], "limit": checks_per_window, "window_s": window_seconds},
+    )
+    return max(1, math.ceil(float(row["seconds_left"])))
+
+
 def check_reply(
     conn: psycopg.Connection,
     actor: Actor,
@@ -188,12 +231,15 @@ def check_reply(
     visibility: str,
     platform: str | None = None,
     in_reply_to: UUID | None = None,
+    reveal_owner: bool = False,
 ) -> dict[str, Any]:
     """Return the verdict on a reply (allow, redact, block) with findings, reasons and a
     suggestion, and record `reply.checked` (counts, never text).
 
-    A public reply in a thread with a legal threat, product-safety report or self-harm message
-    nobody has reviewed gets ``hold_for_review`` whatever its personal data.
+    With ``reveal_owner`` each finding says whose data it is (`belongs_to`) and so do the
+    reasons; without it (moderators) neither does. A public reply in a thread with a legal
+    threat, product-safety report or self-harm message nobody has reviewed gets
+    ``hold_for_review`` whatever its personal data.
     """
     context = customer_context(conn, engine, secret, in_reply_to) if in_reply_to else None
     if platform is None and context is not None:
@@ -248,7 +294,7 @@ def check_reply(
         "verdict": verdict,
         "text": text if verdict == "allow" else _redacted(text, findings),
         "findings": findings,
-        "reasons": _reasons(findings, visibility, platform),
+        "reasons": _reasons(findings, visibility, platform, reveal_owner=reveal_owner),
         "customer_processing_restricted": bool(context and context.processing_restricted),
     }
     held = (
@@ -280,6 +326,9 @@ def check_reply(
             **({"held_by_items": [str(item["item_id"]) for item in held]} if held else {}),
         },
     )
+    if not reveal_owner:
+        for finding in findings:
+            del finding["belongs_to"]
     return result
 
 
@@ -297,7 +346,13 @@ def _redacted(text: str, findings: list[Mapping[str, Any]]) -> str:
     return "".join(parts)
 
 
-def _reasons(findings: list[Mapping[str, Any]], visibility: str, platform: str | None) -> list[str]:
+def _reasons(
+    findings: list[Mapping[str, Any]],
+    visibility: str,
+    platform: str | None,
+    *,
+    reveal_owner: bool,
+) -> list[str]:
     """Explain, once per entity type and outcome, why the reply gets its verdict."""
     where = f"{visibility} replies on {platform}" if platform else f"{visibility} replies"
     reasons: list[str] = []
@@ -308,6 +363,8 @@ def _reasons(findings: list[Mapping[str, Any]], visibility: str, platform: str |
             "other": "someone else's",
             "unknown": "",
         }[finding["belongs_to"]]
+        if not reveal_owner:
+            owner = ""
         if finding["greeting"]:
             reason = f"Greeting the customer by {finding['greeting']} is allowed."
         elif finding["action"] == "block":

@@ -19,6 +19,9 @@ class ArchiveSettings:
     phone_region: str | None = None
     heartbeat_seconds: float = 10.0
     stalled_seconds: float = 30.0
+    # The reply guard: at most this many checks of one item by one key per window.
+    guard_checks_per_item: int = 20
+    guard_window_seconds: int = 3600
 
 
 def _setting(config: Mapping[str, Any], name: str) -> Any:
@@ -37,6 +40,8 @@ def load_archive_settings(config: Mapping[str, Any]) -> ArchiveSettings:
         ("PRIVACY_PHONE_REGION", "phone_region", lambda v: str(v).strip().upper()),
         ("PRIVACY_WORKER_HEARTBEAT_SECONDS", "heartbeat_seconds", float),
         ("PRIVACY_WORKER_STALLED_SECONDS", "stalled_seconds", float),
+        ("PRIVACY_GUARD_CHECKS_PER_ITEM", "guard_checks_per_item", int),
+        ("PRIVACY_GUARD_WINDOW_SECONDS", "guard_window_seconds", int),
     ):
         raw = _setting(config, name)
         if raw is None:
@@ -51,6 +56,10 @@ def load_archive_settings(config: Mapping[str, Any]) -> ArchiveSettings:
     if settings.heartbeat_seconds <= 0 or settings.stalled_seconds <= settings.heartbeat_seconds:
         raise ValueError(
             "PRIVACY_WORKER_STALLED_SECONDS must be larger than PRIVACY_WORKER_HEARTBEAT_SECONDS"
+        )
+    if settings.guard_checks_per_item < 1 or settings.guard_window_seconds < 1:
+        raise ValueError(
+            "PRIVACY_GUARD_CHECKS_PER_ITEM and PRIVACY_GUARD_WINDOW_SECONDS must be at least 1"
         )
     if settings.phone_region is not None and len(settings.phone_region) != 2:
         raise ValueError("PRIVACY_PHONE_REGION must be a two-letter country code, like NL")

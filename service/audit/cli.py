@@ -14,6 +14,7 @@ import click
 from service.audit.export import ExportFormatError, read_export
 from service.audit.note import NoteError, Verifier, parse_verifier_key
 from service.audit.verify import ExportReport, load_trusted, verify_export
+from service.resilience import alive_file_option
 
 
 @click.group()
@@ -133,15 +134,19 @@ def _signer_start(*, logs: bool):
 
 @audit.command("signer")
 @click.option("--once", is_flag=True, help="Integrate and sign once, then exit.")
-def signer_command(once: bool) -> None:
+@alive_file_option
+def signer_command(once: bool, alive_file: Path | None) -> None:
     """Run the integrator/signer: give new events tree positions and sign checkpoints.
 
     One runs per database at a time (others wait for its lock); it alone needs the signing key.
+    It waits for a database that is down at start and reconnects with backoff when it goes away.
     """
     from service.audit.signer import SignerRefused, integrate_now, run_signer
+    from service.config import load_config
+    from service.resilience import database_probe, run_through_outages
 
-    url, settings = _signer_start(logs=True)
     if once:
+        url, settings = _signer_start(logs=True)
         try:
             added = integrate_now(url, settings)
         except SignerRefused as exc:
@@ -151,8 +156,19 @@ def signer_command(once: bool) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    probe = database_probe(load_config())
+    started = run_through_outages(
+        lambda: _signer_start(logs=True),
+        probe=probe,
+        name="audit signer",
+        stop=stop,
+        install_signal_handlers=False,
+    )
+    if started is None:
+        return
+    url, settings = started
     click.echo(f"audit signer started for {settings.audit.origin}", err=True)
-    run_signer(url, settings, stop)
+    run_signer(url, settings, stop, probe=probe, alive_file=alive_file)
 
 
 @audit.command("rotate-key")

@@ -15,8 +15,10 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -26,6 +28,7 @@ from service.audit.note import Checkpoint, Signer, endorse_rotation, sign_note
 from service.audit.signing import SignerSettings
 from service.audit.store import DatabaseHashes, store_leaves, tree_size
 from service.db import queries
+from service.resilience import Backoff, run_through_outages
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,8 @@ BATCH_EVENTS = 20_000
 # While refusing, the signer looks again this often (an operator may have restored the data).
 REFUSED_RETRY_SECONDS = 5.0
 ALARM_REPEAT_SECONDS = 60.0
+# How often a connected signer touches its --alive-file.
+ALIVE_TOUCH_SECONDS = 5.0
 
 
 class SignerRefused(RuntimeError):
@@ -357,29 +362,75 @@ def integrate_now(url: str, settings: SignerSettings) -> int:
         return signer.integrate()
 
 
-def run_signer(url: str, settings: SignerSettings, stop: threading.Event) -> None:
-    """Integrate and sign until `stop` is set; wait for the lock while another signer runs."""
+def run_signer(
+    url: str,
+    settings: SignerSettings,
+    stop: threading.Event,
+    *,
+    probe: Callable[[], Any] | None = None,
+    backoff: Backoff | None = None,
+    alive_file: Path | None = None,
+) -> None:
+    """Integrate and sign until `stop` is set; wait for the lock while another signer runs.
+
+    Rides out database outages: when the database goes away the signer waits with backoff until
+    ``probe`` connects (default: a connection to ``url``; ``database_probe`` also restarts the
+    embedded server), then takes the lock again and resumes from its state file. Nothing is lost
+    or integrated twice: leaves are stored in the transaction that reads the events, and a
+    checkpoint signed but not stored is stored again on the next round. ``alive_file`` is
+    touched every few seconds while connected (for a container healthcheck).
+    """
+    if probe is None:
+
+        def probe() -> None:
+            psycopg.connect(url, connect_timeout=3).close()
+
+    run_through_outages(
+        lambda: _sign_until_stopped(url, settings, stop, alive_file),
+        probe=probe,
+        name="audit signer",
+        backoff=backoff,
+        stop=stop,
+        install_signal_handlers=False,
+    )
+
+
+def _sign_until_stopped(
+    url: str, settings: SignerSettings, stop: threading.Event, alive_file: Path | None
+) -> None:
     interval = settings.audit.max_delay / 2
-    while not stop.is_set():
-        try:
-            with psycopg.connect(url, autocommit=True) as conn:
-                signer = AuditSigner(conn, settings)
-                while not stop.is_set():
-                    try:
-                        signer.lock()
-                        break
-                    except SignerBusy:
-                        stop.wait(interval * 4)
-                log.info("audit signer started", extra={"origin": settings.audit.origin})
-                while not stop.is_set():
-                    started = time.monotonic()
-                    try:
-                        added = signer.integrate()
-                    except SignerRefused:
-                        stop.wait(REFUSED_RETRY_SECONDS)
-                        continue
-                    if added < BATCH_EVENTS:
-                        stop.wait(max(0.0, interval - (time.monotonic() - started)))
-        except psycopg.OperationalError:
-            log.warning("audit signer lost its database connection; reconnecting")
-            stop.wait(1.0)
+    alive = _AliveFile(alive_file)
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        signer = AuditSigner(conn, settings)
+        while not stop.is_set():
+            try:
+                signer.lock()
+                break
+            except SignerBusy:
+                alive.touch()  # a standby signer is healthy: it takes over when the other goes
+                stop.wait(interval * 4)
+        log.info("audit signer started", extra={"origin": settings.audit.origin})
+        while not stop.is_set():
+            alive.touch()
+            started = time.monotonic()
+            try:
+                added = signer.integrate()
+            except SignerRefused:
+                stop.wait(REFUSED_RETRY_SECONDS)
+                continue
+            if added < BATCH_EVENTS:
+                stop.wait(max(0.0, interval - (time.monotonic() - started)))
+
+
+class _AliveFile:
+    """A file touched at most every ALIVE_TOUCH_SECONDS while the signer is connected."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.touched_at = float("-inf")
+
+    def touch(self) -> None:
+        now = time.monotonic()
+        if self.path is not None and now - self.touched_at >= ALIVE_TOUCH_SECONDS:
+            self.path.touch()
+            self.touched_at = now

@@ -45,6 +45,7 @@ from service.redaction.operators import (
 from service.redaction.recognizers import build_recognizers
 from service.redaction.recognizers.brands import BrandTerms, drop_brand_findings
 from service.redaction.refine import refine_findings
+from service.workload import count_texts
 
 #: Default minimum score of a reported finding.
 #:
@@ -461,6 +462,7 @@ class RedactionEngine:
 
     def _artifacts(self, text: str, request: _Request) -> NlpArtifacts:
         """Run NER if a requested type needs it, else only the tokenizer (for context)."""
+        count_texts(1)
         with self._nlp_lock:
             if request.needs_ner:
                 return self._nlp.process_text(text, request.language)
@@ -479,6 +481,7 @@ class RedactionEngine:
             ]
             if not indexes:
                 continue
+            count_texts(len(indexes))
             with self._nlp_lock:
                 processed = list(self._nlp.process_many((texts[i] for i in indexes), language))
             for i, item_artifacts in zip(indexes, processed, strict=True):

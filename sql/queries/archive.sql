@@ -382,3 +382,24 @@ VALUES (%(platform)s, %(policy)s, %(updated_by)s)
 ON CONFLICT (platform) DO UPDATE
 SET policy = EXCLUDED.policy, updated_at = now(), updated_by = EXCLUDED.updated_by
 RETURNING platform, policy, updated_at;
+
+-- name: upsert_reply_check_window
+-- Count one reply check of an item by a key; a window older than window_seconds starts afresh.
+INSERT INTO reply_check_windows AS w (key_id, item_id, window_started_at, checks)
+VALUES (%(key_id)s, %(item_id)s, now(), 1)
+ON CONFLICT (key_id, item_id) DO UPDATE SET
+    checks = CASE
+        WHEN w.window_started_at <= now() - make_interval(secs => %(window_seconds)s) THEN 1
+        ELSE w.checks + 1
+    END,
+    window_started_at = CASE
+        WHEN w.window_started_at <= now() - make_interval(secs => %(window_seconds)s) THEN now()
+        ELSE w.window_started_at
+    END
+RETURNING checks,
+    extract(epoch FROM w.window_started_at + make_interval(secs => %(window_seconds)s) - now())
+        AS seconds_left;
+
+-- name: get_feedback_item_author
+-- Read who wrote an item (for the reply guard's limit), nothing else.
+SELECT id, author_id FROM feedback_items WHERE id = %(id)s;

@@ -33,13 +33,17 @@ def complaint_id(module_client, module_auth, engine) -> str:
 def check(module_client, module_auth, complaint_id):
     """Return a function checking a reply as a moderator and returning the JSON verdict."""
 
-    def _check(text: str, visibility: str = "public", reply_to: bool = True, **extra) -> dict:
+    def _check(
+        text: str,
+        visibility: str = "public",
+        reply_to: bool = True,
+        role: str = "moderator",
+        **extra,
+    ) -> dict:
         body = {"text": text, "visibility": visibility, **extra}
         if reply_to:
             body["in_reply_to"] = complaint_id
-        response = module_client.post(
-            "/v1/replies/check", json=body, headers=module_auth("moderator")
-        )
+        response = module_client.post("/v1/replies/check", json=body, headers=module_auth(role))
         assert response.status_code == 200, response.get_json()
         return response.get_json()
 
@@ -47,7 +51,10 @@ def check(module_client, module_auth, complaint_id):
 
 
 def test_customer_phone_in_a_public_reply_is_blocked_with_a_suggestion(check):
-    verdict = check("Hi Sarah, sorry about that! We will call you on 07700 900123 today.")
+    verdict = check(
+        "Hi Sarah, sorry about that! We will call you on 07700 900123 today.",
+        role="privacy_officer",
+    )
     assert verdict["verdict"] == "block"
     phone = next(f for f in verdict["findings"] if f["entity_type"] == "PHONE_NUMBER")
     assert (phone["action"], phone["belongs_to"]) == ("block", "customer")
@@ -73,7 +80,7 @@ def test_order_number_quoted_back_from_the_thread_is_recognised(check):
     blind = check(reply, reply_to=False)
     assert "ORDER_NUMBER" not in {f["entity_type"] for f in blind["findings"]}
 
-    verdict = check(reply)
+    verdict = check(reply, role="privacy_officer")
     order = next(f for f in verdict["findings"] if f["entity_type"] == "ORDER_NUMBER")
     assert reply[order["start"] : order["end"]] == "5512-AB-9981"
     assert (order["action"], order["belongs_to"]) == ("block", "customer")
@@ -88,11 +95,37 @@ def test_private_replies_are_allowed(check):
 
 
 def test_someone_elses_name_is_redacted(check):
-    verdict = check("Hi Sarah, our driver Michael Thompson will contact you tomorrow.")
+    verdict = check(
+        "Hi Sarah, our driver Michael Thompson will contact you tomorrow.", role="privacy_officer"
+    )
     assert verdict["verdict"] == "redact"
     assert verdict["text"] == "Hi Sarah, our driver <PERSON> will contact you tomorrow."
     person = next(f for f in verdict["findings"] if f["action"] == "redact")
     assert person["belongs_to"] == "other"
+
+
+def test_moderators_learn_what_to_do_not_whose_data_matched(check):
+    """A moderator's guess at the customer's phone reads exactly like any other phone."""
+
+    def seen(verdict: dict) -> tuple:
+        findings = [
+            {k: v for k, v in f.items() if k not in ("start", "end", "score")}
+            for f in verdict["findings"]
+        ]
+        return verdict["verdict"], findings, verdict["reasons"], verdict["text"]
+
+    own = check("Hi Sarah, we will call you on +44 7700 900123 today.")
+    other = check("Hi Sarah, we will call you on +44 7700 900456 today.")
+    assert seen(own) == seen(other)
+    assert own["verdict"] == "block"
+    for finding in own["findings"]:
+        assert "belongs_to" not in finding
+    assert not any("customer's own" in r or "someone else" in r for r in own["reasons"])
+    # A privacy officer is told.
+    officer = check("Hi Sarah, we will call you on +44 7700 900123 today.", role="privacy_officer")
+    phone = next(f for f in officer["findings"] if f["entity_type"] == "PHONE_NUMBER")
+    assert phone["belongs_to"] == "customer"
+    assert any("the customer's own data" in r for r in officer["reasons"])
 
 
 def test_unknown_item_is_refused(module_client, module_auth):

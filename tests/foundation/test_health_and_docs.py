@@ -34,6 +34,39 @@ def test_openapi_document_lists_the_api(client):
     assert "bearerAuth" in spec["components"]["securitySchemes"]
 
 
+def test_links_lead_from_created_resources_to_real_operations(client):
+    spec = client.get("/openapi.json").get_json()
+    found = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for status, response in operation.get("responses", {}).items():
+                for name, link in response.get("links", {}).items():
+                    found[(method, path, status, name)] = link
+    # A request leads to its actions, a hold to its release, an ingest to its items and scan.
+    assert {(m, p) for m, p, _, _ in found} >= {
+        ("post", "/v1/requests"),
+        ("post", "/v1/holds"),
+        ("post", "/v1/feedback"),
+        ("post", "/v1/scans"),
+        ("post", "/v1/keys"),
+    }
+    for where, link in found.items():
+        pointer = link["operationRef"].removeprefix("#/paths/")
+        target_path, _, target_method = pointer.rpartition("/")
+        target_path = target_path.replace("~1", "/").replace("~0", "~")
+        target = spec["paths"][target_path][target_method]
+        path_parameters = {
+            parameter["name"]
+            for parameter in spec["paths"][target_path].get("parameters", [])
+            + target.get("parameters", [])
+            if parameter["in"] == "path"
+        }
+        assert set(link["parameters"]) <= path_parameters, (where, link)
+    assert len(found) >= 15
+
+
 def test_docs_ui_is_served_without_internet(client):
     page = client.get("/docs")
     assert page.status_code == 200
