@@ -1,0 +1,78 @@
+"""The console in a real headless Chromium: what a person sees and does."""
+
+from __future__ import annotations
+
+from tests.console.conftest import PASSWORD
+
+
+def test_sign_in_and_sign_out(browser, make_user):
+    user = make_user("privacy_officer")
+    browser.open("/console/")
+    assert browser.path.startswith("/console/sign-in")
+    browser.fill({"email": user.email, "password": "a wrong password"})
+    browser.submit("#sign-in")
+    assert "Sign-in failed" in browser.find("#error").text
+
+    browser.sign_in(user)
+    assert browser.path == "/console/"
+    assert "Signed in as Test privacy_officer" in browser.text
+    browser.submit("#sign-out")
+    assert browser.path == "/console/sign-in"
+    browser.open("/console/")
+    assert browser.path.startswith("/console/sign-in")  # the session ended
+
+
+def test_a_form_with_a_forged_csrf_token_is_refused(browser, make_user, conn):
+    admin = make_user("admin")
+    browser.sign_in(admin)
+    browser.open("/console/users")
+    browser.fill({"name": "New Officer", "email": "new@example.org", "role": "privacy_officer"})
+    # What a page on another site would have to do: post without the token of our page.
+    browser.driver.execute_script(
+        "document.querySelectorAll('input[name=csrf_token]')"
+        ".forEach(function (input) { input.value = 'forged'; });"
+    )
+    browser.submit("form.narrow button")
+    assert "did not come from this site" in browser.find("#error").text
+    assert conn.execute("SELECT count(*) AS n FROM console_users").fetchone()["n"] == 1
+
+
+def test_an_admin_creates_a_user_who_must_choose_a_password(browser, make_user, chromium):
+    admin = make_user("admin")
+    browser.sign_in(admin)
+    browser.open("/console/users")
+    browser.fill({"name": "New Moderator", "email": "mod@example.org", "role": "moderator"})
+    browser.submit("form.narrow button")
+    one_time = browser.find("#one-time-password").text
+    browser.submit("#sign-out")
+
+    browser.open("/console/sign-in")
+    browser.fill({"email": "mod@example.org", "password": one_time})
+    browser.submit("#sign-in")
+    assert browser.path == "/console/account/password"
+    browser.fill(
+        {
+            "current_password": one_time,
+            "new_password": PASSWORD,
+            "new_password_again": PASSWORD,
+        }
+    )
+    browser.submit("#change-password")
+    assert "Your password has been changed." in browser.text
+    # Role separation: a moderator does not reach the users page.
+    browser.open("/console/users")
+    assert "Your role may not open this page." in browser.find("#error").text
+
+
+def test_the_reply_checker_blocks_a_phone_number(browser, make_user):
+    browser.sign_in(make_user("moderator"))
+    browser.open("/console/")
+    browser.find("a[href='/console/replies/check']").click()
+    browser.fill({"text": "Hi there, ring us back on +31 6 12345678 and we will sort it out."})
+    browser.submit("#check")
+    assert browser.find("#verdict").text == "block"
+    marked = browser.find("mark[data-entity='PHONE_NUMBER']")
+    assert marked.text.startswith("+31 6 12345678")
+    assert "PHONE_NUMBER: public replies may not disclose" in browser.find("#reasons").text
+    assert "direct message" in browser.find("#suggestion").text
+    assert "<PHONE_NUMBER>" in browser.find("#safe-text").text
