@@ -7,9 +7,11 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, pre_dump, validate
 
+from schemas.triage import ItemTriageSchema
 from service.archive.ingest import ITEM_KINDS, VISIBILITIES
 from service.archive.reading import DEFAULT_PAGE, MAX_PAGE, StoredItem
 from service.archive.settings import MAX_INGEST_ITEMS
+from service.triage.engine import FLAGS
 
 
 class AuthorSchema(Schema):
@@ -98,6 +100,10 @@ class FeedbackQuerySchema(Schema):
     has_pii = fields.Boolean(
         metadata={"description": "true: scanned with findings; false: scanned, none found."}
     )
+    flag = fields.String(
+        validate=validate.OneOf(FLAGS),
+        metadata={"description": "Only items with this triage flag (" + ", ".join(FLAGS) + ")."},
+    )
     since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "created_at >="})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
@@ -119,6 +125,11 @@ class FeedbackSummarySchema(Schema):
     scan_status = fields.String(required=True, metadata={"description": "pending or done"})
     has_pii = fields.Boolean(allow_none=True)
     finding_count = fields.Integer(allow_none=True)
+    flags = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Triage flags, most serious first."},
+    )
 
     @pre_dump
     def _shape(self, row: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -183,6 +194,11 @@ class FeedbackDetailSchema(Schema):
     scanned_at = fields.DateTime(allow_none=True)
     engine_version = fields.String(allow_none=True)
     findings = fields.List(fields.Nested(StoredFindingSchema), required=True)
+    triage = fields.Nested(
+        ItemTriageSchema,
+        required=True,
+        metadata={"description": "Triage flags with their evidence, reviews, suggested hold."},
+    )
 
     @pre_dump
     def _shape(self, item: StoredItem, **_: Any) -> dict[str, Any]:
@@ -204,6 +220,7 @@ class FeedbackDetailSchema(Schema):
             "public_text": row["public_text"] if scanned else None,
             "scan_status": _scan_status(scanned),
             "findings": item.findings,
+            "triage": item.triage,
         }
 
 

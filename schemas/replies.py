@@ -39,8 +39,19 @@ class GuardFindingSchema(Schema):
     )
 
 
+class HeldBySchema(Schema):
+    item_id = fields.UUID(required=True, metadata={"description": "The flagged item."})
+    flags = fields.List(fields.String(), required=True, metadata={"description": "Unreviewed."})
+
+
 class ReplyVerdictSchema(Schema):
-    verdict = fields.String(required=True, metadata={"description": "allow, redact or block"})
+    verdict = fields.String(
+        required=True,
+        metadata={
+            "description": "allow, redact, block, or hold_for_review (a public reply in a "
+            "thread with an unreviewed legal_threat, product_safety or self_harm flag)"
+        },
+    )
     text = fields.String(
         required=True,
         metadata={
@@ -52,4 +63,8 @@ class ReplyVerdictSchema(Schema):
     reasons = fields.List(fields.String(), required=True)
     suggestion = fields.String(
         metadata={"description": "A public reply that continues the conversation privately."}
+    )
+    held_by = fields.List(
+        fields.Nested(HeldBySchema),
+        metadata={"description": "hold_for_review: the thread's items awaiting review."},
     )

@@ -155,6 +155,13 @@ class DsrExecuteSchema(Schema):
         metadata={"description": "Rectification only: the identifiers or names to correct."},
     )
     reason = fields.String(validate=_TEXT, load_default=None, allow_none=True)
+    confirm_unreviewed_flags = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Erasure only: go ahead although the subject's items carry legal "
+            "triage flags nobody reviewed (409 otherwise); give a `reason`."
+        },
+    )
 
 
 class DsrVerificationSchema(Schema):

@@ -122,6 +122,7 @@ def _register_blueprints(api: Api) -> None:
         reports,
         requests,
         scans,
+        triage,
     )
 
     for module in (
@@ -136,6 +137,7 @@ def _register_blueprints(api: Api) -> None:
         scans,
         replies,
         policies,
+        triage,
     ):
         api.register_blueprint(module.blp)
 

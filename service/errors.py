@@ -94,6 +94,14 @@ class ServiceUnavailable(DomainError):
     """A part the service depends on (the database) cannot be reached or is not ready."""
 
 
+class UnreviewedLegalFlags(Conflict):
+    """An erasure would delete items with legal flags nobody has reviewed yet.
+
+    A kind of its own (a 409 with its own problem type): a client tells it from other
+    conflicts by its type, and `items` lists what to review before erasing.
+    """
+
+
 @dataclass(frozen=True)
 class ProblemType:
     """A problem type: its status, the slug of its page under /problems/, title and explanation."""
@@ -202,7 +210,21 @@ _TYPES = (
         "yet. Try again shortly.",
     ),
 )
-PROBLEM_TYPES: dict[str, ProblemType] = {problem.slug: problem for problem in _TYPES}
+# Problem types narrower than their status's; each belongs to one kind of error below.
+UNREVIEWED_LEGAL_FLAGS = ProblemType(
+    409,
+    "unreviewed-legal-flags",
+    "Unreviewed Legal Flags",
+    "The erasure would delete feedback that the triage flagged as a possible legal claim "
+    "(a legal threat or a product-safety report) and nobody has reviewed yet: it may be "
+    "evidence (GDPR Art. 17(3)(e)). `items` lists each item's id and flags. Review them "
+    "first (POST /v1/feedback/{id}/review), or execute again with "
+    '`"confirm_unreviewed_flags": true` and a `reason`, which is recorded.',
+)
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    problem.slug: problem for problem in (*_TYPES, UNREVIEWED_LEGAL_FLAGS)
+}
+# The type an HTTP status stands for when no narrower one applies.
 _BY_STATUS: dict[int, ProblemType] = {problem.status: problem for problem in _TYPES}
 
 # The one table: each kind of domain error, its status and problem type.
@@ -218,6 +240,7 @@ ERRORS: dict[type[DomainError], ProblemType] = {
     Unprocessable: _BY_STATUS[422],
     TooManyRequests: _BY_STATUS[429],
     ServiceUnavailable: _BY_STATUS[503],
+    UnreviewedLegalFlags: UNREVIEWED_LEGAL_FLAGS,
 }
 
 # Details for errors werkzeug raises (routing, body parsing, size limits).

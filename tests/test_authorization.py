@@ -63,6 +63,10 @@ ROUTE_ROLES: dict[tuple[str, str], object] = {
     ("POST", "/v1/scans"): {"privacy_officer"},
     ("GET", "/v1/scans/<uuid:scan_id>"): {"privacy_officer"},
     ("POST", "/v1/replies/check"): {"moderator", "privacy_officer"},
+    ("GET", "/v1/triage/queue"): {"privacy_officer"},
+    ("POST", "/v1/feedback/<uuid:item_id>/review"): {"privacy_officer"},
+    ("GET", "/v1/triage/rules"): {"privacy_officer"},
+    ("PUT", "/v1/triage/rules"): {"admin"},
     ("GET", "/v1/policies/<platform>"): {"admin"},
     ("PUT", "/v1/policies/<platform>"): {"admin"},
 }

@@ -15,7 +15,13 @@ from webargs.flaskparser import FlaskParser
 
 from schemas.problems import ProblemSchema
 from service.auth import PUBLIC
-from service.errors import PROBLEM_MIMETYPE, problem_type_for_status
+from service.errors import (
+    ERRORS,
+    PROBLEM_MIMETYPE,
+    DomainError,
+    ProblemType,
+    problem_type_for_status,
+)
 
 UNSTORABLE = "Contains a NUL character or an unpaired surrogate."
 
@@ -98,12 +104,32 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = _Parser()
 
-    def problems(self, *statuses: int) -> Callable:
-        """Document further problem+json answers of a view (e.g. 409 for a state conflict)."""
+    def problems(self, *answers: int | type[DomainError]) -> Callable:
+        """Document further problem+json answers of a view (e.g. 409 for a state conflict).
+
+        An answer is a status (its general problem type) or a kind of domain error with a
+        problem type of its own (`UnreviewedLegalFlags`); a status with several types lists
+        each type's URI and explanation.
+        """
+        by_status: dict[int, list[ProblemType]] = {}
+        for answer in answers:
+            problem = problem_type_for_status(answer) if isinstance(answer, int) else ERRORS[answer]
+            by_status.setdefault(problem.status, []).append(problem)
 
         def decorator(func: Callable) -> Callable:
-            for status in statuses:
-                func = self.alt_response(status, response=http.HTTPStatus(status).name)(func)
+            for status, problems in by_status.items():
+                if problems == [problem_type_for_status(status)]:
+                    func = self.alt_response(status, response=http.HTTPStatus(status).name)(func)
+                    continue
+                description = " ".join(
+                    f"`{problem.uri}`: {problem.explanation}" for problem in problems
+                )
+                func = self.alt_response(
+                    status,
+                    schema=ProblemSchema,
+                    content_type=PROBLEM_MIMETYPE,
+                    description=description,
+                )(func)
             return func
 
         return decorator

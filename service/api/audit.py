@@ -82,7 +82,7 @@ def _filter(args: dict) -> AuditFilter:
 @blp.route("/events")
 class AuditEvents(MethodView):
     @requires("auditor")
-    @blp.arguments(AuditEventQuerySchema, location="query")
+    @blp.arguments(AuditEventQuerySchema(), location="query")
     @blp.response(200, AuditEventPageSchema)
     def get(self, args):
         """List integrated audit events in seq order, filtered, one page at a time."""
@@ -112,7 +112,7 @@ class AuditEventBySeq(MethodView):
 class AuditExport(MethodView):
     @requires("auditor")
     @blp.problems(404)
-    @blp.arguments(AuditExportQuerySchema, location="query")
+    @blp.arguments(AuditExportQuerySchema(), location="query")
     @blp.response(
         200,
         description="JSON lines (`format=jsonl`, default) or CSV (`format=csv`): a header bound "
@@ -167,7 +167,7 @@ class AuditCheckpoint(MethodView):
 @blp.route("/checkpoints")
 class AuditCheckpoints(MethodView):
     @requires("auditor")
-    @blp.arguments(CheckpointQuerySchema, location="query")
+    @blp.arguments(CheckpointQuerySchema(), location="query")
     @blp.response(200, CheckpointPageSchema)
     def get(self, args):
         """List signed checkpoints by tree size, each with its note."""
@@ -182,7 +182,7 @@ class AuditCheckpoints(MethodView):
 class AuditCosignatures(MethodView):
     @requires("auditor")
     @blp.problems(404)
-    @blp.arguments(CosignatureRequestSchema)
+    @blp.arguments(CosignatureRequestSchema())
     @blp.response(201, CosignatureSchema)
     def post(self, body):
         """Add a witness's cosignature (C2SP tlog-cosignature/v1) to a checkpoint (recorded)."""
@@ -229,7 +229,7 @@ class AuditPublicKey(MethodView):
 @blp.route("/proof/inclusion")
 class AuditInclusionProof(MethodView):
     @requires("auditor")
-    @blp.arguments(InclusionQuerySchema, location="query")
+    @blp.arguments(InclusionQuerySchema(), location="query")
     @blp.response(200, InclusionProofSchema)
     def get(self, args):
         """Prove that the event at `seq` is in the tree of `tree_size` events (RFC 9162)."""
@@ -240,7 +240,7 @@ class AuditInclusionProof(MethodView):
 @blp.route("/proof/consistency")
 class AuditConsistencyProof(MethodView):
     @requires("auditor")
-    @blp.arguments(ConsistencyQuerySchema, location="query")
+    @blp.arguments(ConsistencyQuerySchema(), location="query")
     @blp.response(200, ConsistencyProofSchema)
     def get(self, args):
         """Prove that the tree of `first` events is a prefix of the tree of `second` (RFC 9162)."""
@@ -252,7 +252,7 @@ class AuditConsistencyProof(MethodView):
 class AuditVerify(MethodView):
     @requires("auditor")
     @blp.problems(404)
-    @blp.arguments(VerifyQuerySchema, location="query")
+    @blp.arguments(VerifyQuerySchema(), location="query")
     @blp.response(200, VerificationSchema)
     def get(self, args):
         """Re-hash the events signed since a checkpoint you hold and check every signature."""
@@ -273,7 +273,7 @@ class AuditVerify(MethodView):
 @blp.route("/verifications")
 class AuditVerifications(MethodView):
     @requires("auditor")
-    @blp.arguments(VerificationRequestSchema)
+    @blp.arguments(VerificationRequestSchema())
     @blp.response(201, VerificationJobSchema)
     def post(self, body):
         """Start a background verification of the log from a signed size (recorded)."""

@@ -39,16 +39,17 @@ def _allow_large_batches() -> None:
 @blp.route("")
 class Feedback(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(FeedbackQuerySchema, location="query")
+    @blp.arguments(FeedbackQuerySchema(), location="query")
     @blp.response(200, FeedbackListSchema)
     def get(self, args):
-        """List items newest first (filters: platform, subject, has_pii, since; cursor pages)."""
+        """List items newest first (filter by platform, subject, has_pii, flag, since; paged)."""
         with current_runtime().database.transaction() as conn:
             return list_feedback(
                 conn,
                 platform=platform_code(conn, args.get("platform")),
                 subject_id=args.get("subject"),
                 has_pii=args.get("has_pii"),
+                flag=args.get("flag"),
                 since=args.get("since"),
                 cursor=args.get("cursor"),
                 limit=args["limit"],
@@ -56,7 +57,7 @@ class Feedback(MethodView):
 
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(IngestRequestSchema)
+    @blp.arguments(IngestRequestSchema())
     @blp.response(200, IngestResponseSchema)
     def post(self, body):
         """Ingest up to 1,000 items; idempotent on (platform, external_id)."""

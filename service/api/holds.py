@@ -29,7 +29,7 @@ blp = Blueprint(
 @blp.route("")
 class Holds(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(HoldListArgsSchema, location="query")
+    @blp.arguments(HoldListArgsSchema(), location="query")
     @blp.response(200, HoldListSchema)
     def get(self, args):
         """List holds, active ones first."""
@@ -37,7 +37,7 @@ class Holds(MethodView):
             return {"items": list_holds(conn, **args)}
 
     @requires("privacy_officer")
-    @blp.arguments(HoldCreateSchema)
+    @blp.arguments(HoldCreateSchema())
     @blp.response(201, HoldPlacedSchema)
     def post(self, body):
         """Place a hold on a feedback item, an archive subject, or the subjects identifiers name."""

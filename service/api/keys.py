@@ -25,7 +25,7 @@ class Keys(MethodView):
             return {"items": list_keys(conn)}
 
     @requires("admin")
-    @blp.arguments(KeyCreateSchema)
+    @blp.arguments(KeyCreateSchema())
     @blp.response(201, NewKeySchema)
     def post(self, body):
         """Create an API key; the response shows the key once."""

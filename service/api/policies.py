@@ -41,7 +41,7 @@ class PolicyByPlatform(MethodView):
             return get_policy(conn, find_platform(conn, platform))
 
     @requires("admin")
-    @blp.arguments(PolicyDocumentSchema)
+    @blp.arguments(PolicyDocumentSchema())
     @blp.response(200, PolicySchema)
     def put(self, body, platform: str):
         """Set a platform's reply policy; an unknown entity type is refused (422)."""

@@ -77,7 +77,7 @@ def _count(action: str, counts: dict[str, Any]) -> None:
 @blp.route("/analyze")
 class Analyze(MethodView):
     @requires("moderator")
-    @blp.arguments(AnalyzeRequestSchema)
+    @blp.arguments(AnalyzeRequestSchema())
     @blp.response(200, AnalyzeResponseSchema)
     def post(self, body):
         """Find personal data in a text without changing it."""
@@ -99,7 +99,7 @@ _REDACT_OPTIONS = ("entities", "score_threshold", "allow_list", "deny_list", "op
 @blp.route("/redact")
 class Redact(MethodView):
     @requires("moderator")
-    @blp.arguments(RedactRequestSchema)
+    @blp.arguments(RedactRequestSchema())
     @blp.response(200, RedactResponseSchema)
     def post(self, body):
         """Redact personal data; findings carry offsets into the original text."""
@@ -121,7 +121,7 @@ class Redact(MethodView):
 @blp.route("/redact/batch")
 class RedactBatch(MethodView):
     @requires("moderator")
-    @blp.arguments(BatchRequestSchema)
+    @blp.arguments(BatchRequestSchema())
     @blp.response(200, BatchResponseSchema)
     def post(self, body):
         """Redact many texts (a thread) at once; pseudonyms are consistent across items."""
@@ -161,7 +161,7 @@ class RedactBatch(MethodView):
 @blp.route("/decrypt")
 class Decrypt(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(DecryptRequestSchema)
+    @blp.arguments(DecryptRequestSchema())
     @blp.response(200, DecryptResponseSchema)
     def post(self, body):
         """Reverse the `encrypt` operator: replace every token in the text by its value."""

@@ -24,7 +24,7 @@ blp = Blueprint(
 @blp.route("/check")
 class ReplyCheck(MethodView):
     @requires("moderator", "privacy_officer")
-    @blp.arguments(ReplyCheckSchema)
+    @blp.arguments(ReplyCheckSchema())
     @blp.response(200, ReplyVerdictSchema)
     def post(self, body):
         """Check a reply: allow, redact or block under the platform's policy, with reasons."""

@@ -27,7 +27,7 @@ blp = Blueprint(
 @blp.route("/dsr-metrics")
 class DsrMetrics(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(DsrMetricsArgsSchema, location="query")
+    @blp.arguments(DsrMetricsArgsSchema(), location="query")
     @blp.response(200, DsrMetricsSchema)
     def get(self, args):
         """Count the requests received in a year per type and outcome; median days to respond."""
@@ -38,7 +38,7 @@ class DsrMetrics(MethodView):
 @blp.route("/dsr-records")
 class DsrRecords(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(DsrRecordsArgsSchema, location="query")
+    @blp.arguments(DsrRecordsArgsSchema(), location="query")
     @blp.response(200, DsrRecordListSchema)
     def get(self, args):
         """List the record of each request received in a period: dates, manner, response."""

@@ -33,6 +33,7 @@ from service.dsr.requests import (
     list_requests,
     verify_request,
 )
+from service.errors import UnreviewedLegalFlags
 from service.runtime import current_runtime
 
 blp = Blueprint(
@@ -46,7 +47,7 @@ blp = Blueprint(
 @blp.route("")
 class Requests(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(RequestListArgsSchema, location="query")
+    @blp.arguments(RequestListArgsSchema(), location="query")
     @blp.response(200, RequestListSchema)
     def get(self, args):
         """List requests, most urgent first, filtered by status, type, regime and deadlines."""
@@ -54,7 +55,7 @@ class Requests(MethodView):
             return list_requests(conn, **args)
 
     @requires("privacy_officer")
-    @blp.arguments(RequestCreateSchema)
+    @blp.arguments(RequestCreateSchema())
     @blp.response(201, RequestDetailSchema)
     def post(self, body):
         """File a request; the response shows its statutory due date."""
@@ -76,7 +77,7 @@ class RequestById(MethodView):
 class RequestVerification(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(DsrVerifySchema)
+    @blp.arguments(DsrVerifySchema())
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Record how the data subject's identity was established."""
@@ -88,7 +89,7 @@ class RequestVerification(MethodView):
 class RequestAcknowledgement(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(DsrAcknowledgeSchema)
+    @blp.arguments(DsrAcknowledgeSchema())
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Record that receipt of a CCPA request was confirmed to the consumer (§ 7021(a))."""
@@ -102,7 +103,7 @@ class RequestAcknowledgement(MethodView):
 class RequestExtension(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(DsrExtendSchema)
+    @blp.arguments(DsrExtendSchema())
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Extend the due date (GDPR: 1 or 2 months; CCPA: 45 days), before it passes."""
@@ -114,7 +115,7 @@ class RequestExtension(MethodView):
 class RequestDenial(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(DsrDenySchema)
+    @blp.arguments(DsrDenySchema())
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Deny a request, with a reason and its basis."""
@@ -126,7 +127,7 @@ class RequestDenial(MethodView):
 class RequestCancellation(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.arguments(DsrCancelSchema)
+    @blp.arguments(DsrCancelSchema())
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Cancel a request (withdrawn, or filed by mistake)."""
@@ -137,8 +138,8 @@ class RequestCancellation(MethodView):
 @blp.route("/<uuid:request_id>/execute")
 class RequestExecution(MethodView):
     @requires("privacy_officer")
-    @blp.problems(409)
-    @blp.arguments(DsrExecuteSchema)
+    @blp.problems(409, UnreviewedLegalFlags)
+    @blp.arguments(DsrExecuteSchema())
     @blp.response(200, RequestDetailSchema)
     def post(self, body, request_id: UUID):
         """Carry out a request: build the package, erase, rectify or flag; retry after a failure."""

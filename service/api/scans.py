@@ -24,7 +24,7 @@ blp = Blueprint(
 @blp.route("")
 class Scans(MethodView):
     @requires("privacy_officer")
-    @blp.arguments(ScanRequestSchema)
+    @blp.arguments(ScanRequestSchema())
     @blp.response(202, ScanSchema)
     def post(self, body):
         """Queue a scan of stored items, e.g. after the recognizers changed."""

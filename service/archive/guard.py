@@ -28,6 +28,7 @@ from service.audit import Actor, record_event, subject_ref
 from service.db import queries
 from service.errors import Unprocessable
 from service.redaction import DENY_LIST_ENTITY, RedactionEngine
+from service.triage.checks import hold_reasons, thread_flags_pending_review
 
 MAX_THREAD_DEPTH = 20
 # The engine takes at most this many deny-list values of at most 200 characters.
@@ -180,7 +181,11 @@ def check_reply(
     in_reply_to: UUID | None = None,
 ) -> dict[str, Any]:
     """Return the verdict on a reply (allow, redact, block) with findings, reasons and a
-    suggestion, and record `reply.checked` (counts, never text)."""
+    suggestion, and record `reply.checked` (counts, never text).
+
+    A public reply in a thread with a legal threat, product-safety report or self-harm message
+    nobody has reviewed gets ``hold_for_review`` whatever its personal data.
+    """
     context = customer_context(conn, engine, secret, in_reply_to) if in_reply_to else None
     if platform is None and context is not None:
         platform = context.platform
@@ -236,7 +241,16 @@ def check_reply(
         "findings": findings,
         "reasons": _reasons(findings, visibility, platform),
     }
-    if verdict != "allow" and visibility == "public":
+    held = (
+        thread_flags_pending_review(conn, in_reply_to)
+        if in_reply_to is not None and visibility == "public"
+        else []
+    )
+    if held:
+        result["verdict"] = "hold_for_review"
+        result["reasons"] = hold_reasons(held) + result["reasons"]
+        result["held_by"] = held
+    elif verdict != "allow" and visibility == "public":
         result["suggestion"] = _suggestion(context, policy["greet_customer_by"], platform)
     record_event(
         conn,
@@ -246,13 +260,14 @@ def check_reply(
         target_id=context.item_id if context else None,
         subject_ref=subject_ref(secret, context.subject_id) if context else None,
         details={
-            "verdict": verdict,
+            "verdict": result["verdict"],
             "visibility": visibility,
             "platform": platform,
             "findings": len(findings),
             "actions": dict(Counter(f["action"] for f in findings)),
             "entity_types": dict(Counter(f["entity_type"] for f in findings)),
             "customer_data": sum(1 for f in findings if f["belongs_to"] == "customer"),
+            **({"held_by_items": [str(item["item_id"]) for item in held]} if held else {}),
         },
     )
     return result

@@ -15,6 +15,8 @@ import psycopg
 from service.audit import Actor, record_event, subject_ref
 from service.db import queries
 from service.errors import NotFound, Unprocessable
+from service.triage.engine import FLAGS
+from service.triage.review import item_triage
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
@@ -48,6 +50,7 @@ def list_feedback(
     platform: str | None = None,
     subject_id: UUID | None = None,
     has_pii: bool | None = None,
+    flag: str | None = None,
     since: datetime | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_PAGE,
@@ -60,6 +63,8 @@ def list_feedback(
             "platform": platform,
             "subject_id": subject_id,
             "has_pii": has_pii,
+            "flag": flag,
+            "severity": list(FLAGS),
             "since": since,
             "before_created_at": before_created_at,
             "before_id": before_id,
@@ -75,10 +80,11 @@ def list_feedback(
 
 @dataclass(frozen=True)
 class StoredItem:
-    """A stored item's row (raw text included) and its findings' rows."""
+    """A stored item's row (raw text included), its findings' rows and its triage."""
 
     row: dict[str, Any]
     findings: list[dict[str, Any]]
+    triage: dict[str, Any]
 
 
 def get_feedback_item(
@@ -99,7 +105,7 @@ def get_feedback_item(
         subject_ref=subject_ref(secret, row["author_id"]),
         details={"findings": len(findings)},
     )
-    return StoredItem(row, findings)
+    return StoredItem(row, findings, item_triage(conn, item_id, row["text"]))
 
 
 def get_public_item(conn: psycopg.Connection, item_id: UUID) -> dict[str, Any]:

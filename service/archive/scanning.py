@@ -27,6 +27,8 @@ from service.archive.identifiers import value_hash
 from service.audit import SYSTEM, Actor, record_event
 from service.db import queries
 from service.errors import NotFound
+from service.triage.rules import load_ruleset
+from service.triage.scan import evaluate_items, store_flags
 
 if TYPE_CHECKING:
     from service.redaction import RedactionEngine
@@ -126,7 +128,7 @@ def request_scan(
     chunk_size: int,
 ) -> dict[str, Any]:
     """Queue a scan of stored items (all matching with rescan, else those not scanned as they are
-    by this engine version), record `scan.requested`, and return the scan."""
+    by this engine version and triage rules), record `scan.requested`, and return the scan."""
     item_ids = [
         row["id"]
         for row in conn.execute(
@@ -136,6 +138,7 @@ def request_scan(
                 "since": since,
                 "rescan": rescan,
                 "engine_version": engine_version(),
+                "triage_version": load_ruleset(conn).version,
             },
         ).fetchall()
     ]
@@ -191,6 +194,7 @@ def scan_chunk(
         if planned["done_at"] is not None:
             return {"status": "already_done"}
         conn.execute(q["update_scan_started"], {"scan_id": scan_id})
+        ruleset = load_ruleset(conn)
 
     version = engine_version()
     with pool.connection() as conn:
@@ -201,6 +205,7 @@ def scan_chunk(
         if planned["rescan"]
         or item["scanned_text_hash"] != item["text_hash"]
         or item["engine_version"] != version
+        or item["triage_version"] != ruleset.version
     ]
     # The slow part runs outside any transaction: no lock is held while the engine works.
     results = (
@@ -208,6 +213,7 @@ def scan_chunk(
         if to_scan
         else []
     )
+    raised = evaluate_items(ruleset, to_scan)
     scanned_at = datetime.now(UTC)
 
     with pool.connection() as conn:
@@ -227,6 +233,9 @@ def scan_chunk(
             if current.get(item["id"]) == item["text_hash"]
         ]
         found = _store_results(conn, secret, written, version, scanned_at)
+        store_flags(
+            conn, secret, ruleset, [(item, raised[item["id"]]) for item, _ in written], scanned_at
+        )
         conn.execute(q["update_scan_chunk_done"], {"scan_id": scan_id, "chunk": chunk})
         run = conn.execute(
             q["update_scan_run_progress"],

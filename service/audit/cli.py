@@ -270,4 +270,5 @@ def witness_command(
             f"OK: {checkpoint.size} events, consistent with the {result.previous_size} "
             "witnessed before"
         )
-    click.echo(line + ("; cosigned" if result.cosigned else ""))
+    learned = "".join(f"; learned key {key_id} from its rotation" for key_id in result.learned)
+    click.echo(line + learned + ("; cosigned" if result.cosigned else ""))

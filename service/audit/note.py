@@ -235,6 +235,31 @@ def verify_cosignature(note: Note, verifier: Verifier) -> int:
     raise NoteError(f"the note carries no cosignature of {verifier.name}")
 
 
+#: The first line of the statement an old key signs to hand a log over to a new key.
+ROTATION_HEADER = "privacy-service audit key rotation v1"
+
+
+def rotation_statement(origin: str, to_verifier_key: str) -> bytes:
+    """Return the bytes the old key signs: header, the log's origin, the new verifier key."""
+    return f"{ROTATION_HEADER}\n{origin}\n{to_verifier_key.strip()}\n".encode()
+
+
+def endorse_rotation(old: Signer, origin: str, to_verifier_key: str) -> str:
+    """Return the old key's signature (base64) handing the log `origin` over to the new key."""
+    signature = old.private_key.sign(rotation_statement(origin, to_verifier_key))
+    return base64.b64encode(signature).decode()
+
+
+def check_rotation(old: Verifier, origin: str, to_verifier_key: str, endorsement: str) -> bool:
+    """Tell whether the old key signed the hand-over of the log `origin` to the new key."""
+    try:
+        signature = base64.b64decode(endorsement, validate=True)
+        old.public_key.verify(signature, rotation_statement(origin, to_verifier_key))
+    except (binascii.Error, ValueError, InvalidSignature):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     """A tlog-checkpoint: origin, tree size, root hash, and any extension lines."""

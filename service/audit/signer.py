@@ -22,7 +22,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from service.audit import merkle
-from service.audit.note import Checkpoint, Signer, sign_note
+from service.audit.note import Checkpoint, Signer, endorse_rotation, sign_note
 from service.audit.signing import SignerSettings
 from service.audit.store import DatabaseHashes, store_leaves, tree_size
 from service.db import queries
@@ -308,7 +308,8 @@ def _stored_consistency(reader: DatabaseHashes, first: int, second: int) -> list
 def rotate_key(url: str, settings: SignerSettings, new_key) -> str:
     """Move the log to a new signing key; return the checkpoint note signed by both keys.
 
-    Records `audit.key_rotated` (old key id, new verifier key), integrates it and signs that
+    Records `audit.key_rotated` (old key id, new verifier key, the old key's signature of the
+    hand-over), integrates it and signs that
     checkpoint with the old key and the new one: a holder of the old key sees the rotation in
     a tree the old key signed, and can then trust the new key. Run it with the signer stopped,
     then start the signer with the new key.
@@ -332,6 +333,11 @@ def rotate_key(url: str, settings: SignerSettings, new_key) -> str:
                 details={
                     "from_key_id": old.key_id.hex(),
                     "to_verifier_key": new.verifier.verifier_key,
+                    # The old key's own word for the hand-over: a database writer can insert
+                    # a rotation event, but cannot sign this.
+                    "endorsement": endorse_rotation(
+                        settings.signer, settings.audit.origin, new.verifier.verifier_key
+                    ),
                 },
             )
         signer.next_signer = new

@@ -30,6 +30,7 @@ from service.dsr.requests import (
 )
 from service.dsr.settings import DsrSettings
 from service.errors import Conflict, Unprocessable
+from service.triage.checks import guard_erasure_request
 
 # A handler does the work of one request type in the caller's transaction and returns
 # (result stored on the request, details for the dsr.completed audit event).
@@ -44,14 +45,21 @@ def execute_request(
     *,
     corrections: Sequence[Mapping[str, Any]] = (),
     reason: str | None = None,
+    confirm_unreviewed_flags: bool = False,
     now: datetime | None = None,
 ) -> DsrRequestRecord:
-    """Carry out a request and return it completed; raise Conflict when it cannot run now."""
+    """Carry out a request and return it completed; raise Conflict when it cannot run now
+    (or, for an erasure, while the subject's legally flagged items await review)."""
     now = now or datetime.now(UTC)
     with db.transaction() as conn:
         row = lock_request(conn, request_id)
         _check_parameters(row["type"], corrections, reason)
         start_request(conn, actor, request_id, now=now)
+        if row["type"] == "erasure":
+            # A 409 here rolls the start back: the request stays as it was.
+            guard_erasure_request(
+                conn, actor, settings, row, confirmed=confirm_unreviewed_flags, reason=reason
+            )
         if row["type"] == "rectification":
             # Corrections that fit no stored identifier are a 422 that rolls the start back.
             plan_corrections(conn, settings, row, corrections)

@@ -97,13 +97,16 @@ FROM unnest(
 WHERE f.id = u.id;
 
 -- name: update_items_unscanned
--- Forget the scan results of items whose text changed: findings, redacted text, scan state.
+-- Forget the scan results of items whose text changed: findings, triage flags, redacted text,
+-- scan state.
 WITH cleared AS (
     DELETE FROM findings WHERE item_id = ANY(%(ids)s::uuid[])
+), cleared_flags AS (
+    DELETE FROM triage_flags WHERE item_id = ANY(%(ids)s::uuid[])
 )
 UPDATE feedback_items
 SET language = NULL, public_text = NULL, finding_count = NULL, scanned_text_hash = NULL,
-    scanned_at = NULL, engine_version = NULL
+    scanned_at = NULL, engine_version = NULL, triage_version = NULL
 WHERE id = ANY(%(ids)s::uuid[]);
 
 -- name: update_reply_links
@@ -156,6 +159,7 @@ WHERE (%(platform)s::text IS NULL OR platform = %(platform)s)
       %(rescan)s
       OR scanned_text_hash IS DISTINCT FROM text_hash
       OR engine_version IS DISTINCT FROM %(engine_version)s
+      OR triage_version IS DISTINCT FROM %(triage_version)s
   )
 ORDER BY id;
 
@@ -172,7 +176,7 @@ UPDATE scan_runs SET started_at = now() WHERE id = %(scan_id)s AND started_at IS
 
 -- name: list_items_of_scan_chunk
 -- Read the text and scan state of items.
-SELECT id, text, text_hash, scanned_text_hash, engine_version
+SELECT id, author_id, text, text_hash, scanned_text_hash, engine_version, triage_version
 FROM feedback_items
 WHERE id = ANY(%(ids)s::uuid[]);
 
@@ -256,9 +260,17 @@ WHERE r.id = %(id)s;
 -- List items newest first, filtered, after a (created_at, id) cursor.
 SELECT f.id, f.platform, f.external_id, f.kind, f.visibility, f.author_id, f.in_reply_to_id,
        f.created_at, f.public_text, f.finding_count, f.language,
-       f.scanned_text_hash IS NOT DISTINCT FROM f.text_hash AS scanned
+       f.scanned_text_hash IS NOT DISTINCT FROM f.text_hash AS scanned,
+       ARRAY(
+           SELECT t.flag FROM triage_flags t WHERE t.item_id = f.id
+           ORDER BY array_position(%(severity)s::text[], t.flag)
+       ) AS flags
 FROM feedback_items f
 WHERE (%(platform)s::text IS NULL OR f.platform = %(platform)s)
+  AND (
+      %(flag)s::text IS NULL
+      OR EXISTS (SELECT 1 FROM triage_flags t WHERE t.item_id = f.id AND t.flag = %(flag)s)
+  )
   AND (%(subject_id)s::uuid IS NULL OR f.author_id = %(subject_id)s)
   AND (%(has_pii)s::boolean IS NULL OR (f.finding_count > 0) = %(has_pii)s)
   AND (%(since)s::timestamptz IS NULL OR f.created_at >= %(since)s)

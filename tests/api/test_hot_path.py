@@ -129,3 +129,20 @@ def test_redaction_calls_are_summed_into_one_event_per_key(app, client, auth, co
     assert performed["entity_types"] == {"EMAIL_ADDRESS": 3}
     assert performed["languages"] == ["en"]
     assert performed["window_start"] <= performed["window_end"]
+
+
+def test_request_bodies_are_read_by_schemas_built_once(app):
+    """Every operation's argument schema is an instance made at start-up, not one per request."""
+    import marshmallow
+
+    checked, classes = 0, []
+    for name, view in app.view_functions.items():
+        view_class = getattr(view, "view_class", None)
+        for method in getattr(view_class, "methods", None) or ():
+            handler = getattr(view_class, method.lower())
+            for parameter in handler._apidoc.get("arguments", {}).get("parameters", []):
+                checked += 1
+                schema = parameter["schema"]
+                if isinstance(schema, type) and issubclass(schema, marshmallow.Schema):
+                    classes.append(f"{name} {method}: {schema.__name__}")
+    assert checked > 20 and classes == []

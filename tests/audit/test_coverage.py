@@ -100,6 +100,11 @@ def _feedback_hold(probe: Probe) -> Prepared:
     return Prepared(body={"feedback_id": item["id"], "basis": _a_hold_basis(), "reason": "claim"})
 
 
+def _ingested_item(probe: Probe) -> Prepared:
+    item = probe.call("POST", "/v1/feedback", "privacy_officer", FEEDBACK)["items"][0]
+    return Prepared({"item_id": item["id"]})
+
+
 def _placed_hold(probe: Probe) -> Prepared:
     prepared = _feedback_hold(probe)
     hold = probe.call("POST", "/v1/holds", "privacy_officer", prepared.body)
@@ -161,6 +166,15 @@ AUDITED_ROUTES: dict[tuple[str, str], AuditedRoute] = {
     ),
     ("DELETE", "/v1/holds/<uuid:hold_id>"): AuditedRoute(
         "hold.released", role="privacy_officer", prepare=_placed_hold
+    ),
+    ("POST", "/v1/feedback/<uuid:item_id>/review"): AuditedRoute(
+        "triage.reviewed",
+        role="privacy_officer",
+        body={"decision": "escalated"},
+        prepare=_ingested_item,
+    ),
+    ("PUT", "/v1/triage/rules"): AuditedRoute(
+        "triage.rules_updated", body={"rules": [], "disabled": []}
     ),
     ("PUT", "/v1/policies/<platform>"): AuditedRoute(
         "policy.updated",

@@ -36,10 +36,16 @@ def test_a_rotation_is_signed_by_both_keys_then_the_new_key_signs(
     open_checkpoint(note, [new.verifier], None)
     event = client.get(f"/v1/audit/events/{checkpoint.size}", headers=auditor).get_json()
     assert event["action"] == "audit.key_rotated"
+    endorsement = event["details"].pop("endorsement")
     assert event["details"] == {
         "from_key_id": old.key_id.hex(),
         "to_verifier_key": new.verifier.verifier_key,
     }
+    # The old key signed the hand-over (checked here with cryptography directly).
+    statement = (
+        f"privacy-service audit key rotation v1\n{checkpoint.origin}\n{new.verifier.verifier_key}\n"
+    ).encode()
+    old.public_key.verify(base64.b64decode(endorsement), statement)
     assert parse_verifier_key(event["details"]["to_verifier_key"]) == new.verifier
 
     # From now on the signer runs with the new key only.

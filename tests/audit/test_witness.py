@@ -175,3 +175,87 @@ def test_a_bad_cosignature_is_refused(client, auditor, db_url, integrate_audit):
         headers=auditor,
     )
     assert missing.status_code == 404
+
+
+NEW_SEED = bytes(range(100, 132))
+
+
+def _rotate(db_url: str, app_config: dict, tmp_path) -> dict:
+    """Rotate the log to the key of NEW_SEED with the real CLI; return the new signer's config."""
+    key_file = tmp_path / "new.key"
+    key_file.write_text(base64.b64encode(NEW_SEED).decode())
+    env = {"DATABASE_URL": db_url, "PRIVACY_DATA_DIR": app_config["PRIVACY_DATA_DIR"]}
+    code, output = run_cli("audit", "rotate-key", "--new-key", str(key_file), env=env)
+    assert code == 0, output
+    return {**app_config, "PRIVACY_AUDIT_SIGNING_KEY": base64.b64encode(NEW_SEED).decode()}
+
+
+@pytest.mark.parametrize("saw_the_rotation", [True, False])
+def test_the_witness_follows_a_key_rotation_the_old_key_signed(
+    witness, db_url, app_config, integrate_audit, tmp_path, saw_the_rotation
+):
+    from service.audit.signer import integrate_now
+    from service.audit.signing import load_signer_settings
+
+    fill(db_url, 3)
+    integrate_audit()
+    assert witness()[0] == 0
+    rotated = load_signer_settings(_rotate(db_url, app_config, tmp_path))
+    if saw_the_rotation:
+        code, output = witness()  # the rotation's checkpoint is signed by both keys
+        assert code == 0 and "OK: 5 events" in output, output
+    fill(db_url, 2)
+    integrate_now(db_url, rotated)
+    # Only the old key is given: the new one is learned from the rotation the log proves.
+    code, output = witness()
+    assert code == 0, output
+    assert "OK: 7 events" in output and f"learned key {rotated.verifier.key_id.hex()}" in output
+    state = json.loads(witness.state.read_text())
+    assert [k["verifier_key"] for k in state["keys"]] == [rotated.verifier.verifier_key]
+    assert [c["size"] for c in state["checkpoints"]][-2:] == [5, 7]
+    fill(db_url, 1)
+    integrate_now(db_url, rotated)
+    code, output = witness()
+    assert code == 0 and "OK: 8 events, consistent with the 7" in output, output
+    assert "learned" not in output
+
+
+def test_a_rotation_event_a_database_writer_inserted_is_not_followed(
+    witness, db_url, integrate_audit, signer_settings, conn
+):
+    from service.audit.events import SYSTEM, record_event
+    from service.audit.note import Signer
+
+    fill(db_url, 2)
+    integrate_audit()
+    assert witness()[0] == 0
+    # Someone with write access to the tables announces a key of their own; the real signer
+    # integrates and signs that event like any other, but the old key never endorsed it.
+    stranger = Signer(signer_settings.audit.origin, Ed25519PrivateKey.generate())
+    with conn.transaction():
+        record_event(
+            conn,
+            SYSTEM,
+            "audit.key_rotated",
+            target_type="audit_key",
+            target_id=stranger.verifier.key_id.hex(),
+            details={
+                "from_key_id": signer_settings.verifier.key_id.hex(),
+                "to_verifier_key": stranger.verifier.verifier_key,
+                "endorsement": base64.b64encode(b"\x00" * 64).decode(),
+            },
+        )
+    integrate_audit()
+    size = conn.execute("SELECT max(tree_size) AS n FROM audit_checkpoints").fetchone()["n"]
+    # ... and then serves a bigger tree signed by that key.
+    root = b"\x05" * 32
+    note = sign_note(Checkpoint(signer_settings.audit.origin, size + 1, root).text(), stranger)
+    _superuser(conn)
+    conn.execute(
+        "INSERT INTO audit_checkpoints (tree_size, root_hash, key_id, note) "
+        "VALUES (%s, %s, %s, %s)",
+        [size + 1, root, stranger.verifier.key_id.hex(), note.encode()],
+    )
+    code, output = witness()
+    assert code == 1 and "ALARM (bad signature)" in output, output
+    assert "keys" not in json.loads(witness.state.read_text())
