@@ -172,6 +172,20 @@ class Browser:
         self.find(css).click()
         WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old))
 
+    def wait_for_text(self, css: str, text: str, timeout: float = 30) -> None:
+        """Wait until an element shows a text, across pages that reload themselves."""
+        from selenium.common.exceptions import (
+            NoSuchElementException,
+            StaleElementReferenceException,
+        )
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(
+            self.driver,
+            timeout,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        ).until(lambda _: text in self.find(css).text)
+
     def sign_in(self, user: StaffUser) -> None:
         self.open("/console/sign-in")
         self.fill({"email": user.email, "password": user.password})

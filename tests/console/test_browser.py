@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.archive.conftest import run_worker_once
+from tests.audit.helpers import fill
 from tests.console.conftest import PASSWORD
 
 
@@ -76,3 +78,19 @@ def test_the_reply_checker_blocks_a_phone_number(browser, make_user):
     assert "PHONE_NUMBER: public replies may not disclose" in browser.find("#reasons").text
     assert "direct message" in browser.find("#suggestion").text
     assert "<PHONE_NUMBER>" in browser.find("#safe-text").text
+
+
+def test_an_auditor_verifies_the_log(browser, make_user, db_url, integrate_audit, app_config):
+    fill(db_url, 4)
+    browser.sign_in(make_user("auditor"))
+    integrate_audit()
+    browser.open("/console/")
+    browser.find("a[href='/console/audit']").click()
+    browser.find("a[href='/console/audit/checkpoints']").click()
+    assert browser.find(".fingerprint").text
+    browser.submit("#verify")
+    browser.wait_for_text("#verification-status", "Waiting for a worker")
+    run_worker_once(app_config)
+    # The page reloads itself every 2 seconds until the verification is done.
+    browser.wait_for_text("#verification-status", "The log is intact")
+    assert int(browser.find("#checked").text) == int(browser.find("#tree-size").text) >= 5

@@ -30,6 +30,11 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/console/users/<uuid:user_id>/disable"): {"admin"},
     ("GET", "/console/replies/check"): {"moderator", "privacy_officer"},
     ("POST", "/console/replies/check"): {"moderator", "privacy_officer"},
+    ("GET", "/console/audit"): {"auditor"},
+    ("GET", "/console/audit/export"): {"auditor"},
+    ("GET", "/console/audit/checkpoints"): {"auditor"},
+    ("POST", "/console/audit/verifications"): {"auditor"},
+    ("GET", "/console/audit/verifications/<uuid:verification_id>"): {"auditor"},
     ("GET", "/console/redaction"): {"moderator"},
     ("POST", "/console/redaction"): {"moderator"},
 }
