@@ -7,11 +7,11 @@ import hmac
 
 from flask import Flask
 
-from service.console import account, admin, audit, auth, home, moderation
+from service.console import account, admin, audit, auth, home, moderation, requests
 from service.console.base import CookieSessionInterface, console
 
 # The view modules add their views to the blueprint when imported.
-VIEW_MODULES = (account, admin, audit, auth, home, moderation)
+VIEW_MODULES = (account, admin, audit, auth, home, moderation, requests)
 
 
 def register_console(app: Flask) -> None:

@@ -13,6 +13,8 @@ from service.roles import ROLES
 def pages_for(role: str) -> list[tuple[str, str]]:
     """Return (label, url) of each console area open to the role."""
     areas = [
+        ("Requests", "console.request_queue", {"privacy_officer"}),
+        ("New request", "console.request_new", {"privacy_officer"}),
         ("Reply checker", "console.reply_checker", {"moderator", "privacy_officer"}),
         ("Redaction playground", "console.playground", {"moderator"}),
         ("Audit log", "console.audit_events", {"auditor"}),

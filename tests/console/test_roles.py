@@ -13,6 +13,7 @@ OPEN = "open"  # reached without a session
 ANY = "any"  # every signed-in user
 ROLES = ("moderator", "privacy_officer", "auditor", "admin")
 
+ACTION_RULE = "<any(verify,acknowledge,extend,deny,cancel):action>"
 CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/console/sign-in"): OPEN,
     ("POST", "/console/sign-in"): OPEN,
@@ -35,11 +36,18 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/console/audit/checkpoints"): {"auditor"},
     ("POST", "/console/audit/verifications"): {"auditor"},
     ("GET", "/console/audit/verifications/<uuid:verification_id>"): {"auditor"},
+    ("GET", "/console/requests"): {"privacy_officer"},
+    ("GET", "/console/requests/new"): {"privacy_officer"},
+    ("POST", "/console/requests/new"): {"privacy_officer"},
+    ("GET", "/console/requests/<uuid:request_id>"): {"privacy_officer"},
+    ("POST", "/console/requests/<uuid:request_id>/" + ACTION_RULE): {"privacy_officer"},
+    ("POST", "/console/requests/<uuid:request_id>/execute"): {"privacy_officer"},
+    ("GET", "/console/requests/<uuid:request_id>/package"): {"privacy_officer"},
     ("GET", "/console/redaction"): {"moderator"},
     ("POST", "/console/redaction"): {"moderator"},
 }
 
-_PLACEHOLDER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_PLACEHOLDER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 
 def console_routes(app) -> set[tuple[str, str]]:
@@ -55,6 +63,8 @@ def _path(rule: str) -> str:
     def fill(match: re.Match) -> str:
         if match.group(1) == "uuid":
             return "00000000-0000-4000-8000-000000000000"
+        if match.group(1) == "any":
+            return match.group(2).split(",")[0]
         return "console.css"
 
     return _PLACEHOLDER.sub(fill, rule)
