@@ -77,8 +77,9 @@ _PLACEHOLDER = re.compile(r"<(?:(\w+):)?(\w+)>")
 def app_routes(app) -> set[tuple[str, str]]:
     routes = set()
     for rule in app.url_map.iter_rules():
-        # Console pages take a session, not a key: tests/console/test_roles.py has their table.
-        if rule.endpoint == "static" or rule.endpoint.startswith("console."):
+        # Console pages take a session, not a key, and the subject portal neither:
+        # tests/console/test_roles.py has their table.
+        if rule.endpoint == "static" or rule.endpoint.startswith(("console.", "portal.")):
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routes.add((method, rule.rule))

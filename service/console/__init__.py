@@ -7,8 +7,10 @@ import hmac
 
 from flask import Flask
 
+from service.auth import FailureLimiter
 from service.console import account, admin, audit, auth, home, moderation, requests
 from service.console.base import CookieSessionInterface, console
+from service.console.portal import portal
 
 # The view modules add their views to the blueprint when imported.
 VIEW_MODULES = (account, admin, audit, auth, home, moderation, requests)
@@ -26,7 +28,13 @@ def register_console(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
     app.register_blueprint(console)
-    app.extensions["privacy.html_blueprints"] = {"console"}
+    app.register_blueprint(portal)
+    app.extensions["privacy.portal_limiter"] = FailureLimiter(
+        per_minute=app.config["PRIVACY_PORTAL_PER_MINUTE"]
+    )
+    app.extensions["privacy.html_blueprints"] = {"console", "portal"}
     app.extensions["privacy.public_endpoints"] = app.extensions.get(
         "privacy.public_endpoints", set()
-    ) | {endpoint for endpoint in app.view_functions if endpoint.startswith("console.")}
+    ) | {
+        endpoint for endpoint in app.view_functions if endpoint.startswith(("console.", "portal."))
+    }

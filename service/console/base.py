@@ -68,15 +68,20 @@ def _view_roles() -> frozenset[str]:
     return getattr(view, "required_roles", frozenset({"admin"}))
 
 
-@console.before_request
-def load_user():
-    """Check the form's CSRF token, load the session, and send the user where they may go."""
+def start_page() -> None:
+    """Pick the page language, start as nobody, and check a form's CSRF token."""
     g.language = choose_language(request)
     g.translate = translator(g.language)
-    g.console_user = None
     g.actor = Actor(key_id=None, role=None, request_id=g.get("request_id"))
     if request.method == "POST":
         _check_csrf()
+
+
+@console.before_request
+def load_user():
+    """Check the form's CSRF token, load the session, and send the user where they may go."""
+    start_page()
+    g.console_user = None
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         with current_runtime().database.transaction() as conn:

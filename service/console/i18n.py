@@ -249,6 +249,68 @@ DUTCH: dict[str, str] = {
     "Cancel": "Intrekken",
     "Cancel the request": "Het verzoek intrekken",
     "History": "Geschiedenis",
+    "Privacy requests": "Privacyverzoeken",
+    "Make a privacy request": "Een privacyverzoek doen",
+    "Ask for a copy of your data, to have it erased or corrected, or to object to its use. We "
+    "send a code to your e-mail address to confirm the request; we may ask you to prove who you "
+    "are before we act on it.": "Vraag een kopie van uw gegevens, laat ze wissen of corrigeren, "
+    "of maak bezwaar tegen het gebruik ervan. We sturen een code naar uw e-mailadres om het "
+    "verzoek te bevestigen; mogelijk vragen we u aan te tonen wie u bent voordat we het uitvoeren.",
+    "What would you like us to do?": "Wat wilt u dat wij doen?",
+    "Where do you live?": "Waar woont u?",
+    "The European Union, the EEA or the United Kingdom": "De Europese Unie, de EER of het "
+    "Verenigd Koninkrijk",
+    "California, United States": "Californië, Verenigde Staten",
+    "Your e-mail address (for our replies)": "Uw e-mailadres (voor onze antwoorden)",
+    "Your social-media accounts as platform:handle, one a line (optional)": "Uw accounts op "
+    "sociale media als platform:naam, één per regel (optioneel)",
+    "Other e-mail addresses you used with us, one a line (optional)": "Andere e-mailadressen "
+    "die u bij ons gebruikte, één per regel (optioneel)",
+    "Phone numbers, one a line (optional)": "Telefoonnummers, één per regel (optioneel)",
+    "Your name (optional)": "Uw naam (optioneel)",
+    "Send the request": "Verzoek versturen",
+    "Give the e-mail address for our replies.": "Geef het e-mailadres voor onze antwoorden.",
+    "Say where you live.": "Geef aan waar u woont.",
+    "Confirm your request": "Uw verzoek bevestigen",
+    "We sent a code to the e-mail address you gave. Enter it here within 30 minutes.": "We "
+    "hebben een code gestuurd naar het e-mailadres dat u opgaf. Vul die hier binnen 30 minuten in.",
+    "Code": "Code",
+    "Confirm": "Bevestigen",
+    "Your request": "Uw verzoek",
+    "Keep the address of this page to yourself: anyone with it can see your request.": "Houd "
+    "het adres van deze pagina voor uzelf: iedereen die het heeft, kan uw verzoek zien.",
+    "We answer by": "We antwoorden uiterlijk",
+    "Download your data": "Uw gegevens downloaden",
+    "The download has expired.": "De download is verlopen.",
+    "portal:access": "Geef mij een kopie van mijn gegevens",
+    "portal:portability": "Geef mij mijn gegevens in een vorm die ik kan meenemen",
+    "portal:erasure": "Wis mijn gegevens",
+    "portal:rectification": "Corrigeer mijn gegevens",
+    "portal:objection": "Stop met het gebruik van mijn gegevens",
+    "portal:opt_out": "Verkoop of deel mijn gegevens niet",
+    "portal-status:received": "Ontvangen; we controleren wie u bent",
+    "portal-status:verified": "Bevestigd; we werken eraan",
+    "portal-status:in_progress": "We werken eraan",
+    "portal-status:completed": "Klaar",
+    "portal-status:denied": "We konden het niet uitvoeren; we hebben u geschreven waarom",
+    "portal-status:cancelled": "Ingetrokken",
+}
+
+
+# Labels whose key is not itself the English text (the portal's wording for the person).
+ENGLISH: dict[str, str] = {
+    "portal:access": "Give me a copy of my data",
+    "portal:portability": "Give me my data in a form I can take elsewhere",
+    "portal:erasure": "Erase my data",
+    "portal:rectification": "Correct my data",
+    "portal:objection": "Stop using my data",
+    "portal:opt_out": "Do not sell or share my data",
+    "portal-status:received": "Received; we are checking who you are",
+    "portal-status:verified": "Confirmed; we are working on it",
+    "portal-status:in_progress": "We are working on it",
+    "portal-status:completed": "Done",
+    "portal-status:denied": "We could not carry it out; we wrote to you why",
+    "portal-status:cancelled": "Withdrawn",
 }
 
 
@@ -262,9 +324,10 @@ def choose_language(request: Request) -> str:
 
 def translator(language: str) -> Callable[..., str]:
     """Return the function templates call as `_("...")`, with `{name}` values filled in."""
-    catalog = DUTCH if language == "nl" else {}
+    catalog = {**ENGLISH, **DUTCH} if language == "nl" else ENGLISH
 
     def translate(text: str, **values: object) -> str:
-        return catalog.get(text, text).format(**values) if values else catalog.get(text, text)
+        label = catalog.get(text, text)
+        return label.format(**values) if values else label
 
     return translate

@@ -194,6 +194,7 @@ def _request_page(request_id: UUID, status: int = 200, **context: Any):
     with current_runtime().database.transaction() as conn:
         record = get_request(conn, request_id, now=now)
     shown = RequestDetailSchema().dump(record)
+    context.setdefault("open_action", None)
     return render_page(
         "request.html",
         status,

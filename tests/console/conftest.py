@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import email
 import re
 import shutil
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 from psycopg.rows import dict_row
 from werkzeug.serving import make_server
 
@@ -73,6 +77,41 @@ def sign_in(client) -> Callable[[StaffUser], object]:
         )
 
     return _sign_in
+
+
+class Inbox:
+    """What a real local SMTP server received."""
+
+    def __init__(self):
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def last_body(self) -> str:
+        return self.messages[-1].get_payload(decode=True).decode()
+
+    def code(self) -> str:
+        """Return the confirmation code of the last message."""
+        return re.search(r"\b(\d{8})\b", self.last_body()).group(1)
+
+
+@pytest.fixture
+def inbox(app_config) -> Iterator[Inbox]:
+    """Run a real SMTP server (aiosmtpd) on a free port and point the app's mail at it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    app_config.update(PRIVACY_SMTP_HOST="127.0.0.1", PRIVACY_SMTP_PORT=port)
+    try:
+        yield handler
+    finally:
+        controller.stop()
+        asyncio.set_event_loop(None)
 
 
 # The browser tests drive Debian's chromium through chromium-driver (Selenium); nothing is

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import zipfile
+
+from selenium.webdriver.support.ui import WebDriverWait
+
 from tests.archive.conftest import run_worker_once
 from tests.audit.helpers import fill
 from tests.console.conftest import PASSWORD
@@ -94,3 +98,43 @@ def test_an_auditor_verifies_the_log(browser, make_user, db_url, integrate_audit
     # The page reloads itself every 2 seconds until the verification is done.
     browser.wait_for_text("#verification-status", "The log is intact")
     assert int(browser.find("#checked").text) == int(browser.find("#tree-size").text) >= 5
+
+
+def test_a_portal_request_taken_to_completion_and_its_package_downloaded(
+    inbox, browser, make_user, tmp_path
+):
+    # The data subject files an access request and confirms it with the e-mailed code.
+    browser.open("/request")
+    browser.fill({"type": "access", "place": "eu", "email": "lee@example.org", "names": "Lee Ray"})
+    browser.submit("#send-request")
+    browser.fill({"code": inbox.code()})
+    browser.submit("#confirm")
+    assert "Received; we are checking who you are" in browser.find("#portal-status").text
+    status_page = browser.path
+    assert status_page in inbox.last_body()
+
+    # A privacy officer finds it in the queue, verifies the identity and carries it out.
+    browser.driver.delete_all_cookies()
+    browser.sign_in(make_user("privacy_officer"))
+    browser.open("/console/requests")
+    browser.find("#requests tbody a").click()
+    assert "lee@example.org" in browser.find("#identifiers").text
+    browser.fill({"method": "email_confirmation"})
+    browser.find("input[name='matched_data_points'][value='email']").click()
+    browser.submit("#verify")
+    assert browser.find("#request-status").text == "verified"
+    browser.submit("#execute")
+    assert browser.find("#request-status").text == "completed"
+    browser.submit("#sign-out")
+
+    # The subject's status link now offers the package; the browser downloads it.
+    browser.driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    browser.open(status_page)
+    assert browser.find("#portal-status").text == "Done"
+    browser.find("#portal-package").click()
+    package = tmp_path / "my-data.zip"
+    WebDriverWait(browser.driver, 30).until(lambda _: package.exists())
+    assert zipfile.is_zipfile(package)
+    assert any(name.lower().startswith("readme") for name in zipfile.ZipFile(package).namelist())
