@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
 import time
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -20,8 +23,10 @@ from service.console.pages import render_page
 from service.dsr.access import download_package
 from service.errors import DomainError, TooManyRequests, problem_type_for
 from service.mail import send_mail
-from service.portal import confirm, request_for_token, submit
+from service.portal import WrongConfirmationCode, confirm, request_for_token, submit
 from service.runtime import current_runtime
+
+log = logging.getLogger(__name__)
 
 portal = Blueprint("portal", __name__, url_prefix="/request")
 portal.after_request(security_headers)
@@ -119,9 +124,20 @@ def portal_form():
     runtime = current_runtime()
     with runtime.database.transaction() as conn:
         submission_id, code = submit(conn, g.actor, payload)
+    try:
+        _send_code(runtime.config, request.form["email"].strip(), code)
+    except (OSError, smtplib.SMTPException):
+        log.warning("portal mail not sent", extra={"submission_id": str(submission_id)})
+        return _form_page(
+            503, error=g.translate("We cannot send e-mail right now; please try again later.")
+        )
+    return redirect(url_for("portal.portal_confirm", submission_id=submission_id), 303)
+
+
+def _send_code(config: dict, to: str, code: str) -> None:
     send_mail(
-        runtime.config,
-        to=request.form["email"].strip(),
+        config,
+        to=to,
         subject="Confirm your privacy request",
         body=(
             "To confirm the request you made on our privacy page, enter this code there:\n\n"
@@ -129,7 +145,6 @@ def portal_form():
             "ignore this message.\n"
         ),
     )
-    return redirect(url_for("portal.portal_confirm", submission_id=submission_id), 303)
 
 
 @portal.route("/confirm/<uuid:submission_id>", methods=["GET", "POST"])
@@ -139,8 +154,9 @@ def portal_confirm(submission_id: UUID):
         return render_page("portal_confirm.html", portal=True, submission_id=submission_id)
     runtime = current_runtime()
     try:
+        # A wrong code is counted and audited in this transaction, so it must commit.
         with runtime.database.transaction() as conn:
-            record, token = confirm(
+            filed = confirm(
                 conn,
                 g.actor,
                 runtime.dsr,
@@ -148,28 +164,31 @@ def portal_confirm(submission_id: UUID):
                 request.form.get("code", ""),
                 build_request=RequestCreateSchema().load,
             )
+        if filed is None:
+            raise WrongConfirmationCode("The code does not match; check the e-mail and try again.")
     except DomainError as exc:
         return render_page(
             "portal_confirm.html",
             problem_type_for(exc).status,
             portal=True,
             submission_id=submission_id,
-            error=exc.detail,
+            error=g.translate(exc.detail),
         )
+    record, token = filed
     status_url = url_for("portal.portal_status", token=token, _external=True)
-    reply_to = (
-        next((i["value"] for i in record.identifiers if i["kind"] == "email"), None)
-        or RequestDetailSchema().dump(record)["subject"]["emails"][0]
-    )
-    send_mail(
-        runtime.config,
-        to=reply_to,
-        subject="Your privacy request was received",
-        body=(
-            f"We received your request. It is due by {record.row['due_on']}.\n"
-            f"Follow it here (keep this link to yourself):\n\n    {status_url}\n"
-        ),
-    )
+    # The reply address is the first e-mail of the submission (see _payload).
+    reply_to = record.subject["emails"][0]
+    with suppress(OSError, smtplib.SMTPException):
+        # The page shows the link anyway; a mail that fails only loses the copy.
+        send_mail(
+            runtime.config,
+            to=reply_to,
+            subject="Your privacy request was received",
+            body=(
+                f"We received your request. It is due by {record.row['due_on']}.\n"
+                f"Follow it here (keep this link to yourself):\n\n    {status_url}\n"
+            ),
+        )
     return redirect(status_url, 303)
 
 

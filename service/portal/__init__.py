@@ -69,11 +69,13 @@ def confirm(
     code: str,
     *,
     build_request: Any,
-) -> tuple[DsrRequestRecord, str]:
+) -> tuple[DsrRequestRecord, str] | None:
     """File the submission as a request once its code matches; return (request, status token).
 
+    A wrong code returns None after counting it (the caller commits that).
+
     `build_request` turns the held payload into create_request's keyword arguments (the API's
-    schema loads it). A wrong code counts; after MAX_CODE_ATTEMPTS the submission is dead.
+    schema loads it). After MAX_CODE_ATTEMPTS wrong codes the submission is dead.
     """
     row = conn.execute(queries()["get_portal_submission"], {"id": submission_id}).fetchone()
     if row is None or not row["live"] or row["attempts"] >= MAX_CODE_ATTEMPTS:
@@ -90,7 +92,7 @@ def confirm(
             target_id=submission_id,
             outcome="denied",
         )
-        raise WrongConfirmationCode("The code does not match; check the e-mail and try again.")
+        return None
     filed = {**build_request(row["payload"]), "channel": "web_form"}
     record = create_request(conn, actor, settings, **filed)
     token = secrets.token_urlsafe(32)

@@ -22,6 +22,8 @@ def test_a_request_filed_and_confirmed_on_the_portal_reaches_the_queue(inbox, cl
 
     wrong = post_form(client, confirm_path, {"code": "00000000"})
     assert wrong.status_code == 400 and "does not match" in wrong.get_data(as_text=True)
+    attempts = conn.execute("SELECT attempts FROM portal_submissions").fetchone()["attempts"]
+    assert attempts == 1
     code = _code(inbox)
     confirmed = post_form(client, confirm_path, {"code": code})
     assert confirmed.status_code == 303
@@ -69,3 +71,28 @@ def test_without_an_smtp_server_mail_goes_to_the_outbox(client, app_config):
     post_form(client, "/request", {"type": "access", "place": "eu", "email": "kim@example.org"})
     [mail] = (Path(app_config["PRIVACY_DATA_DIR"]) / "outbox").iterdir()
     assert "kim@example.org" in mail.read_text()
+
+
+def test_five_wrong_codes_end_a_submission(inbox, client, conn):
+    client.application.extensions["privacy.portal_limiter"].capacity = 100.0
+    sent = post_form(client, "/request", {"type": "access", "place": "eu", "email": "jo@ex.org"})
+    code = _code(inbox)
+    for _ in range(5):
+        post_form(client, sent.headers["Location"], {"code": "11111111"})
+    late = post_form(client, sent.headers["Location"], {"code": code})
+    assert late.status_code == 400 and "tried too often" in late.get_data(as_text=True)
+    assert conn.execute("SELECT count(*) AS n FROM dsr_requests").fetchone()["n"] == 0
+
+
+def test_a_mail_server_that_is_down_gets_a_plain_answer(app_config, client):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    client.application.config.update(PRIVACY_SMTP_HOST="127.0.0.1", PRIVACY_SMTP_PORT=closed_port)
+    current = client.application.extensions["privacy"].config
+    current.update(PRIVACY_SMTP_HOST="127.0.0.1", PRIVACY_SMTP_PORT=closed_port)
+    response = post_form(client, "/request", {"type": "access", "place": "eu", "email": "x@ex.org"})
+    assert response.status_code == 503
+    assert "cannot send e-mail right now" in response.get_data(as_text=True)
