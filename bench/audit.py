@@ -9,6 +9,8 @@ DATABASE_URL, and drops it afterwards (unless --keep). Figures:
   signer (its own throughput);
 - append: `--writers` processes each appending one event per transaction (`record_event`, as
   actions do) while the signer runs beside them; events/s;
+- CPU per transaction of one writer, client and server backend, for an audit event and for an
+  empty transaction: what bounds the append rate on a small machine;
 - commit-to-signature delay: for every appended event, from its `occurred_at` (just before its
   commit) to the `signed_at` of the first checkpoint covering it; p50/p99/max;
 - proofs at the loaded size: inclusion and consistency proofs over HTTP (the API's view code,
@@ -150,6 +152,44 @@ def append_rate(
     return total, total / elapsed
 
 
+def _backend_cpu(pid: int) -> float:
+    """Return the CPU seconds a PostgreSQL backend (a local process) has used."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def append_cpu(url: str, count: int) -> dict[str, tuple[float, float]]:
+    """Return CPU microseconds per transaction, (client, server backend), of one writer.
+
+    Two kinds of transaction: one audit event (`record_event`, as actions do) and an empty one
+    (`SELECT 1`): what any one-statement transaction from Python costs before the audit adds
+    anything. CPU time, unlike wall time, barely depends on what else the machine runs, and
+    2 cores / (client + server) bounds the rate of such transactions.
+    """
+    actor = Actor(None, "system", request_id="bench")
+    kinds = {
+        "audit event": lambda conn, n: record_event(
+            conn, actor, "bench.cpu", target_type="item", target_id=n, details={"n": n}
+        ),
+        "empty transaction": lambda conn, n: conn.execute("SELECT 1"),
+    }
+    figures = {}
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        pid = conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
+        for kind, run in kinds.items():
+            for n in range(200):  # warm: prepared statements, caches
+                with conn.transaction():
+                    run(conn, n)
+            server, client = _backend_cpu(pid), time.process_time()
+            for n in range(count):
+                with conn.transaction():
+                    run(conn, n)
+            client, server = time.process_time() - client, _backend_cpu(pid) - server
+            figures[kind] = (client / count * 1e6, server / count * 1e6)
+    return figures
+
+
 def signature_delays(url: str) -> list[float]:
     """Return, per appended event, seconds from its occurred_at to its first covering signature."""
     with psycopg.connect(url, row_factory=dict_row) as conn:
@@ -244,6 +284,11 @@ def main() -> None:
             f"transaction, signer running ({appended:,} events in {args.append_seconds:.0f} s)"
         )
         delays = signature_delays(url)
+        for kind, (client, server) in append_cpu(url, 5000).items():
+            print(
+                f"CPU per {kind}, one writer: client {client:.0f} us + server {server:.0f} us "
+                f"= {client + server:.0f} us (2 cores: at most {2e6 / (client + server):,.0f}/s)"
+            )
         fast, fast_rate = append_rate(
             url, settings, args.writers, args.append_seconds, durable=False
         )

@@ -312,16 +312,6 @@ def pending_migrations(conn: psycopg.Connection) -> list[int]:
     return [version for version, _, _ in migration_files() if version not in done]
 
 
-class Connection(psycopg.Connection):
-    """A connection that carries the audit settings of the process that opened it.
-
-    ``service.audit.events`` signs automatic checkpoints with them; a plain connection has none
-    and leaves the checkpoint to the next writer that does.
-    """
-
-    audit_settings: Any = None
-
-
 class Database:
     """A connection pool with one-transaction-per-unit-of-work helpers."""
 
@@ -332,19 +322,15 @@ class Database:
         min_size: int = 1,
         max_size: int = 10,
         timeout: float = 5.0,
-        audit_settings: Any = None,
     ):
         self.url = url
         self.timeout = timeout
-        self.audit_settings = audit_settings
         self.pool = ConnectionPool(
             url,
-            connection_class=Connection,
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
             kwargs={"row_factory": dict_row},
-            configure=self._configure,
             open=False,
             name="privacy",
         )
@@ -365,14 +351,9 @@ class Database:
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable("The database is not reachable right now.") from exc
 
-    def _configure(self, conn: Connection) -> None:
-        conn.audit_settings = self.audit_settings
-
-    def connect(self, **kwargs: Any) -> Connection:
+    def connect(self, **kwargs: Any) -> psycopg.Connection:
         """Open a connection outside the pool (a CLI command, a long export), like pooled ones."""
-        conn = Connection.connect(self.url, row_factory=dict_row, **kwargs)
-        self._configure(conn)
-        return conn
+        return psycopg.connect(self.url, row_factory=dict_row, **kwargs)
 
     def close(self) -> None:
         """Run the before-close callbacks, then close every pooled connection."""

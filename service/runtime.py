@@ -16,7 +16,6 @@ from service.archive.settings import ArchiveSettings, load_archive_settings
 from service.audit.signing import AuditSettings, load_audit_settings
 from service.config import load_config, read_or_create_secret
 from service.db import (
-    Connection,
     Database,
     DatabaseUrls,
     migrate,
@@ -26,6 +25,8 @@ from service.db import (
 from service.dsr.settings import DsrSettings, load_dsr_settings
 
 if TYPE_CHECKING:
+    import psycopg
+
     from service.redaction import RedactionEngine
 
 log = logging.getLogger("service")
@@ -58,8 +59,8 @@ class Runtime:
 
         return get_engine(self.secret)
 
-    def connect(self, **kwargs: Any) -> Connection:
-        """Open a connection outside the pool; its audit events sign checkpoints like the API's."""
+    def connect(self, **kwargs: Any) -> psycopg.Connection:
+        """Open a connection outside the pool (a CLI command, a long export)."""
         return self.database.connect(**kwargs)
 
     def migrate(self) -> list[str]:

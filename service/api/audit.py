@@ -43,7 +43,7 @@ from service.audit.log import (
     record_export,
     verify_log,
 )
-from service.audit.signing import ALGORITHM, AuditSettings
+from service.audit.signing import ALGORITHM
 from service.audit.verification import get_verification, request_verification
 from service.auth import current_actor, requires
 from service.errors import NotFound, Unprocessable
@@ -58,14 +58,6 @@ blp = Blueprint(
 
 # Verification inside a request stops here; beyond it, start from a more recent checkpoint.
 INLINE_VERIFY_EVENTS = 200_000
-
-
-def _db():
-    return current_runtime().database
-
-
-def _settings() -> AuditSettings:
-    return current_runtime().audit
 
 
 def _filter(args: dict) -> AuditFilter:
@@ -86,7 +78,7 @@ class AuditEvents(MethodView):
     @blp.response(200, AuditEventPageSchema)
     def get(self, args):
         """List integrated audit events in seq order, filtered, one page at a time."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             items, next_cursor = list_events(
                 conn, _filter(args), after_seq=int(args.get("cursor", 0)), limit=args["limit"]
             )
@@ -101,7 +93,7 @@ class AuditEventBySeq(MethodView):
         """Show one event with its leaf (base64 of the bytes the tree commits to)."""
         event = None
         if seq <= MAX_SIZE:
-            with _db().transaction() as conn:
+            with current_runtime().database.transaction() as conn:
                 event = get_event(conn, seq)
         if event is None:
             raise NotFound(f"No event has tree position {seq} (yet).")
@@ -124,7 +116,7 @@ class AuditExport(MethodView):
         """Stream the signed log, or a filtered part with a proof per event."""
         audit_filter = _filter(args)
         export_format = args["format"]
-        db = _db()
+        db = current_runtime().database
         with db.transaction() as conn:
             header = record_export(
                 conn, current_actor(), audit_filter, export_format, from_size=args.get("from_size")
@@ -159,7 +151,7 @@ class AuditCheckpoint(MethodView):
     )
     def get(self):
         """Show the latest signed checkpoint note, with any witness cosignatures."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             note = current_checkpoint(conn)["note"]
         return Response(note, mimetype="text/plain")
 
@@ -171,7 +163,7 @@ class AuditCheckpoints(MethodView):
     @blp.response(200, CheckpointPageSchema)
     def get(self, args):
         """List signed checkpoints by tree size, each with its note."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             items, next_cursor = list_checkpoints(
                 conn, after_size=int(args.get("cursor", -1)), limit=args["limit"]
             )
@@ -186,7 +178,7 @@ class AuditCosignatures(MethodView):
     @blp.response(201, CosignatureSchema)
     def post(self, body):
         """Add a witness's cosignature (C2SP tlog-cosignature/v1) to a checkpoint (recorded)."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return add_cosignature(
                 conn,
                 current_actor(),
@@ -214,14 +206,14 @@ class AuditPublicKey(MethodView):
     @blp.response(200, PublicKeySchema)
     def get(self):
         """Show the note verifier key checkpoints are signed with (and the whole keyring)."""
-        with _db().transaction() as conn:
-            keys = keyring(conn, _settings())
+        with current_runtime().database.transaction() as conn:
+            keys = keyring(conn, current_runtime().audit)
         if not keys:
             raise NotFound("No signing key is known yet: start the audit signer.")
         return {
             **_key_out(keys[0]),
             "algorithm": ALGORITHM,
-            "origin": _settings().origin,
+            "origin": current_runtime().audit.origin,
             "keyring": [_key_out(key) for key in keys],
         }
 
@@ -233,7 +225,7 @@ class AuditInclusionProof(MethodView):
     @blp.response(200, InclusionProofSchema)
     def get(self, args):
         """Prove that the event at `seq` is in the tree of `tree_size` events (RFC 9162)."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return inclusion(conn, args["seq"], args["tree_size"])
 
 
@@ -244,7 +236,7 @@ class AuditConsistencyProof(MethodView):
     @blp.response(200, ConsistencyProofSchema)
     def get(self, args):
         """Prove that the tree of `first` events is a prefix of the tree of `second` (RFC 9162)."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return consistency(conn, args["first"], args["second"])
 
 
@@ -256,7 +248,7 @@ class AuditVerify(MethodView):
     @blp.response(200, VerificationSchema)
     def get(self, args):
         """Re-hash the events signed since a checkpoint you hold and check every signature."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             latest = current_checkpoint(conn)
             if latest["tree_size"] - args["from_size"] > INLINE_VERIFY_EVENTS:
                 raise Unprocessable(
@@ -264,8 +256,8 @@ class AuditVerify(MethodView):
                     "more recent checkpoint you verified as `from_size`, or start a background "
                     "verification with POST /v1/audit/verifications."
                 )
-            keys = keyring(conn, _settings())
-        with _db().transaction() as conn:
+            keys = keyring(conn, current_runtime().audit)
+        with current_runtime().database.transaction() as conn:
             report = verify_log(conn, keys, from_size=args["from_size"])
         return asdict(report)
 
@@ -277,7 +269,7 @@ class AuditVerifications(MethodView):
     @blp.response(201, VerificationJobSchema)
     def post(self, body):
         """Start a background verification of the log from a signed size (recorded)."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return request_verification(conn, current_actor(), body["from_size"])
 
 
@@ -287,5 +279,5 @@ class AuditVerificationById(MethodView):
     @blp.response(200, VerificationJobSchema)
     def get(self, verification_id):
         """Show a background verification's progress and outcome."""
-        with _db().transaction() as conn:
+        with current_runtime().database.transaction() as conn:
             return get_verification(conn, verification_id)

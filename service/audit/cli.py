@@ -112,6 +112,25 @@ def public_key_command() -> None:
     click.echo(load_signer_settings(load_config()).verifier.verifier_key)
 
 
+def _signer_start(*, logs: bool):
+    """Migrate and return (service URL, signer settings) for the signer's commands.
+
+    Not the runtime every other command uses: the signer needs the signing key and nothing
+    else, so it neither reads nor creates the service's secret and opens no pool.
+    """
+    from service.audit.signing import load_signer_settings
+    from service.config import load_config
+    from service.db import migrate, resolve_database_urls
+    from service.logs import configure_logging
+
+    config = load_config()
+    if logs:
+        configure_logging(config["PRIVACY_LOG_LEVEL"])
+    urls = resolve_database_urls(config)
+    migrate(urls.owner, service_role=urls.service_role)
+    return urls.service, load_signer_settings(config)
+
+
 @audit.command("signer")
 @click.option("--once", is_flag=True, help="Integrate and sign once, then exit.")
 def signer_command(once: bool) -> None:
@@ -120,17 +139,8 @@ def signer_command(once: bool) -> None:
     One runs per database at a time (others wait for its lock); it alone needs the signing key.
     """
     from service.audit.signer import SignerRefused, integrate_now, run_signer
-    from service.audit.signing import load_signer_settings
-    from service.config import load_config
-    from service.db import migrate, resolve_database_urls
-    from service.logs import configure_logging
 
-    config = load_config()
-    configure_logging(config["PRIVACY_LOG_LEVEL"])
-    urls = resolve_database_urls(config)
-    migrate(urls.owner, service_role=urls.service_role)
-    url = urls.service
-    settings = load_signer_settings(config)
+    url, settings = _signer_start(logs=True)
     if once:
         try:
             added = integrate_now(url, settings)
@@ -159,15 +169,9 @@ def rotate_key_command(new_key: str) -> None:
     prints the new verifier key for auditors.
     """
     from service.audit.signer import SignerBusy, SignerRefused, rotate_key
-    from service.audit.signing import AuditKeyError, load_signer_settings, parse_signing_key
-    from service.config import load_config
-    from service.db import migrate, resolve_database_urls
+    from service.audit.signing import AuditKeyError, parse_signing_key
 
-    config = load_config()
-    urls = resolve_database_urls(config)
-    migrate(urls.owner, service_role=urls.service_role)
-    url = urls.service
-    settings = load_signer_settings(config)
+    url, settings = _signer_start(logs=False)
     try:
         key = parse_signing_key(Path(new_key).read_text())
         note = rotate_key(url, settings, key)
