@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import email
+import os
 import re
 import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -229,6 +231,16 @@ class Browser:
         self.open("/console/sign-in")
         self.fill({"email": user.email, "password": user.password})
         self.submit("#sign-in")
+
+    def screenshot(self, name: str) -> None:
+        """Save the page as docs/screenshots/<name>.png when CONSOLE_SCREENSHOTS names a folder."""
+        folder = os.environ.get("CONSOLE_SCREENSHOTS")
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            height = self.driver.execute_script("return document.body.scrollHeight")
+            self.driver.set_window_size(1280, min(max(height + 40, 600), 2000))
+            self.driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+            self.driver.set_window_size(1280, 900)
 
     @property
     def text(self) -> str:

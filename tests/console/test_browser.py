@@ -15,6 +15,7 @@ def test_sign_in_and_sign_out(browser, make_user):
     user = make_user("privacy_officer")
     browser.open("/console/")
     assert browser.path.startswith("/console/sign-in")
+    browser.screenshot("sign-in")
     browser.fill({"email": user.email, "password": "a wrong password"})
     browser.submit("#sign-in")
     assert "Sign-in failed" in browser.find("#error").text
@@ -82,6 +83,7 @@ def test_the_reply_checker_blocks_a_phone_number(browser, make_user):
     assert "PHONE_NUMBER: public replies may not disclose" in browser.find("#reasons").text
     assert "direct message" in browser.find("#suggestion").text
     assert "<PHONE_NUMBER>" in browser.find("#safe-text").text
+    browser.screenshot("reply-checker")
 
 
 def test_an_auditor_verifies_the_log(browser, make_user, db_url, integrate_audit, app_config):
@@ -98,6 +100,9 @@ def test_an_auditor_verifies_the_log(browser, make_user, db_url, integrate_audit
     # The page reloads itself every 2 seconds until the verification is done.
     browser.wait_for_text("#verification-status", "The log is intact")
     assert int(browser.find("#checked").text) == int(browser.find("#tree-size").text) >= 5
+    browser.screenshot("audit-verification")
+    browser.open("/console/audit")
+    browser.screenshot("audit-events")
 
 
 def test_a_portal_request_taken_to_completion_and_its_package_downloaded(
@@ -105,6 +110,7 @@ def test_a_portal_request_taken_to_completion_and_its_package_downloaded(
 ):
     # The data subject files an access request and confirms it with the e-mailed code.
     browser.open("/request")
+    browser.screenshot("portal")
     browser.fill({"type": "access", "place": "eu", "email": "lee@example.org", "names": "Lee Ray"})
     browser.submit("#send-request")
     browser.fill({"code": inbox.code()})
@@ -125,6 +131,9 @@ def test_a_portal_request_taken_to_completion_and_its_package_downloaded(
     assert browser.find("#request-status").text == "verified"
     browser.submit("#execute")
     assert browser.find("#request-status").text == "completed"
+    browser.screenshot("request")
+    browser.open("/console/requests")
+    browser.screenshot("request-queue")
     browser.submit("#sign-out")
 
     # The subject's status link now offers the package; the browser downloads it.
