@@ -141,6 +141,27 @@ def security_headers(response):
     return response
 
 
+def pages_for(role: str) -> list[tuple[str, str]]:
+    """Return (label, url) of each console area open to the role."""
+    areas = [
+        ("Requests", "console.request_queue", {"privacy_officer"}),
+        ("New request", "console.request_new", {"privacy_officer"}),
+        ("Reply checker", "console.reply_checker", {"moderator", "privacy_officer"}),
+        ("Redaction playground", "console.playground", {"moderator"}),
+        ("Audit log", "console.audit_events", {"auditor"}),
+        ("Users", "console.users", set()),
+    ]
+    return [
+        (label, url_for(endpoint))
+        for label, endpoint, roles in areas
+        if (role in roles or role == "admin") and endpoint in _registered()
+    ]
+
+
+def _registered() -> set[str]:
+    return set(current_app.view_functions)
+
+
 @console.app_context_processor
 def template_helpers() -> dict:
     """Give templates the CSRF token, the translator and the signed-in user."""
@@ -148,6 +169,7 @@ def template_helpers() -> dict:
         "csrf_token": generate_csrf,
         "_": g.get("translate") or (lambda text, **values: text.format(**values)),
         "console_user": g.get("console_user"),
+        "nav_areas": pages_for(g.console_user.role) if g.get("console_user") else [],
         "language": g.get("language", "en"),
     }
 
