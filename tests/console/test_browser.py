@@ -132,8 +132,16 @@ def test_a_portal_request_taken_to_completion_and_its_package_downloaded(
     browser.submit("#execute")
     assert browser.find("#request-status").text == "completed"
     browser.screenshot("request")
+    request_page = browser.path
     browser.open("/console/requests")
     browser.screenshot("request-queue")
+    browser.submit("#sign-out")
+
+    # Role separation: a moderator cannot open the request.
+    browser.sign_in(make_user("moderator"))
+    browser.open(request_page)
+    assert "Your role may not open this page." in browser.find("#error").text
+    assert "lee@example.org" not in browser.text
     browser.submit("#sign-out")
 
     # The subject's status link now offers the package; the browser downloads it.
