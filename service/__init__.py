@@ -84,6 +84,14 @@ def create_app(config: dict[str, Any] | None = None, *, runtime: Runtime | None 
     _register_request_hooks(app)
     _register_blueprints(api)
     _register_docs_assets(app)
+    from service.console import register_console
+
+    register_console(app)
+    if settings["PRIVACY_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings["PRIVACY_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
@@ -156,9 +164,11 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def check_body_type() -> None:
         # After authentication: a client without a key learns nothing about a route's body.
-        # A body on a write must be JSON in UTF-8; an empty body is left to the schema to judge.
+        # A body on a write must be JSON in UTF-8 (the console's forms excepted); an empty
+        # body is left to the schema to judge.
         if not (
             request.method in _BODY_METHODS
+            and request.blueprint not in app.extensions.get("privacy.html_blueprints", ())
             and request.url_rule is not None
             and (request.content_length or request.headers.get("Transfer-Encoding"))
         ):

@@ -18,9 +18,9 @@ from flask import Flask, current_app, g, request
 from service.audit import Actor, record_event
 from service.db import queries
 from service.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from service.roles import ROLES
 from service.runtime import current_runtime
 
-ROLES = ("moderator", "privacy_officer", "auditor", "admin")
 KEY_PREFIX = "psk_"
 
 PUBLIC = frozenset({"*"})

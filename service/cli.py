@@ -18,6 +18,7 @@ from service.db import queries, resolve_database_url, stop_embedded
 from service.dsr.cli import dsr
 from service.logs import configure_logging
 from service.resilience import alive_file_option
+from service.roles import ROLES
 from service.runtime import Runtime, bootstrap, command_runtime
 
 
@@ -49,6 +50,7 @@ def serve(host: str, port: int, workers: int | None, worker_class: str) -> None:
         configure_logging(runtime.config["PRIVACY_LOG_LEVEL"])
         if not runtime.config.get("DATABASE_URL"):
             _bootstrap_admin_key(runtime)
+            _bootstrap_admin_user(runtime)
         config = runtime.config
     run_gunicorn(
         host=host,
@@ -75,6 +77,30 @@ def _bootstrap_admin_key(runtime: Runtime) -> None:
         handle.write(raw + "\n")
     click.echo(
         f"Created an admin API key (shown once; also saved to {path} with mode 0600):\n{raw}"
+    )
+
+
+BOOTSTRAP_ADMIN_EMAIL = "admin@privacy-service.local"
+
+
+def _bootstrap_admin_user(runtime: Runtime) -> None:
+    """On the embedded database with no console user yet, create an admin and print its password.
+
+    The password is shown once and must be changed at the first sign-in; `users reset-password`
+    gives a new one.
+    """
+    from service.users.accounts import count_users, create_user
+
+    with runtime.database.transaction() as conn:
+        conn.execute(queries()["lock_bootstrap"])
+        if count_users(conn):
+            return
+        _, password = create_user(
+            conn, SYSTEM, email=BOOTSTRAP_ADMIN_EMAIL, name="Administrator", role="admin"
+        )
+    click.echo(
+        f"Created the console admin {BOOTSTRAP_ADMIN_EMAIL}; sign in at /console with this "
+        f"one-time password (shown once, to be changed at the first sign-in):\n{password}"
     )
 
 
@@ -163,9 +189,7 @@ def keys() -> None:
 
 
 @keys.command("create")
-@click.option(
-    "--role", required=True, type=click.Choice(["moderator", "privacy_officer", "auditor", "admin"])
-)
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", required=True)
 def keys_create(role: str, name: str) -> None:
     """Create an API key; the key itself is the last line printed."""
@@ -206,6 +230,78 @@ def keys_revoke(key_id: UUID) -> None:
     except NotFound as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"revoked key {key_id}")
+
+
+@main.group()
+def users() -> None:
+    """Manage console users (staff who sign in to the web console)."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+def users_create(email: str, name: str, role: str) -> None:
+    """Create a user; its one-time password is the last line printed."""
+    from service.errors import DomainError
+    from service.users import create_user
+
+    try:
+        with command_runtime() as runtime, runtime.database.transaction() as conn:
+            row, password = create_user(conn, SYSTEM, email=email, name=name, role=role)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"created user {row['id']} ({role}, {row['email']}); one-time password:")
+    click.echo(password)
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+def users_list(as_json: bool) -> None:
+    """List users (never a password or second-factor secret)."""
+    from service.users import list_users
+
+    with command_runtime() as runtime, runtime.database.transaction() as conn:
+        rows = list_users(conn)
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, default=str))
+        else:
+            state = "disabled" if row["disabled_at"] else "active"
+            click.echo(f"{row['id']}  {row['role']:<15}  {state:<8}  {row['email']}  {row['name']}")
+
+
+@users.command("disable")
+@click.argument("user", metavar="ID_OR_EMAIL")
+def users_disable(user: str) -> None:
+    """Disable a user; its console sessions end at once."""
+    from service.errors import DomainError
+    from service.users import disable_user
+    from service.users.accounts import find_user_id
+
+    try:
+        with command_runtime() as runtime, runtime.database.transaction() as conn:
+            row = disable_user(conn, SYSTEM, find_user_id(conn, user))
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"disabled user {row['id']} ({row['email']})")
+
+
+@users.command("reset-password")
+@click.argument("user", metavar="ID_OR_EMAIL")
+def users_reset_password(user: str) -> None:
+    """Give a user a new one-time password (the last line printed); ends its sessions."""
+    from service.errors import DomainError
+    from service.users.accounts import find_user_id, reset_password
+
+    try:
+        with command_runtime() as runtime, runtime.database.transaction() as conn:
+            user_id = find_user_id(conn, user)
+            password = reset_password(conn, SYSTEM, user_id)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"new one-time password for user {user_id}:")
+    click.echo(password)
 
 
 main.add_command(audit)

@@ -36,6 +36,12 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "PRIVACY_AUDIT_AGGREGATE_SECONDS": (1.0, float),
     # Read by the redaction engine (service.redaction.get_engine): comma-separated.
     "PRIVACY_BRAND_TERMS": (None, str),
+    "PRIVACY_CONSOLE_SESSION_HOURS": (12.0, float),
+    "PRIVACY_CONSOLE_IDLE_MINUTES": (30.0, float),
+    "PRIVACY_CONSOLE_LOCK_AFTER": (5, int),
+    "PRIVACY_CONSOLE_LOCK_MINUTES": (15.0, float),
+    "PRIVACY_PROXY_HOPS": (0, int),
+    "PRIVACY_PORTAL_PER_MINUTE": (5, int),
     "DATABASE_URL": (None, str),
     "PRIVACY_DATABASE_OWNER_URL": (None, str),
     "PRIVACY_DATABASE_ROLE": ("privacy_service", str),

@@ -56,6 +56,10 @@ REVIEWED: dict[str, str] = {
     "psycopg": "LGPL-3.0-only, imported unmodified (the project's fixed database driver)",
     "psycopg-binary": "LGPL-3.0-only, imported unmodified (psycopg's C build, libpq inside)",
     "psycopg-pool": "LGPL-3.0-only, imported unmodified (psycopg's connection pool)",
+    "flask-wtf": "BSD-3-Clause (its LICENSE.rst; the metadata's License field holds only the "
+    "copyright line)",
+    "wtforms": "BSD-3-Clause (its LICENSE.rst; the metadata's License field holds only the "
+    "copyright line)",
 }
 
 

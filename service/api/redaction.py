@@ -54,7 +54,7 @@ def _options(body: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: body.get(name) for name in names}
 
 
-def _summary(findings_per_text: Iterable[list]) -> dict[str, Any]:
+def finding_counts(findings_per_text: Iterable[list]) -> dict[str, Any]:
     """Count findings per entity type: what the audit log may know about a call (never text)."""
     counts: Counter[str] = Counter()
     texts = 0
@@ -87,7 +87,9 @@ class Analyze(MethodView):
             return_explanation=body["return_explanation"],
             **_options(body, "language", "entities", "score_threshold", "allow_list"),
         )
-        _count("redact.analyzed", {**_summary([result.findings]), "languages": [result.language]})
+        _count(
+            "redact.analyzed", {**finding_counts([result.findings]), "languages": [result.language]}
+        )
         return result
 
 
@@ -108,7 +110,7 @@ class Redact(MethodView):
         _count(
             "redact.performed",
             {
-                **_summary([result.findings]),
+                **finding_counts([result.findings]),
                 "languages": [result.language],
                 "operators": sorted((body.get("operators") or {}).keys()),
             },
@@ -138,7 +140,7 @@ class RedactBatch(MethodView):
         _count(
             "redact.batch_performed",
             {
-                **_summary(r.findings for r in results),
+                **finding_counts(r.findings for r in results),
                 "languages": sorted({r.language for r in results}),
                 "operators": sorted((body.get("operators") or {}).keys()),
             },

@@ -129,12 +129,14 @@ class AuditAggregator:
         """Count one call; never touches the database."""
         self._ensure_thread()
         now = datetime.now(UTC)
-        group = (actor.key_id, actor.role, action, target_type, target_id, outcome)
+        group = (actor.key_id, actor.user_id, actor.role, action, target_type, target_id, outcome)
         with self._lock:
             aggregate = self._pending.get(group)
             if aggregate is None:
                 aggregate = Aggregate(
-                    actor=Actor(key_id=actor.key_id, role=actor.role, request_id=None),
+                    actor=Actor(
+                        key_id=actor.key_id, role=actor.role, request_id=None, user_id=actor.user_id
+                    ),
                     action=action,
                     target_type=target_type,
                     outcome=outcome,

@@ -38,18 +38,27 @@ _CANONICAL_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in _SORTED_FIELDS) 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who performs an action: an API key (id and role) or the system, plus the request id."""
+    """Who performs an action: an API key or a console user (id and role) or the system, plus
+    the request id."""
 
     key_id: UUID | None
     role: str | None
     request_id: str | None = None
+    user_id: UUID | None = None
 
     @property
     def actor_type(self) -> str:
-        """Return 'key', 'system' or 'anonymous' (a request without a valid key)."""
+        """Return 'key', 'user', 'system' or 'anonymous' (a request without a valid key)."""
         if self.key_id is not None:
             return "key"
+        if self.user_id is not None:
+            return "user"
         return "system" if self.role == "system" else "anonymous"
+
+    @property
+    def actor_id(self) -> UUID | None:
+        """Return the id of the key or user acting (the event's `actor_key_id`), if any."""
+        return self.key_id if self.key_id is not None else self.user_id
 
 
 SYSTEM = Actor(key_id=None, role="system")
@@ -139,7 +148,7 @@ def record_event(
     event: dict[str, Any] = {
         "occurred_at": datetime.now(UTC),
         "actor_type": actor.actor_type,
-        "actor_key_id": str(actor.key_id) if actor.key_id else None,
+        "actor_key_id": str(actor.actor_id) if actor.actor_id else None,
         "actor_role": actor.role,
         "action": action,
         "target_type": target_type,

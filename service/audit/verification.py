@@ -35,7 +35,7 @@ def request_verification(conn: psycopg.Connection, actor: Actor, from_size: int)
     cur = conn.cursor(row_factory=dict_row)
     verification_id = cur.execute(
         queries()["insert_audit_verification"],
-        {"requested_by": actor.key_id, "from_size": from_size},
+        {"requested_by": actor.actor_id, "from_size": from_size},
     ).fetchone()["id"]
     record_event(
         conn,

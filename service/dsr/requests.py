@@ -976,7 +976,7 @@ def record_history(
             "action": action,
             "from_status": from_status,
             "to_status": to_status,
-            "actor_key_id": actor.key_id,
+            "actor_key_id": actor.actor_id,
             "actor_role": actor.role,
             "reason": reason,
             "basis": basis,

@@ -47,6 +47,60 @@ def test_keys_create_list_revoke(cli_env, db_url):
     assert unknown.returncode != 0 and "No API key" in unknown.stderr
 
 
+def test_users_create_list_disable_reset(cli_env, db_url):
+    created = run_cli(
+        "users",
+        "create",
+        "--email",
+        "Officer@Example.org",
+        "--name",
+        "Officer",
+        "--role",
+        "privacy_officer",
+        env=cli_env,
+    )
+    assert created.returncode == 0, created.stderr
+    password = created.stdout.strip().splitlines()[-1]
+    assert len(password) >= 20 and " " not in password
+
+    listed = run_cli("users", "list", env=cli_env)
+    assert "officer@example.org" in listed.stdout and "active" in listed.stdout
+    assert password not in listed.stdout
+    with psycopg.connect(db_url) as conn:
+        stored = conn.execute("SELECT password_hash FROM console_users").fetchone()[0]
+    assert stored.startswith("$argon2id$") and password not in stored
+
+    again = run_cli(
+        "users",
+        "create",
+        "--email",
+        "officer@example.org",
+        "--name",
+        "Twin",
+        "--role",
+        "auditor",
+        env=cli_env,
+    )
+    assert again.returncode != 0 and "exists already" in again.stderr
+
+    reset = run_cli("users", "reset-password", "officer@example.org", env=cli_env)
+    assert reset.returncode == 0 and reset.stdout.strip().splitlines()[-1] != password
+
+    disabled = run_cli("users", "disable", "officer@example.org", env=cli_env)
+    assert disabled.returncode == 0, disabled.stderr
+    assert "disabled" in run_cli("users", "list", env=cli_env).stdout
+    unknown = run_cli("users", "disable", "nobody@example.org", env=cli_env)
+    assert unknown.returncode != 0 and "No user" in unknown.stderr
+    with psycopg.connect(db_url) as conn:
+        actions = [
+            row[0]
+            for row in conn.execute(
+                "SELECT action FROM audit_events WHERE target_type = 'user' ORDER BY id"
+            )
+        ]
+    assert actions == ["user.created", "user.password_reset", "user.disabled"]
+
+
 def test_migrate_and_db_url(cli_env, db_url):
     migrated = run_cli("migrate", env=cli_env)
     assert migrated.returncode == 0 and "applied 0 migration(s)" in migrated.stdout
@@ -99,6 +153,7 @@ def test_serve_on_embedded_database_with_cli_alongside():
         assert _get(base + "/openapi.json")[0] == 200
         assert _get(base + "/docs")[0] == 200
         assert _get(base + "/v1/keys", admin_key)[0] == 200
+        assert _get(base + "/console/sign-in")[0] == 200
 
         # The CLI joins the same embedded server while it runs.
         url = run_cli("db-url", env=env).stdout.strip()
@@ -111,6 +166,8 @@ def test_serve_on_embedded_database_with_cli_alongside():
         server.terminate()
         out, err = server.communicate(timeout=30)
     assert admin_key in out  # printed once at start
+    assert "Created the console admin admin@privacy-service.local" in out
+    assert len(out.split("first sign-in):\n")[1].splitlines()[0]) >= 20
     pid_file = data / "pg" / "postmaster.pid"
     for _ in range(50):  # the last process using the server stops it
         if not pid_file.exists():

@@ -1,0 +1,157 @@
+"""The console in a real headless Chromium: what a person sees and does."""
+
+from __future__ import annotations
+
+import zipfile
+
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.archive.conftest import run_worker_once
+from tests.audit.helpers import fill
+from tests.console.conftest import PASSWORD
+
+
+def test_sign_in_and_sign_out(browser, make_user):
+    user = make_user("privacy_officer")
+    browser.open("/console/")
+    assert browser.path.startswith("/console/sign-in")
+    browser.screenshot("sign-in")
+    browser.fill({"email": user.email, "password": "a wrong password"})
+    browser.submit("#sign-in")
+    assert "Sign-in failed" in browser.find("#error").text
+
+    browser.sign_in(user)
+    assert browser.path == "/console/"
+    assert "Signed in as Test privacy_officer" in browser.text
+    browser.submit("#sign-out")
+    assert browser.path == "/console/sign-in"
+    browser.open("/console/")
+    assert browser.path.startswith("/console/sign-in")  # the session ended
+
+
+def test_a_form_with_a_forged_csrf_token_is_refused(browser, make_user, conn):
+    admin = make_user("admin")
+    browser.sign_in(admin)
+    browser.open("/console/users")
+    browser.fill({"name": "New Officer", "email": "new@example.org", "role": "privacy_officer"})
+    # What a page on another site would have to do: post without the token of our page.
+    browser.driver.execute_script(
+        "document.querySelectorAll('input[name=csrf_token]')"
+        ".forEach(function (input) { input.value = 'forged'; });"
+    )
+    browser.submit("form.narrow button")
+    assert "did not come from this site" in browser.find("#error").text
+    assert conn.execute("SELECT count(*) AS n FROM console_users").fetchone()["n"] == 1
+
+
+def test_an_admin_creates_a_user_who_must_choose_a_password(browser, make_user, chromium):
+    admin = make_user("admin")
+    browser.sign_in(admin)
+    browser.open("/console/users")
+    browser.fill({"name": "New Moderator", "email": "mod@example.org", "role": "moderator"})
+    browser.submit("form.narrow button")
+    one_time = browser.find("#one-time-password").text
+    browser.submit("#sign-out")
+
+    browser.open("/console/sign-in")
+    browser.fill({"email": "mod@example.org", "password": one_time})
+    browser.submit("#sign-in")
+    assert browser.path == "/console/account/password"
+    browser.fill(
+        {
+            "current_password": one_time,
+            "new_password": PASSWORD,
+            "new_password_again": PASSWORD,
+        }
+    )
+    browser.submit("#change-password")
+    assert "Your password has been changed." in browser.text
+    # Role separation: a moderator does not reach the users page.
+    browser.open("/console/users")
+    assert "Your role may not open this page." in browser.find("#error").text
+
+
+def test_the_reply_checker_blocks_a_phone_number(browser, make_user):
+    browser.sign_in(make_user("moderator"))
+    browser.open("/console/")
+    browser.find("a[href='/console/replies/check']").click()
+    browser.fill({"text": "Hi there, ring us back on +31 6 12345678 and we will sort it out."})
+    browser.submit("#check")
+    assert browser.find("#verdict").text == "block"
+    marked = browser.find("mark[data-entity='PHONE_NUMBER']")
+    assert marked.text.startswith("+31 6 12345678")
+    assert "PHONE_NUMBER: public replies may not disclose" in browser.find("#reasons").text
+    assert "direct message" in browser.find("#suggestion").text
+    assert "<PHONE_NUMBER>" in browser.find("#safe-text").text
+    browser.screenshot("reply-checker")
+
+
+def test_an_auditor_verifies_the_log(browser, make_user, db_url, integrate_audit, app_config):
+    fill(db_url, 4)
+    browser.sign_in(make_user("auditor"))
+    integrate_audit()
+    browser.open("/console/")
+    browser.find("a[href='/console/audit']").click()
+    browser.find("a[href='/console/audit/checkpoints']").click()
+    assert browser.find(".fingerprint").text
+    browser.submit("#verify")
+    browser.wait_for_text("#verification-status", "Waiting for a worker")
+    run_worker_once(app_config)
+    # The page reloads itself every 2 seconds until the verification is done.
+    browser.wait_for_text("#verification-status", "The log is intact")
+    assert int(browser.find("#checked").text) == int(browser.find("#tree-size").text) >= 5
+    browser.screenshot("audit-verification")
+    browser.open("/console/audit")
+    browser.screenshot("audit-events")
+
+
+def test_a_portal_request_taken_to_completion_and_its_package_downloaded(
+    inbox, browser, make_user, tmp_path
+):
+    # The data subject files an access request and confirms it with the e-mailed code.
+    browser.open("/request")
+    browser.screenshot("portal")
+    browser.fill({"type": "access", "place": "eu", "email": "lee@example.org", "names": "Lee Ray"})
+    browser.submit("#send-request")
+    browser.fill({"code": inbox.code()})
+    browser.submit("#confirm")
+    assert "Received; we are checking who you are" in browser.find("#portal-status").text
+    status_page = browser.path
+    assert status_page in inbox.last_body()
+
+    # A privacy officer finds it in the queue, verifies the identity and carries it out.
+    browser.driver.delete_all_cookies()
+    browser.sign_in(make_user("privacy_officer"))
+    browser.open("/console/requests")
+    browser.find("#requests tbody a").click()
+    assert "lee@example.org" in browser.find("#identifiers").text
+    browser.fill({"method": "email_confirmation"})
+    browser.find("input[name='matched_data_points'][value='email']").click()
+    browser.submit("#verify")
+    assert browser.find("#request-status").text == "verified"
+    browser.submit("#execute")
+    assert browser.find("#request-status").text == "completed"
+    browser.screenshot("request")
+    request_page = browser.path
+    browser.open("/console/requests")
+    browser.screenshot("request-queue")
+    browser.submit("#sign-out")
+
+    # Role separation: a moderator cannot open the request.
+    browser.sign_in(make_user("moderator"))
+    browser.open(request_page)
+    assert "Your role may not open this page." in browser.find("#error").text
+    assert "lee@example.org" not in browser.text
+    browser.submit("#sign-out")
+
+    # The subject's status link now offers the package; the browser downloads it.
+    browser.driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    browser.open(status_page)
+    assert browser.find("#portal-status").text == "Done"
+    browser.find("#portal-package").click()
+    package = tmp_path / "my-data.zip"
+    WebDriverWait(browser.driver, 30).until(lambda _: package.exists())
+    assert zipfile.is_zipfile(package)
+    assert any(name.lower().startswith("readme") for name in zipfile.ZipFile(package).namelist())
