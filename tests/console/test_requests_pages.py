@@ -6,22 +6,26 @@ import io
 import re
 import zipfile
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.console.conftest import post_form
 
 
-def _a_moment_ago() -> str:
-    """What a browser's datetime-local field sends: a local time without a zone."""
-    return (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+def _a_moment_ago(regime: str = "gdpr") -> str:
+    """What a browser's datetime-local field sends: a local time without a zone (the zone the
+    request is counted in: UTC for GDPR here, California's for CCPA)."""
+    zone = ZoneInfo("America/Los_Angeles" if regime == "ccpa" else "UTC")
+    return (datetime.now(zone) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _file(client, **fields) -> str:
     """File a request through the form; return its page's path."""
+    regime = fields.get("regime", "gdpr")
     data = {
         "type": "access",
-        "regime": "gdpr",
+        "regime": regime,
         "channel": "email",
-        "received_at": _a_moment_ago(),
+        "received_at": _a_moment_ago(regime),
         **fields,
     }
     response = post_form(client, "/console/requests/new", data)
