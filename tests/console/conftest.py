@@ -205,13 +205,16 @@ class Browser:
                 element.send_keys(value)
 
     def submit(self, css: str) -> None:
-        """Click a submit button and wait until the next page has loaded."""
+        """Click a submit button or a link and wait until the next page has loaded (a click
+        alone returns before the navigation: the next step would find the old page)."""
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old))
+        wait = WebDriverWait(self.driver, 30)
+        wait.until(expected_conditions.staleness_of(old))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def wait_for_text(self, css: str, text: str, timeout: float = 30) -> None:
         """Wait until an element shows a text, across pages that reload themselves."""

@@ -74,7 +74,7 @@ def test_an_admin_creates_a_user_who_must_choose_a_password(browser, make_user, 
 def test_the_reply_checker_blocks_a_phone_number(browser, make_user):
     browser.sign_in(make_user("moderator"))
     browser.open("/console/")
-    browser.find("a[href='/console/replies/check']").click()
+    browser.submit("a[href='/console/replies/check']")
     browser.fill({"text": "Hi there, ring us back on +31 6 12345678 and we will sort it out."})
     browser.submit("#check")
     assert browser.find("#verdict").text == "block"
@@ -91,8 +91,8 @@ def test_an_auditor_verifies_the_log(browser, make_user, db_url, integrate_audit
     browser.sign_in(make_user("auditor"))
     integrate_audit()
     browser.open("/console/")
-    browser.find("a[href='/console/audit']").click()
-    browser.find("a[href='/console/audit/checkpoints']").click()
+    browser.submit("a[href='/console/audit']")
+    browser.submit("a[href='/console/audit/checkpoints']")
     assert browser.find(".fingerprint").text
     browser.submit("#verify")
     browser.wait_for_text("#verification-status", "Waiting for a worker")
@@ -123,7 +123,7 @@ def test_a_portal_request_taken_to_completion_and_its_package_downloaded(
     browser.driver.delete_all_cookies()
     browser.sign_in(make_user("privacy_officer"))
     browser.open("/console/requests")
-    browser.find("#requests tbody a").click()
+    browser.submit("#requests tbody a")
     assert "lee@example.org" in browser.find("#identifiers").text
     browser.fill({"method": "email_confirmation"})
     browser.find("input[name='matched_data_points'][value='email']").click()
