@@ -1,0 +1,176 @@
+"""The privacy officer's pages beyond the queue: information from the subject, lifting a
+restriction, recipients' tasks and notices on the request page; legal holds; the archive."""
+
+from __future__ import annotations
+
+import re
+
+from tests.console.conftest import post_form
+from tests.console.test_requests_pages import _file
+from tests.dsr.conftest import Archive, hooks  # noqa: F401 (a fixture)
+
+
+def _status(page: str) -> str:
+    return re.search(r'id="request-status">([^<]+)<', page).group(1)
+
+
+def _task_ids(page: str) -> dict[str, str]:
+    """Return {recipient name: task id} from a request page."""
+    found = re.findall(
+        r'<li id="task-([0-9a-f-]{36})".*?<h3 id="task-name-\1">([^<]+?) <', page, re.S
+    )
+    return {name: task_id for task_id, name in found}
+
+
+def test_asking_the_subject_for_information_pauses_and_resumes_the_request(
+    client, make_user, sign_in, conn
+):
+    sign_in(make_user("privacy_officer"))
+    page_path = _file(client, emails="kim@example.org")
+    page = client.get(page_path).get_data(as_text=True)
+    assert "Ask the subject for information" in page
+    assert "No notice has been sent yet." in page
+
+    missing = post_form(
+        client, page_path + "/request-information", {"what": "A copy of an ID"}, from_page=page_path
+    )
+    assert missing.status_code == 400 and "reason" in missing.get_data(as_text=True)
+
+    asked = post_form(
+        client,
+        page_path + "/request-information",
+        {"what": "The order number of your last purchase", "reason": "Two accounts match."},
+        from_page=page_path,
+    )
+    assert asked.status_code == 303
+    waiting = client.get(page_path).get_data(as_text=True)
+    assert _status(waiting) == "awaiting the subject"
+    assert 'id="paused-at"' in waiting and "the clock is paused" in waiting
+    notices = waiting.split('id="notices"')[1].split("</ol>")[0]
+    assert "request for information" in notices
+    assert "The order number of your last purchase" in notices  # the text as sent
+    assert "Resume the request" in waiting and "Ask the subject for information" not in waiting
+
+    resumed = post_form(
+        client,
+        page_path + "/information-received",
+        {"notes": "Order number matched"},
+        from_page=page_path,
+    )
+    assert resumed.status_code == 303
+    page = client.get(page_path).get_data(as_text=True)
+    assert _status(page) == "received" and "Resume the request" not in page
+    history = page.split('id="history"')[1]
+    assert "information requested" in history and "information received" in history
+    again = post_form(client, page_path + "/information-received", {}, from_page=page_path)
+    assert again.status_code == 409  # nothing is awaited any more
+    actions = [
+        row["action"]
+        for row in conn.execute("SELECT action FROM audit_events WHERE action LIKE 'dsr.inf%%'")
+    ]
+    assert actions == ["dsr.information_requested", "dsr.information_received"]
+
+
+def test_a_completed_restriction_is_lifted_and_the_subject_told(client, make_user, sign_in):
+    sign_in(make_user("privacy_officer"))
+    page_path = _file(client, type="restriction", handles="x:@lou_b")
+    executed = post_form(client, page_path + "/execute", {}, from_page=page_path)
+    assert executed.status_code == 303
+    page = client.get(page_path).get_data(as_text=True)
+    assert _status(page) == "completed" and "Lift the restriction" in page
+
+    no_reason = post_form(client, page_path + "/lift", {}, from_page=page_path)
+    assert no_reason.status_code == 400
+    lifted = post_form(
+        client, page_path + "/lift", {"reason": "The accuracy was confirmed."}, from_page=page_path
+    )
+    assert lifted.status_code == 303
+    page = client.get(page_path).get_data(as_text=True)
+    assert 'id="lifted"' in page and "Lift the restriction" not in page
+    notices = page.split('id="notices"')[1].split("</ol>")[0]
+    assert "restriction lifted" in notices and "The accuracy was confirmed." in notices
+    twice = post_form(client, page_path + "/lift", {"reason": "again"}, from_page=page_path)
+    assert twice.status_code == 409
+
+
+def test_recipients_tasks_are_resent_and_resolved_until_the_request_completes(
+    client,
+    make_user,
+    sign_in,
+    auth,
+    db_url,
+    hooks,  # noqa: F811 (the fixture imported above)
+    conn,
+):
+    archive = Archive(db_url)
+    ann = archive.subject(handles=[("x", "@ann_k")])
+    archive.item(ann, "Where is my parcel?")
+    for name in ("Helpdesk Ltd", "Survey Co"):
+        registered = client.post(
+            "/v1/recipients",
+            json={"name": name, "kind": "processor", "webhook_url": hooks.url + "/hook"},
+            headers=auth("privacy_officer"),
+        )
+        assert registered.status_code == 201
+    hooks.status = 500  # both recipients are down when the erasure is carried out
+
+    sign_in(make_user("privacy_officer"))
+    page_path = _file(client, type="erasure", handles="x:@ann_k")
+    post_form(
+        client,
+        page_path + "/verify",
+        {"method": "email_confirmation", "matched_data_points": "handle"},
+        from_page=page_path,
+    )
+    assert post_form(client, page_path + "/execute", {}, from_page=page_path).status_code == 303
+    page = client.get(page_path).get_data(as_text=True)
+    assert _status(page) == "awaiting the recipients"
+    tasks = _task_ids(page)
+    assert set(tasks) == {"Helpdesk Ltd", "Survey Co"}
+    assert page.count("sending failed") == 2 and page.count(">Send again<") == 2
+
+    hooks.status = 200
+    helpdesk = f"{page_path}/tasks/{tasks['Helpdesk Ltd']}"
+    assert post_form(client, helpdesk + "/send", {}, from_page=page_path).status_code == 303
+    page = client.get(page_path).get_data(as_text=True)
+    card = page.split(f'id="task-{tasks["Helpdesk Ltd"]}"')[1].split("</li>")[0]
+    assert "sent, waiting for the recipient" in card and "Send again" not in card
+    resent_again = post_form(client, helpdesk + "/send", {}, from_page=page_path)
+    assert resent_again.status_code == 409  # delivered: nothing to send again
+
+    no_evidence = post_form(
+        client, helpdesk + "/resolve", {"resolution": "completed"}, from_page=page_path
+    )
+    assert no_evidence.status_code == 400 and "evidence" in no_evidence.get_data(as_text=True)
+    done = post_form(
+        client,
+        helpdesk + "/resolve",
+        {"resolution": "completed", "evidence": "Ticket 4471 closed by their DPO"},
+        from_page=page_path,
+    )
+    assert done.status_code == 303
+    survey = f"{page_path}/tasks/{tasks['Survey Co']}"
+    closed = post_form(
+        client,
+        survey + "/resolve",
+        {"resolution": "disproportionate", "reason": "They deleted all survey data in May."},
+        from_page=page_path,
+    )
+    assert closed.status_code == 303
+    page = client.get(page_path).get_data(as_text=True)
+    assert _status(page) == "completed"
+    assert "Ticket 4471 closed by their DPO" in page and "Disproportionate effort" in page
+    assert ">Resolve<" not in page  # no task is open any more
+    resolved = conn.execute(
+        "SELECT count(*) AS n FROM audit_events WHERE action = 'dsr.recipient_task_resolved'"
+    ).fetchone()
+    assert resolved["n"] == 2
+
+
+def test_the_request_page_speaks_dutch(client, make_user, sign_in):
+    sign_in(make_user("privacy_officer"))
+    page_path = _file(client, emails="noor@example.org")
+    page = client.get(page_path + "?lang=nl").get_data(as_text=True)
+    assert "De betrokkene om informatie vragen" in page
+    assert "Berichten aan de betrokkene" in page
+    assert "Er is nog geen bericht verstuurd." in page
