@@ -363,6 +363,59 @@ DUTCH: dict[str, str] = {
     "notice-status:recorded": "vastgelegd (niet gemaild)",
     "notice-status:sent": "verstuurd",
     "notice-status:failed": "mislukt",
+    # Legal holds.
+    "Legal holds": "Bewaarplichten",
+    "A hold keeps data that an erasure would otherwise remove, on a basis the regime allows.": (
+        "Een bewaarplicht houdt gegevens vast die een wisverzoek anders zou verwijderen, op een "
+        "grondslag die het regime toestaat."
+    ),
+    "Suggested by the triage": "Voorgesteld door de triage",
+    "(not scanned yet: the text is not shown)": "(nog niet gescand: de tekst wordt niet getoond)",
+    "Flags": "Markeringen",
+    "flag:self_harm": "zelfbeschadiging",
+    "flag:product_safety": "productveiligheid",
+    "flag:legal_threat": "juridische dreiging",
+    "flag:regulator": "toezichthouder",
+    "flag:defamation_claim": "claim van smaad",
+    "flag:abuse": "misbruik",
+    "flag:spam": "spam",
+    "basis:legal_claims": "rechtsvorderingen",
+    "basis:legal_obligation": "wettelijke verplichting",
+    "basis:freedom_of_expression": "vrijheid van meningsuiting",
+    "basis:public_interest": "algemeen belang",
+    "basis:archiving_research": "archivering en onderzoek",
+    "basis:security": "beveiliging en fraudebestrijding",
+    "Place the suggested hold": "De voorgestelde bewaarplicht instellen",
+    "No hold is suggested.": "Er is geen bewaarplicht voorgesteld.",
+    "Place a hold": "Een bewaarplicht instellen",
+    "What to keep (give one)": "Wat bewaard moet worden (geef er één)",
+    "A feedback item (its id)": "Een feedbackbericht (het id)",
+    "Everything of an archive subject (its id)": "Alles van een betrokkene in het archief (het id)",
+    "Or everything of the subjects these identifiers name, as a request names them (a display "
+    "name alone names nobody).": "Of alles van de betrokkenen die deze gegevens aanwijzen, zoals "
+    "een verzoek ze aanwijst (een weergavenaam alleen wijst niemand aan).",
+    "Place the hold": "De bewaarplicht instellen",
+    "Holds": "Bewaarplichten",
+    "Show active holds only": "Alleen actieve bewaarplichten tonen",
+    "Show released holds too": "Ook opgeheven bewaarplichten tonen",
+    "Placed": "Ingesteld",
+    "Keeps": "Bewaart",
+    "feedback item": "feedbackbericht",
+    "archive subject": "betrokkene in het archief",
+    "applies under": "geldt onder",
+    "Release the hold placed {placed}": "De bewaarplicht van {placed} opheffen",
+    "Release": "Opheffen",
+    "released": "opgeheven",
+    "No hold is active.": "Er is geen actieve bewaarplicht.",
+    "Placed {count} legal holds.": "{count} bewaarplichten ingesteld.",
+    "Matched nobody: {handles} handles, {emails} e-mail addresses, {phones} phone numbers.": (
+        "Niemand gevonden bij: {handles} accounts, {emails} e-mailadressen, {phones} "
+        "telefoonnummers."
+    ),
+    "The hold was released.": "De bewaarplicht is opgeheven.",
+    "The suggested hold was placed.": "De voorgestelde bewaarplicht is ingesteld.",
+    "A hold already kept this item; the review was recorded.": "Een bewaarplicht hield dit "
+    "bericht al vast; de beoordeling is vastgelegd.",
 }
 
 
@@ -411,6 +464,19 @@ ENGLISH: dict[str, str] = {
     "awaiting_recipients": "awaiting the recipients",
     "information_requested": "information requested",
     "information_received": "information received",
+    "flag:self_harm": "self-harm",
+    "flag:product_safety": "product safety",
+    "flag:legal_threat": "legal threat",
+    "flag:regulator": "regulator",
+    "flag:defamation_claim": "defamation claim",
+    "flag:abuse": "abuse",
+    "flag:spam": "spam",
+    "basis:legal_claims": "legal claims",
+    "basis:legal_obligation": "legal obligation",
+    "basis:freedom_of_expression": "freedom of expression",
+    "basis:public_interest": "public interest",
+    "basis:archiving_research": "archiving and research",
+    "basis:security": "security and fraud prevention",
 }
 
 

@@ -147,22 +147,28 @@ def _lines(name: str) -> list[str]:
     return [line.strip() for line in request.form.get(name, "").splitlines() if line.strip()]
 
 
-def _new_request_payload() -> dict[str, Any]:
-    form = request.form
+def subject_from_form() -> dict[str, list]:
+    """Return a form's identifiers (one a line; handles as platform:handle) as the API's
+    ``subject``."""
     handles = []
     for line in _lines("handles"):
         platform, _, handle = line.partition(":")
         handles.append({"platform": platform.strip(), "handle": handle.strip()})
+    return {
+        "emails": _lines("emails"),
+        "phones": _lines("phones"),
+        "names": _lines("names"),
+        "handles": handles,
+    }
+
+
+def _new_request_payload() -> dict[str, Any]:
+    form = request.form
     payload: dict[str, Any] = {
         "type": form.get("type", ""),
         "regime": form.get("regime", ""),
         "channel": form.get("channel", "other"),
-        "subject": {
-            "emails": _lines("emails"),
-            "phones": _lines("phones"),
-            "names": _lines("names"),
-            "handles": handles,
-        },
+        "subject": subject_from_form(),
     }
     received_at = _received_at(form.get("received_at", ""), form.get("regime", ""))
     if received_at is not None:

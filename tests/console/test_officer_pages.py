@@ -174,3 +174,115 @@ def test_the_request_page_speaks_dutch(client, make_user, sign_in):
     assert "De betrokkene om informatie vragen" in page
     assert "Berichten aan de betrokkene" in page
     assert "Er is nog geen bericht verstuurd." in page
+
+
+def _flag(conn, item_id, flag: str) -> None:
+    """Record a triage flag on an item's current text, as a scan would."""
+    conn.execute(
+        "INSERT INTO triage_flags (item_id, flag, start_offset, end_offset, score, rule_id,"
+        " rules_version, text_hash, flagged_at)"
+        " SELECT id, %s, 0, 4, 0.95, 'console-test', 'test', text_hash, now()"
+        " FROM feedback_items WHERE id = %s",
+        (flag, item_id),
+    )
+
+
+def test_holds_are_placed_by_identifiers_listed_and_released(
+    client, make_user, sign_in, db_url, conn
+):
+    archive = Archive(db_url)
+    max_ = archive.subject(handles=[("x", "@max_v")], emails=["max@example.net"])
+    archive.item(max_, "Refund me or else")
+    sign_in(make_user("privacy_officer"))
+    page = client.get("/console/holds").get_data(as_text=True)
+    assert "No hold is active." in page and "No hold is suggested." in page
+
+    nobody = post_form(
+        client,
+        "/console/holds",
+        {"names": "Max V", "basis": "legal_claims", "reason": "Dispute"},
+    )
+    assert nobody.status_code == 422  # no target at all (a name names nobody)
+    no_reason = post_form(
+        client, "/console/holds", {"emails": "max@example.net", "basis": "legal_claims"}
+    )
+    assert no_reason.status_code == 400 and "reason" in no_reason.get_data(as_text=True)
+    assert ">max@example.net</textarea>" in no_reason.get_data(as_text=True)  # kept as typed
+
+    placed = post_form(
+        client,
+        "/console/holds",
+        {
+            "emails": "max@example.net\nnot-known@example.net",
+            "basis": "legal_claims",
+            "reason": "Letter from their lawyer, case 12",
+        },
+    )
+    assert placed.status_code == 303
+    page = client.get("/console/holds").get_data(as_text=True)
+    assert "Placed 1 legal holds." in page and "1 e-mail addresses" in page
+    table = page.split('id="holds"')[1]
+    assert str(max_) in table and "Letter from their lawyer, case 12" in table
+    assert "legal claims" in table and "GDPR, CCPA" in table
+    [hold_id] = re.findall(r'id="release-([0-9a-f-]{36})"', page)
+
+    released = post_form(
+        client, f"/console/holds/{hold_id}/release", {}, from_page="/console/holds"
+    )
+    assert released.status_code == 303
+    page = client.get("/console/holds").get_data(as_text=True)
+    assert "The hold was released." in page and "No hold is active." in page
+    every = client.get("/console/holds?include_released=true").get_data(as_text=True)
+    assert "released <time>" in every and "Letter from their lawyer" in every
+    actions = [
+        row["action"]
+        for row in conn.execute("SELECT action FROM audit_events WHERE action LIKE 'hold.%%'")
+    ]
+    assert actions == ["hold.placed", "hold.released"]
+
+
+def test_a_suggested_hold_is_confirmed_in_one_click(client, make_user, sign_in, db_url, conn):
+    archive = Archive(db_url)
+    author = archive.subject(handles=[("x", "@pat_q")])
+    threat = archive.item(
+        author,
+        "Call 06 1234 5678: my lawyer will hear of this",
+        findings=[("PHONE_NUMBER", "06 1234 5678")],
+    )
+    spam = archive.item(author, "Buy cheap followers now")
+    _flag(conn, threat, "legal_threat")
+    _flag(conn, spam, "spam")
+    sign_in(make_user("privacy_officer"))
+    page = client.get("/console/holds").get_data(as_text=True)
+    suggested = page.split('id="suggested"')[1].split("</ul>")[0]
+    assert f'id="suggested-{threat}"' in suggested and str(spam) not in suggested
+    assert "Call &lt;PHONE_NUMBER&gt;: my lawyer" in suggested  # the redacted text only
+    assert "06 1234 5678" not in page
+    assert "legal threat" in suggested
+
+    confirmed = post_form(
+        client, f"/console/holds/suggested/{threat}", {}, from_page="/console/holds"
+    )
+    assert confirmed.status_code == 303
+    page = client.get("/console/holds").get_data(as_text=True)
+    assert "The suggested hold was placed." in page and "No hold is suggested." in page
+    assert str(threat) in page.split('id="holds"')[1]
+    review = conn.execute("SELECT decision, hold_id FROM triage_reviews").fetchone()
+    assert review["decision"] == "hold_placed" and review["hold_id"] is not None
+    assert [
+        row["action"]
+        for row in conn.execute(
+            "SELECT action FROM audit_events WHERE action IN ('hold.placed', 'triage.reviewed')"
+            " ORDER BY id"
+        )
+    ] == ["hold.placed", "triage.reviewed"]
+
+
+def test_the_holds_page_speaks_dutch_and_is_for_officers_only(client, make_user, sign_in):
+    sign_in(make_user("moderator"))
+    assert client.get("/console/holds").status_code == 403
+    officer = client.application.test_client()
+    user = make_user("privacy_officer")
+    post_form(officer, "/console/sign-in", {"email": user.email, "password": user.password})
+    page = officer.get("/console/holds?lang=nl").get_data(as_text=True)
+    assert "Een bewaarplicht instellen" in page and "rechtsvorderingen" in page

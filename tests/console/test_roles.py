@@ -56,6 +56,10 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
         "privacy_officer"
     },
     ("POST", "/console/requests/<uuid:request_id>/tasks/<uuid:task_id>/send"): {"privacy_officer"},
+    ("GET", "/console/holds"): {"privacy_officer"},
+    ("POST", "/console/holds"): {"privacy_officer"},
+    ("POST", "/console/holds/<uuid:hold_id>/release"): {"privacy_officer"},
+    ("POST", "/console/holds/suggested/<uuid:item_id>"): {"privacy_officer"},
     ("GET", "/console/redaction"): {"moderator"},
     ("POST", "/console/redaction"): {"moderator"},
 }
