@@ -416,6 +416,39 @@ DUTCH: dict[str, str] = {
     "The suggested hold was placed.": "De voorgestelde bewaarplicht is ingesteld.",
     "A hold already kept this item; the review was recorded.": "Een bewaarplicht hield dit "
     "bericht al vast; de beoordeling is vastgelegd.",
+    # The feedback archive.
+    "Feedback archive": "Feedbackarchief",
+    "Find a data subject": "Een betrokkene zoeken",
+    "Matched as access and erasure match them: handles, e-mail addresses and phone numbers find "
+    "what the subject wrote; names only find mentions by others.": "Gezocht zoals inzage en "
+    "wissen zoeken: accounts, e-mailadressen en telefoonnummers vinden wat de betrokkene schreef; "
+    "namen vinden alleen vermeldingen door anderen.",
+    "Search the archive": "Het archief doorzoeken",
+    "Results": "Resultaten",
+    "Texts are shown redacted. Showing a raw text is recorded in the audit log.": "Teksten worden "
+    "geredigeerd getoond. Het tonen van een onbewerkte tekst wordt in het auditlog vastgelegd.",
+    "No subject in the archive has these handles, e-mail addresses or phone numbers.": "Geen "
+    "betrokkene in het archief heeft deze accounts, e-mailadressen of telefoonnummers.",
+    "Archive subject": "Betrokkene in het archief",
+    "{count} items": "{count} berichten",
+    "Only the newest {count} items are shown.": "Alleen de nieuwste {count} berichten worden "
+    "getoond.",
+    "processing restricted": "verwerking beperkt",
+    "Items by others that mention them": "Berichten van anderen die de betrokkene noemen",
+    "Show the raw text": "De onbewerkte tekst tonen",
+    "Raw text": "Onbewerkte tekst",
+    "This view of the raw text was recorded in the audit log.": "Het bekijken van de onbewerkte "
+    "tekst is in het auditlog vastgelegd.",
+    "Item": "Bericht",
+    "Written": "Geschreven",
+    "Author": "Auteur",
+    "Processing": "Verwerking",
+    "comment": "reactie",
+    "review": "recensie",
+    "dm": "direct bericht",
+    "mention": "vermelding",
+    "reply": "antwoord",
+    "Give at least one identifier.": "Geef ten minste één gegeven.",
 }
 
 

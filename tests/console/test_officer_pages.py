@@ -286,3 +286,105 @@ def test_the_holds_page_speaks_dutch_and_is_for_officers_only(client, make_user,
     post_form(officer, "/console/sign-in", {"email": user.email, "password": user.password})
     page = officer.get("/console/holds?lang=nl").get_data(as_text=True)
     assert "Een bewaarplicht instellen" in page and "rechtsvorderingen" in page
+
+
+def test_the_archive_is_searched_by_identifiers_and_shows_redacted_texts(
+    client, make_user, sign_in, db_url, conn
+):
+    archive = Archive(db_url)
+    jo = archive.subject(
+        handles=[("x", "@jo_m")], emails=["jo@example.org"], names=[("x", "Jo Mills")]
+    )
+    other = archive.subject(handles=[("x", "@sam_t")])
+    own = archive.item(
+        jo,
+        "Text me on +31 6 11122233 about the refund",
+        findings=[("PHONE_NUMBER", "+31 6 11122233")],
+    )
+    mention = archive.item(
+        other, "Jo Mills never got her refund", findings=[("PERSON", "Jo Mills")]
+    )
+    archive.item(other, "Nothing about anyone")
+    sign_in(make_user("privacy_officer"))
+    assert "Search the archive" in client.get("/console/archive").get_data(as_text=True)
+
+    empty = post_form(client, "/console/archive", {})
+    assert empty.status_code == 400 and "at least one identifier" in empty.get_data(as_text=True)
+    bad = post_form(client, "/console/archive", {"emails": "not an address"})
+    assert bad.status_code == 400 and "emails" in bad.get_data(as_text=True)
+
+    found = post_form(
+        client,
+        "/console/archive",
+        {"emails": "JO@example.org", "names": "Jo Mills"},
+        from_page="/console/archive",
+    )
+    assert found.status_code == 200
+    page = found.get_data(as_text=True)
+    results = page.split('id="results"')[1]
+    assert str(jo) in results and "1 items" in results
+    assert f'id="item-{own}"' in results and f'id="item-{mention}"' in results
+    assert "Text me on &lt;PHONE_NUMBER&gt; about the refund" in results
+    assert "&lt;PERSON&gt; never got her refund" in results
+    assert "+31 6 11122233" not in results and "Nothing about anyone" not in results
+    # Searching shows nothing raw, so it records no raw access.
+    assert (
+        conn.execute(
+            "SELECT count(*) AS n FROM audit_events WHERE action = 'feedback.viewed'"
+        ).fetchone()["n"]
+        == 0
+    )
+
+    nobody = post_form(client, "/console/archive", {"handles": "x:@nobody_here"})
+    assert "No subject in the archive has these" in nobody.get_data(as_text=True)
+    assert "1 handles" in nobody.get_data(as_text=True)
+
+
+def test_showing_a_raw_text_is_audited_as_the_apis_raw_access(
+    client, make_user, sign_in, db_url, conn, auth
+):
+    archive = Archive(db_url)
+    jo = archive.subject(handles=[("x", "@jo_r")])
+    item = archive.item(
+        jo, "Call me on +31 6 99988877", findings=[("PHONE_NUMBER", "+31 6 99988877")]
+    )
+    user = make_user("privacy_officer")
+    sign_in(user)
+    assert client.get(f"/console/archive/items/{item}/raw").status_code == 405  # never a link
+    raw = post_form(client, f"/console/archive/items/{item}/raw", {}, from_page="/console/archive")
+    assert raw.status_code == 200
+    page = raw.get_data(as_text=True)
+    assert 'id="audited"' in page
+    assert '<mark data-entity="PHONE_NUMBER">+31 6 99988877' in page
+    assert "Call me on &lt;PHONE_NUMBER&gt;" in page  # the redacted text next to it
+
+    # The API's raw read records the same event; only the actor differs.
+    assert client.get(f"/v1/feedback/{item}", headers=auth("privacy_officer")).status_code == 200
+    console, api = conn.execute(
+        "SELECT actor_type, actor_key_id, target_type, target_id, subject_ref, details"
+        " FROM audit_events WHERE action = 'feedback.viewed' ORDER BY id"
+    ).fetchall()
+    assert console["actor_type"] == "user" and console["actor_key_id"] == user.id
+    assert api["actor_type"] == "key"
+    for field in ("target_type", "target_id", "subject_ref", "details"):
+        assert console[field] == api[field], field
+    assert "+31" not in str(console["details"])
+    missing = post_form(
+        client,
+        "/console/archive/items/00000000-0000-4000-8000-000000000000/raw",
+        {},
+        from_page="/console/archive",
+    )
+    assert missing.status_code == 404
+
+
+def test_the_archive_speaks_dutch_and_is_for_officers_only(client, make_user, sign_in):
+    sign_in(make_user("moderator"))
+    assert client.get("/console/archive").status_code == 403
+    officer = client.application.test_client()
+    user = make_user("privacy_officer")
+    post_form(officer, "/console/sign-in", {"email": user.email, "password": user.password})
+    page = officer.get("/console/archive?lang=nl").get_data(as_text=True)
+    assert "Een betrokkene zoeken" in page and "Het archief doorzoeken" in page
+    home = officer.get("/console/").get_data(as_text=True)
+    assert "Feedbackarchief" in home and "Bewaarplichten" in home

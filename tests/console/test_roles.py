@@ -60,6 +60,9 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/console/holds"): {"privacy_officer"},
     ("POST", "/console/holds/<uuid:hold_id>/release"): {"privacy_officer"},
     ("POST", "/console/holds/suggested/<uuid:item_id>"): {"privacy_officer"},
+    ("GET", "/console/archive"): {"privacy_officer"},
+    ("POST", "/console/archive"): {"privacy_officer"},
+    ("POST", "/console/archive/items/<uuid:item_id>/raw"): {"privacy_officer"},
     ("GET", "/console/redaction"): {"moderator"},
     ("POST", "/console/redaction"): {"moderator"},
 }
