@@ -74,6 +74,8 @@ def test_asking_the_subject_for_information_pauses_and_resumes_the_request(
 def test_a_completed_restriction_is_lifted_and_the_subject_told(client, make_user, sign_in):
     sign_in(make_user("privacy_officer"))
     page_path = _file(client, type="restriction", handles="x:@lou_b")
+    received = client.get(page_path).get_data(as_text=True)
+    assert 'id="execute"' in received  # a restriction is carried out without verification
     executed = post_form(client, page_path + "/execute", {}, from_page=page_path)
     assert executed.status_code == 303
     page = client.get(page_path).get_data(as_text=True)
