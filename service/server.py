@@ -294,32 +294,61 @@ def _gevent_worker_class():
 
         def load_wsgi(self):
             super().load_wsgi()
-            self.wsgi = BufferedBody(FifoGate(self.wsgi), _front, _gevent_timeout)
+            self.gate = FifoGate(self.wsgi)
+            self.wsgi = BufferedBody(self.gate, _front, _gevent_timeout)
+
+        def run(self):
+            # gunicorn builds its servers inside run(); the gate needs them to pause accepting.
+            from gunicorn.workers import ggevent
+
+            gate = self.gate
+
+            class GatedStreamServer(ggevent.StreamServer):
+                def start(self):
+                    super().start()
+                    gate.servers.append(self)
+
+            ggevent.StreamServer = GatedStreamServer
+            super().run()
 
     return GeventServiceWorker
 
 
 class FifoGate:
     """WSGI middleware for a gevent worker: requests run their application code one at a time,
-    strictly in the order they asked.
+    strictly in the order they asked, and the worker takes new connections only while its
+    queue is short.
 
     The redaction endpoints are CPU-bound, so greenlets gain nothing by interleaving. Left to
     the hub, a greenlet that has just answered on a keep-alive connection often finds the
     client's next request already there and runs it without yielding, so a few connections are
     served over and over while the rest wait seconds. Here a finished request hands the turn to
-    the longest waiter (no barging). Probes (``/health``, ``/ready``) do not queue.
+    the longest waiter (no barging). The turn passes on the next turn of the event loop (a
+    zero timer), not as a callback: the hub runs up to fifty callbacks before it looks at the
+    sockets again, so a chain of hand-offs would keep requests that have just arrived from
+    even joining the queue. Probes (``/health``, ``/ready``) do not queue.
 
-    Keep-alive connections also stick to the worker that accepted them, and one worker often
-    accepts most of them: its clients then wait several times longer than the other's. So
-    while others are waiting for the turn, a response closes its connection; the client's next
-    connection goes to whichever worker is free to accept it.
+    Keep-alive connections also stick to the worker that accepted them, and a busy worker
+    would go on accepting: its clients then wait several times longer than the other's. So
+    while others are waiting for the turn, a response closes its connection, and while
+    ``max_waiting`` requests wait, the worker stops accepting: the client's next connection
+    waits in the listening socket's queue, in order, for whichever worker is free first (what
+    a sync worker does), while the reading of slow requests still goes on in greenlets.
     """
 
-    def __init__(self, app, skip_paths: tuple[str, ...] = ("/health", "/ready")):
+    def __init__(
+        self,
+        app,
+        skip_paths: tuple[str, ...] = ("/health", "/ready"),
+        max_waiting: int = 1,
+    ):
         self.app = app
         self.skip_paths = skip_paths
+        self.max_waiting = max_waiting
+        self.servers: list = []  # the worker's gevent servers, to pause and resume accepting
         self._busy = False
         self._waiters: deque = deque()
+        self._accepting = True
 
     def _acquire(self) -> None:
         if not self._busy and not self._waiters:
@@ -329,6 +358,8 @@ class FifoGate:
 
         turn = Event()
         self._waiters.append(turn)
+        if len(self._waiters) >= self.max_waiting:
+            self._set_accepting(False)
         try:
             turn.wait()
         except BaseException:
@@ -337,13 +368,42 @@ class FifoGate:
                 self._release()
             else:
                 self._waiters.remove(turn)
+                self._resume_if_short()
             raise
 
     def _release(self) -> None:
         if self._waiters:
-            self._waiters.popleft().set()  # the turn passes on; _busy stays True
+            self._hand_over(self._waiters.popleft())  # _busy stays True
         else:
             self._busy = False
+        self._resume_if_short()
+
+    @staticmethod
+    def _hand_over(turn) -> None:
+        import gevent
+
+        timer = gevent.get_hub().loop.timer(0.0)
+
+        def go() -> None:
+            timer.close()
+            turn.set()
+
+        timer.start(go)
+
+    def _resume_if_short(self) -> None:
+        if len(self._waiters) < self.max_waiting:
+            self._set_accepting(True)
+
+    def _set_accepting(self, accepting: bool) -> None:
+        if accepting == self._accepting:
+            return
+        self._accepting = accepting
+        for server in self.servers:
+            if accepting:
+                if server.started:
+                    server.start_accepting()
+            else:
+                server.stop_accepting()
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO", "") in self.skip_paths:
@@ -393,7 +453,7 @@ class _Server(BaseApplication):
 def _worker_exit(server, worker) -> None:
     # Write the audit counts this worker still holds before it goes (a recycle or a stop).
     app = getattr(worker, "wsgi", None)
-    if isinstance(app, BufferedBody):
+    while isinstance(app, BufferedBody | FifoGate):
         app = app.app
     aggregator = getattr(app, "extensions", {}).get("privacy.audit_aggregate")
     if aggregator is not None:

@@ -112,3 +112,62 @@ def test_a_waiter_that_times_out_gives_up_its_place():
 def test_probes_keep_their_connection(path):
     gate = FifoGate(_app([]))
     assert _call(gate, "p", path) == ("p", False)
+
+
+class _Server:
+    """Records what the gate asks of a gevent server's accepting."""
+
+    started = True
+
+    def __init__(self):
+        self.accepting = True
+        self.changes: list[bool] = []
+
+    def start_accepting(self):
+        self.accepting = True
+        self.changes.append(True)
+
+    def stop_accepting(self):
+        self.accepting = False
+        self.changes.append(False)
+
+
+def test_a_worker_with_a_queue_takes_no_new_connections_until_it_is_short_again():
+    seen: list[bool] = []
+    server = _Server()
+
+    def app(environ, start_response):
+        seen.append(server.accepting)
+        gevent.sleep(0.01)
+        start_response("200 OK", [])
+        return [b""]
+
+    gate = FifoGate(app)
+    gate.servers.append(server)
+    assert _call(gate, "alone") == ("", False)
+    assert server.changes == []  # never busy enough to stop
+    greenlets = [gevent.spawn(_call, gate, f"r{n}") for n in range(3)]
+    gevent.joinall(greenlets, raise_error=True)
+    # r0 starts before the others arrive; r1 and r2 queue behind it, so accepting stops and
+    # r1 runs with r2 still waiting; when r2's turn comes nobody waits and accepting resumes.
+    assert seen[1:] == [True, False, True]
+    assert server.accepting is True
+    assert server.changes[0] is False
+
+
+def test_a_waiter_giving_up_resumes_accepting():
+    server = _Server()
+    gate = FifoGate(_app([]))
+    gate.servers.append(server)
+    holder = gevent.spawn(_call, gate, "holder")
+    gevent.sleep(0)
+
+    def impatient():
+        with gevent.Timeout(0.001):
+            _call(gate, "impatient")
+
+    waiter = gevent.spawn(impatient)
+    gevent.sleep(0.002)
+    assert waiter.dead and isinstance(waiter.exception, gevent.Timeout)
+    assert server.accepting is True  # nobody waits any more
+    holder.join()

@@ -310,3 +310,42 @@ def test_workers_are_recycled_by_texts_processed_not_requests(recycling_server):
     assert status == 200 and len(json.loads(answer)["items"]) == BATCH
     log = server.log_path.read_text(errors="replace")
     assert '"reason": "texts"' in log and "recycling worker" in log
+
+
+def test_a_clean_shutdown_writes_the_pending_audit_aggregate(
+    pg_server_url: str, template_db: str, tmp_path: Path
+):
+    """Redactions are audited as per-key aggregates written every interval; a worker that
+    stops cleanly writes what it holds before it exits, so an hour's interval loses nothing."""
+    with serving(
+        pg_server_url,
+        template_db,
+        tmp_path,
+        workers=1,
+        settings={"PRIVACY_AUDIT_AGGREGATE_SECONDS": "3600"},
+    ) as running:
+        with psycopg.connect(running.db_url, row_factory=dict_row) as conn:
+            _, key = create_key(conn, SYSTEM, name="shutdown", role="moderator")
+        body = json.dumps({"text": "Mail piet.smit@example.org please", "language": "en"}).encode()
+        request = (
+            b"POST /v1/redact HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer %s\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
+            % (key.encode(), len(body), body)
+        )
+        for _ in range(3):
+            status, _, answer = parse(raw(running.port, request))
+            assert status == 200, answer[:300]
+        db_url = running.db_url
+        with psycopg.connect(db_url, row_factory=dict_row) as conn:
+            before = conn.execute(
+                "SELECT count(*) AS n FROM audit_events WHERE action = 'redact.performed'"
+            ).fetchone()["n"]
+        assert before == 0  # still held in the worker
+        running.stop()
+        assert running.process.returncode == 0
+        with psycopg.connect(db_url, row_factory=dict_row) as conn:
+            rows = conn.execute(
+                "SELECT details FROM audit_events WHERE action = 'redact.performed'"
+            ).fetchall()
+    assert sum(row["details"]["texts"] for row in rows) == 3
+    assert all("piet" not in json.dumps(row["details"]) for row in rows)
