@@ -150,6 +150,7 @@ def pages_for(role: str) -> list[tuple[str, str]]:
         ("Redaction playground", "console.playground", {"moderator"}),
         ("Audit log", "console.audit_events", {"auditor"}),
         ("Users", "console.users", set()),
+        ("Reports", "console.reports", {"privacy_officer"}),
     ]
     return [
         (label, url_for(endpoint))

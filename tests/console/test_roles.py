@@ -51,6 +51,8 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/console/requests/<uuid:request_id>/package"): {"privacy_officer"},
     ("GET", "/console/redaction"): {"moderator"},
     ("POST", "/console/redaction"): {"moderator"},
+    ("GET", "/console/reports"): {"privacy_officer"},
+    ("GET", "/console/reports/records.csv"): {"privacy_officer"},
 }
 
 _PLACEHOLDER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
