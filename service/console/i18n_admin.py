@@ -60,3 +60,58 @@ ENGLISH: dict[str, str] = {
     "ccpa:opt_out": "opt out",
     "ccpa:limit": "limit",
 }
+
+DUTCH.update(
+    {
+        # Witnesses (checkpoints page)
+        "Witnesses": "Getuigen",
+        "A witness (privacy-service audit witness) runs on an auditor's own machine and keeps "
+        "its state there; the log knows of it through the cosignatures it posts back. Each "
+        "check below is the one the witness makes on its next run.": "Een getuige "
+        "(privacy-service audit witness) draait op de eigen machine van een auditor en bewaart "
+        "daar zijn toestand; het log kent hem door de medeondertekeningen die hij terugstuurt. "
+        "Elke controle hieronder is die welke de getuige bij zijn volgende run doet.",
+        "Cosigning witnesses": "Medeondertekenende getuigen",
+        "witness key id": "sleutel-id van de getuige",
+        "cosigned": "medeondertekend",
+        "No witness has posted a cosignature yet.": "Nog geen getuige heeft een "
+        "medeondertekening gestuurd.",
+        "Tree size witnessed": "Geziene boomgrootte",
+        "Signed by the log key (fingerprint)": "Ondertekend met de logsleutel (vingerafdruk)",
+        "Consistency with the latest checkpoint": "Consistentie met het laatste checkpoint",
+        "OK": "OK",
+        "ALARM": "ALARM",
+        "the log's tree of {latest} events extends it": "de boom van {latest} gebeurtenissen "
+        "van het log bouwt erop voort",
+        "witness:fork": "vork",
+        "witness:rollback": "terugdraaiing",
+        "witness:bad signature": "ongeldige handtekening",
+        "witness:bad state": "onleesbare toestand",
+        "witness:unavailable": "niet beschikbaar",
+        "Check a witness state file": "Toestandsbestand van een getuige controleren",
+        "The witness's state file (witness.json; it stays unchanged and is not stored)": "Het "
+        "toestandsbestand van de getuige (witness.json; het blijft ongewijzigd en wordt niet "
+        "bewaard)",
+        "Check the state": "Toestand controleren",
+        "The state holds {count} checkpoints of {origin}; the last, witnessed {when}:": "De "
+        "toestand bevat {count} checkpoints van {origin}; het laatste, gezien {when}:",
+        "Choose the witness's state file.": "Kies het toestandsbestand van de getuige.",
+        "The file is not JSON: is it the witness's state file?": "Het bestand is geen JSON: is "
+        "het het toestandsbestand van de getuige?",
+        "The file is not a witness state file (no checkpoints).": "Het bestand is geen "
+        "toestandsbestand van een getuige (geen checkpoints).",
+        "The witness state file holds no checkpoint yet.": "Het toestandsbestand bevat nog geen "
+        "checkpoint.",
+        "The state's last checkpoint has no size, root or note.": "Het laatste checkpoint in de "
+        "toestand heeft geen grootte, root of notitie.",
+    }
+)
+ENGLISH.update(
+    {
+        "witness:fork": "fork",
+        "witness:rollback": "rollback",
+        "witness:bad signature": "bad signature",
+        "witness:bad state": "bad state",
+        "witness:unavailable": "unavailable",
+    }
+)

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from service.audit import merkle
+from service.audit.note import Checkpoint, Signer, sign_note
+from service.audit.signing import load_signer_settings
+from service.audit.witness import witness_once
 from service.console import i18n_admin
 from service.console.i18n import DUTCH, ENGLISH
+from tests.audit.helpers import fill
 from tests.console.report_data import file_year_of_requests
 
 TEMPLATES = Path(__file__).parents[2] / "service/console/templates/console"
-MY_TEMPLATES = ("reports.html",)
+MY_TEMPLATES = ("reports.html", "_witnesses.html")
 
 
 @pytest.fixture
@@ -140,3 +147,133 @@ def test_every_label_of_these_pages_has_a_dutch_translation():
     prefixed = [key for key in i18n_admin.DUTCH if ":" in key.split(" ")[0]]
     assert all(key in ENGLISH for key in prefixed)
     assert not missing, sorted(missing)
+
+
+# --- Witnesses on the checkpoints page ---------------------------------------------------
+
+
+@pytest.fixture
+def signer(app_config):
+    """The test log's signer settings (its key signs the checkpoints)."""
+    return load_signer_settings(app_config)
+
+
+def _run_witness(client, headers: dict, state: Path, signer, *, cosign: bool = True):
+    """Run the real witness once against the API through the test client."""
+
+    def fetch(path: str) -> tuple[int, str]:
+        response = client.get(path, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    def post(path: str, body: dict) -> tuple[int, str]:
+        response = client.post(path, json=body, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    cosigner = Signer("auditor.example/w1", Ed25519PrivateKey.from_private_bytes(bytes(32)))
+    return witness_once(
+        fetch,
+        state,
+        [signer.verifier],
+        post=post if cosign else None,
+        cosigner=cosigner if cosign else None,
+    )
+
+
+def _upload(client, state_bytes: bytes):
+    page = client.get("/console/audit/checkpoints").get_data(as_text=True)
+    token = page.split('action="/console/audit/witness-state"')[1]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', token).group(1)
+    return client.post(
+        "/console/audit/witness-state",
+        data={"csrf_token": token, "state": (io.BytesIO(state_bytes), "witness.json")},
+        content_type="multipart/form-data",
+    )
+
+
+def _field(page: str, block_id: str, css: str) -> str:
+    block = page.split(f'id="{block_id}"')[1].split("</dl>")[0]
+    return re.search(rf'class="[^"]*{css}[^"]*">([^<]*)<', block).group(1)
+
+
+def test_the_checkpoints_page_shows_what_the_witness_last_saw(
+    client, make_user, sign_in, db_url, integrate_audit, auth, signer, tmp_path
+):
+    auditor_key = auth("auditor")
+    sign_in(make_user("auditor"))
+    fill(db_url, 3)
+    integrate_audit()
+    state = tmp_path / "witness.json"
+    result = _run_witness(client, auditor_key, state, signer)
+    assert result.cosigned
+    witnessed = json.loads(state.read_text())["checkpoints"][-1]
+    fill(db_url, 4)  # the log grows after the witness ran
+    integrate_audit()
+
+    page = client.get("/console/audit/checkpoints").get_data(as_text=True)
+    assert 'data-witness="auditor.example/w1"' in page
+    assert _field(page, "witness-1", "witnessed-size") == str(witnessed["size"])
+    assert _field(page, "witness-1", "witnessed-root") == witnessed["root"]
+    assert _field(page, "witness-1", "witnessed-fingerprint") == signer.verifier.fingerprint
+    consistency = page.split('id="witness-1"')[1].split("</dl>")[0]
+    assert '<span class="ok">OK</span>' in consistency and "ALARM" not in consistency
+
+    # The auditor's own state file, handed in: the same view, checked against the log now.
+    response = _upload(client, state.read_bytes())
+    assert response.status_code == 200
+    checked = response.get_data(as_text=True)
+    assert 'id="state-check"' in checked
+    assert _field(checked, "state-witnessed", "witnessed-size") == str(witnessed["size"])
+    assert _field(checked, "state-witnessed", "witnessed-root") == witnessed["root"]
+    latest = checked.split('id="state-witnessed"')[1].split("</dl>")[0]
+    assert "OK" in latest and "extends it" in latest
+
+
+def test_a_rewritten_log_shows_the_witness_alarm(
+    client, make_user, sign_in, db_url, integrate_audit, auth, signer, tmp_path, conn
+):
+    auditor_key = auth("auditor")
+    sign_in(make_user("auditor"))
+    fill(db_url, 3)
+    integrate_audit()
+    state = tmp_path / "witness.json"
+    _run_witness(client, auditor_key, state, signer)
+    size = json.loads(state.read_text())["checkpoints"][-1]["size"]
+    fill(db_url, 3)
+    integrate_audit()
+    # Someone with the log key signs another tree of the latest size: it cannot extend
+    # what the witness saw.
+    [latest] = conn.execute("SELECT max(tree_size) AS n FROM audit_checkpoints").fetchone().values()
+    other = merkle.MemoryHashes()
+    for n in range(latest):
+        other.append(merkle.leaf_hash(f"forged {n}".encode()))
+    forged = Checkpoint(signer.audit.origin, latest, other.frontier.root())
+    conn.execute("SET session_replication_role = replica")
+    conn.execute(
+        "UPDATE audit_checkpoints SET note = %s WHERE tree_size = %s",
+        [sign_note(forged.text(), signer.signer).encode(), latest],
+    )
+    page = client.get("/console/audit/checkpoints").get_data(as_text=True)
+    block = page.split('id="witness-1"')[1].split("</dl>")[0]
+    assert "ALARM (fork)" in block and "does not extend the tree of" in block
+    assert _field(page, "witness-1", "witnessed-size") == str(size)
+
+    checked = _upload(client, state.read_bytes()).get_data(as_text=True)
+    assert "ALARM (fork)" in checked.split('id="state-witnessed"')[1].split("</dl>")[0]
+    # Dutch: the alarm's name is translated.
+    nl = client.get("/console/audit/checkpoints?lang=nl").get_data(as_text=True)
+    assert "ALARM (vork)" in nl and "Getuigen" in nl
+
+
+def test_a_file_that_is_no_witness_state_is_refused(client, make_user, sign_in, integrate_audit):
+    sign_in(make_user("auditor"))
+    integrate_audit()
+    page = client.get("/console/audit/checkpoints").get_data(as_text=True)
+    assert 'id="no-witness"' in page
+    for content, message in (
+        (b"not json", "The file is not JSON"),
+        (b'{"checkpoints": []}', "holds no checkpoint yet"),
+    ):
+        response = _upload(client, content)
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+    assert _upload(client, b"").status_code == 400

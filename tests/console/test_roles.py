@@ -41,6 +41,7 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/console/audit/export"): {"auditor"},
     ("GET", "/console/audit/checkpoints"): {"auditor"},
     ("POST", "/console/audit/verifications"): {"auditor"},
+    ("POST", "/console/audit/witness-state"): {"auditor"},
     ("GET", "/console/audit/verifications/<uuid:verification_id>"): {"auditor"},
     ("GET", "/console/requests"): {"privacy_officer"},
     ("GET", "/console/requests/new"): {"privacy_officer"},
