@@ -8,12 +8,32 @@ import hmac
 from flask import Flask
 
 from service.auth import FailureLimiter
-from service.console import account, admin, audit, auth, home, moderation, reports, requests
+from service.console import (
+    account,
+    admin,
+    audit,
+    auth,
+    home,
+    keys,
+    moderation,
+    reports,
+    requests,
+)
 from service.console.base import CookieSessionInterface, console
 from service.console.portal import portal
 
 # The view modules add their views to the blueprint when imported.
-VIEW_MODULES = (account, admin, audit, auth, home, moderation, reports, requests)
+VIEW_MODULES = (
+    account,
+    admin,
+    audit,
+    auth,
+    home,
+    keys,
+    moderation,
+    reports,
+    requests,
+)
 
 
 def register_console(app: Flask) -> None:

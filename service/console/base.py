@@ -151,6 +151,7 @@ def pages_for(role: str) -> list[tuple[str, str]]:
         ("Audit log", "console.audit_events", {"auditor"}),
         ("Users", "console.users", set()),
         ("Reports", "console.reports", {"privacy_officer"}),
+        ("API keys", "console.keys", set()),
     ]
     return [
         (label, url_for(endpoint))

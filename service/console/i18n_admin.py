@@ -115,3 +115,34 @@ ENGLISH.update(
         "witness:unavailable": "unavailable",
     }
 )
+
+DUTCH.update(
+    {
+        # API keys
+        "API keys": "API-sleutels",
+        "Keys are for programs; people sign in to the console. Only a hash of each key is "
+        "kept.": "Sleutels zijn voor programma's; mensen loggen in op de console. Van elke "
+        "sleutel wordt alleen een hash bewaard.",
+        "Created the key {name} ({role}). Copy it now: it is shown only once.": "Sleutel "
+        "{name} ({role}) aangemaakt. Kopieer hem nu: hij wordt maar één keer getoond.",
+        "Created": "Aangemaakt",
+        "Last used": "Laatst gebruikt",
+        "never": "nooit",
+        "revoked": "ingetrokken",
+        "Revoke": "Intrekken",
+        "No API key yet.": "Nog geen API-sleutel.",
+        "New API key": "Nieuwe API-sleutel",
+        "Name (what uses it)": "Naam (wat hem gebruikt)",
+        "Create key": "Sleutel aanmaken",
+        "Revoke an API key": "Een API-sleutel intrekken",
+        "The key {name} is already revoked.": "De sleutel {name} is al ingetrokken.",
+        "Revoke the key {name} ({role})? Every program using it is refused within {seconds} "
+        "seconds; this cannot be undone.": "De sleutel {name} ({role}) intrekken? Elk programma "
+        "dat hem gebruikt, wordt binnen {seconds} seconden geweigerd; dit is niet terug te "
+        "draaien.",
+        "Revoke the key": "Sleutel intrekken",
+        "Back to the keys": "Terug naar de sleutels",
+        "Revoked the key {name}.": "Sleutel {name} ingetrokken.",
+        "Check the fields ({messages}).": "Controleer de velden ({messages}).",
+    }
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -17,11 +18,18 @@ from service.audit.signing import load_signer_settings
 from service.audit.witness import witness_once
 from service.console import i18n_admin
 from service.console.i18n import DUTCH, ENGLISH
+from service.logs import JsonFormatter
 from tests.audit.helpers import fill
+from tests.console.conftest import post_form
 from tests.console.report_data import file_year_of_requests
 
 TEMPLATES = Path(__file__).parents[2] / "service/console/templates/console"
-MY_TEMPLATES = ("reports.html", "_witnesses.html")
+MY_TEMPLATES = (
+    "reports.html",
+    "_witnesses.html",
+    "keys.html",
+    "key_revoke.html",
+)
 
 
 @pytest.fixture
@@ -277,3 +285,91 @@ def test_a_file_that_is_no_witness_state_is_refused(client, make_user, sign_in, 
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
     assert _upload(client, b"").status_code == 400
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+def test_an_admin_creates_a_key_that_works_and_revokes_it_after_confirming(
+    client, make_user, sign_in, conn
+):
+    admin = make_user("admin")
+    sign_in(admin)
+    created = post_form(
+        client, "/console/keys", {"name": "Helpdesk sync", "role": "privacy_officer"}
+    )
+    assert created.status_code == 201
+    page = created.get_data(as_text=True)
+    secret = re.search(r'id="new-key">([^<]+)<', page).group(1)
+    assert "shown only once" in page
+    # The key works against the API, for its role only.
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/v1/requests", headers=headers).status_code == 200
+    assert client.get("/v1/keys", headers=headers).status_code == 403
+    # The list shows it with role, creation and last use, never the key again.
+    listing = client.get("/console/keys").get_data(as_text=True)
+    assert secret not in listing
+    [row] = [r for r in listing.split("<tr ")[1:] if "Helpdesk sync" in r]
+    assert "privacy_officer" in row and "UTC" in row and "never" not in row.split("</td>")[3]
+    key_id = re.search(r'data-key="([^"]+)"', row).group(1)
+    [event] = conn.execute(
+        "SELECT actor_type, actor_key_id, details FROM audit_events WHERE action = 'key.created'"
+        " AND target_id = %s",
+        [key_id],
+    ).fetchall()
+    assert event["actor_type"] == "user" and str(event["actor_key_id"]) == str(admin.id)
+    assert secret not in str(event["details"])
+
+    # Revoking asks first; after confirming, the API refuses the key (the process that
+    # revoked it forgets its cached key at once).
+    confirm = client.get(f"/console/keys/{key_id}/revoke").get_data(as_text=True)
+    assert "Revoke the key Helpdesk sync (privacy_officer)?" in confirm
+    revoked = post_form(
+        client, f"/console/keys/{key_id}/revoke", {}, from_page=f"/console/keys/{key_id}/revoke"
+    )
+    assert revoked.status_code == 303
+    assert client.get("/v1/requests", headers=headers).status_code == 401
+    after = client.get("/console/keys").get_data(as_text=True)
+    assert "Revoked the key Helpdesk sync." in after
+    [row] = [r for r in after.split("<tr ")[1:] if "Helpdesk sync" in r]
+    assert ">revoked<" in row and "/revoke" not in row
+    assert (
+        conn.execute(
+            "SELECT count(*) AS n FROM audit_events"
+            " WHERE action = 'key.revoked' AND target_id = %s",
+            [key_id],
+        ).fetchone()["n"]
+        == 1
+    )
+
+
+def test_a_key_form_needs_a_name_a_role_and_its_csrf_token(client, make_user, sign_in, conn):
+    sign_in(make_user("admin"))
+    bad = post_form(client, "/console/keys", {"name": "", "role": "overlord"})
+    assert bad.status_code == 400 and "Check the fields" in bad.get_data(as_text=True)
+    forged = client.post("/console/keys", data={"name": "x", "role": "admin", "csrf_token": "no"})
+    assert forged.status_code == 400
+    assert conn.execute("SELECT count(*) AS n FROM api_keys").fetchone()["n"] == 0
+
+
+def test_a_new_key_never_reaches_a_log_and_a_revoked_one_is_not_asked_again(
+    client, make_user, sign_in, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    sign_in(make_user("admin"))
+    page = post_form(client, "/console/keys", {"name": "Nightly export", "role": "auditor"})
+    secret = re.search(r'id="new-key">([^<]+)<', page.get_data(as_text=True)).group(1)
+    [row] = [r for r in page.get_data(as_text=True).split("<tr ")[1:] if "Nightly export" in r]
+    key_id = re.search(r'data-key="([^"]+)"', row).group(1)
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    assert any('"msg": "request"' in line for line in lines)
+    assert not [line for line in lines if secret in line]
+
+    path = f"/console/keys/{key_id}/revoke"
+    assert post_form(client, path, {}).status_code == 303
+    again = client.get(path).get_data(as_text=True)
+    assert "The key Nightly export is already revoked." in again
+    assert 'id="confirm-revoke"' not in again
+    unknown = "/console/keys/00000000-0000-4000-8000-000000000000/revoke"
+    assert client.get(unknown).status_code == 404
+    assert post_form(client, unknown, {}, from_page="/console/keys").status_code == 404

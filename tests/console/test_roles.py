@@ -54,6 +54,10 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/console/redaction"): {"moderator"},
     ("GET", "/console/reports"): {"privacy_officer"},
     ("GET", "/console/reports/records.csv"): {"privacy_officer"},
+    ("GET", "/console/keys"): {"admin"},
+    ("POST", "/console/keys"): {"admin"},
+    ("GET", "/console/keys/<uuid:key_id>/revoke"): {"admin"},
+    ("POST", "/console/keys/<uuid:key_id>/revoke"): {"admin"},
 }
 
 _PLACEHOLDER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
