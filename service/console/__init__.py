@@ -16,6 +16,7 @@ from service.console import (
     home,
     keys,
     moderation,
+    policies,
     reports,
     requests,
 )
@@ -31,6 +32,7 @@ VIEW_MODULES = (
     home,
     keys,
     moderation,
+    policies,
     reports,
     requests,
 )

@@ -152,6 +152,7 @@ def pages_for(role: str) -> list[tuple[str, str]]:
         ("Users", "console.users", set()),
         ("Reports", "console.reports", {"privacy_officer"}),
         ("API keys", "console.keys", set()),
+        ("Reply policies", "console.policies", set()),
     ]
     return [
         (label, url_for(endpoint))

@@ -144,5 +144,52 @@ DUTCH.update(
         "Back to the keys": "Terug naar de sleutels",
         "Revoked the key {name}.": "Sleutel {name} ingetrokken.",
         "Check the fields ({messages}).": "Controleer de velden ({messages}).",
+        # Reply policies
+        "Reply policies": "Antwoordbeleid",
+        "Per platform: which kinds of personal data block a reply, are redacted from it, or "
+        "pass, in public and in private replies.": "Per platform: welke soorten "
+        "persoonsgegevens een antwoord tegenhouden, eruit worden weggelakt of mogen, in "
+        "openbare en in privé-antwoorden.",
+        "Platform": "Platform",
+        "Policy": "Beleid",
+        "Public replies: blocked": "Openbare antwoorden: tegengehouden",
+        "Public replies: redacted": "Openbare antwoorden: weggelakt",
+        "Changed": "Gewijzigd",
+        "changed": "gewijzigd",
+        "policy:custom": "eigen beleid",
+        "policy:default": "standaardbeleid",
+        "Reply policy of {platform}": "Antwoordbeleid van {platform}",
+        "visibility:public": "Openbare antwoorden",
+        "visibility:private": "Privé-antwoorden",
+        "Any other kind of data": "Elke andere soort gegevens",
+        "as any other": "als elke andere",
+        "action:block": "tegenhouden",
+        "action:redact": "weglakken",
+        "action:pass": "doorlaten",
+        "The customer answered may be named by": "De beantwoorde klant mag worden genoemd bij",
+        "greeting:first_name": "voornaam",
+        "greeting:full_name": "volledige naam",
+        "greeting:handle": "gebruikersnaam",
+        "Values that always pass (the brand's own address, handle, phone), one per line": (
+            "Waarden die altijd mogen (het eigen adres, de gebruikersnaam, het telefoonnummer "
+            "van het merk), één per regel"
+        ),
+        "Save the policy": "Beleid opslaan",
+        "Back to the reply policies": "Terug naar het antwoordbeleid",
+        "Saved the reply policy of {platform}.": "Antwoordbeleid van {platform} opgeslagen.",
+    }
+)
+ENGLISH.update(
+    {
+        "policy:custom": "own policy",
+        "policy:default": "built-in default",
+        "visibility:public": "Public replies",
+        "visibility:private": "Private replies",
+        "action:block": "block",
+        "action:redact": "redact",
+        "action:pass": "pass",
+        "greeting:first_name": "first name",
+        "greeting:full_name": "full name",
+        "greeting:handle": "handle",
     }
 )

@@ -29,6 +29,8 @@ MY_TEMPLATES = (
     "_witnesses.html",
     "keys.html",
     "key_revoke.html",
+    "policies.html",
+    "policy_edit.html",
 )
 
 
@@ -373,3 +375,70 @@ def test_a_new_key_never_reaches_a_log_and_a_revoked_one_is_not_asked_again(
     unknown = "/console/keys/00000000-0000-4000-8000-000000000000/revoke"
     assert client.get(unknown).status_code == 404
     assert post_form(client, unknown, {}, from_page="/console/keys").status_code == 404
+
+
+# --- Reply policies ------------------------------------------------------------------------
+
+
+def test_an_admin_edits_a_platforms_reply_policy(client, make_user, sign_in, auth, conn):
+    sign_in(make_user("admin"))
+    listing = client.get("/console/policies").get_data(as_text=True)
+    row = listing.split('data-platform="x"')[1].split("</tr>")[0]
+    assert "built-in default" in row and "PHONE_NUMBER" in row.split('class="blocked"')[1]
+
+    form_page = client.get("/console/policies/twitter")  # an alias finds the platform
+    assert form_page.status_code == 200
+    page = form_page.get_data(as_text=True)
+    assert 'name="public.entity.PHONE_NUMBER"' in page
+    fields = {
+        "public.default": "pass",
+        "public.entity.PHONE_NUMBER": "redact",
+        "public.entity.EMAIL_ADDRESS": "block",
+        "private.default": "pass",
+        "private.entity.CREDIT_CARD": "block",
+        "greet_customer_by": "first_name",
+        "allow_values": "support@brand.example\n\n@brand\n",
+    }
+    saved = post_form(client, "/console/policies/x", fields)
+    assert saved.status_code == 303
+    api = client.get("/v1/policies/x", headers=auth("admin")).get_json()
+    assert api["source"] == "custom"
+    assert api["policy"]["public"]["entities"] == {
+        "PHONE_NUMBER": "redact",
+        "EMAIL_ADDRESS": "block",
+    }
+    assert api["policy"]["private"]["entities"] == {"CREDIT_CARD": "block"}
+    assert api["policy"]["greet_customer_by"] == ["first_name"]
+    assert api["policy"]["allow_values"] == ["support@brand.example", "@brand"]
+    [event] = conn.execute(
+        "SELECT actor_type, details FROM audit_events WHERE action = 'policy.updated'"
+    ).fetchall()
+    assert event["actor_type"] == "user" and event["details"]["allow_values"] == 2
+    assert "support@brand.example" not in str(event["details"])
+    # The form shows the stored policy back.
+    again = client.get("/console/policies/x").get_data(as_text=True)
+    assert "own policy" in again
+    chosen = again.split('name="public.entity.PHONE_NUMBER"')[1].split("</select>")[0]
+    assert '<option value="redact" selected>' in chosen
+
+    unknown = post_form(
+        client, "/console/policies/x", {**fields, "public.entity.SHOE_SIZE": "block"}
+    )
+    assert unknown.status_code == 422
+    shown = unknown.get_data(as_text=True)
+    assert "SHOE_SIZE" in shown.split('id="error"')[1].split("</p>")[0]
+    # The form comes back with what was entered, the unknown type included.
+    kept = shown.split('name="public.entity.SHOE_SIZE"')[1].split("</select>")[0]
+    assert '<option value="block" selected>' in kept
+    bad_action = post_form(client, "/console/policies/x", {**fields, "public.default": "shout"})
+    assert bad_action.status_code == 400
+    assert "public.default" in bad_action.get_data(as_text=True).split('id="error"')[1]
+    # Neither refused form changed the stored policy.
+    assert client.get("/v1/policies/x", headers=auth("admin")).get_json() == api
+    assert client.get("/console/policies/myspace").status_code == 404
+    assert (
+        post_form(
+            client, "/console/policies/myspace", fields, from_page="/console/policies"
+        ).status_code
+        == 404
+    )

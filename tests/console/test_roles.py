@@ -58,6 +58,9 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/console/keys"): {"admin"},
     ("GET", "/console/keys/<uuid:key_id>/revoke"): {"admin"},
     ("POST", "/console/keys/<uuid:key_id>/revoke"): {"admin"},
+    ("GET", "/console/policies"): {"admin"},
+    ("GET", "/console/policies/<platform>"): {"admin"},
+    ("POST", "/console/policies/<platform>"): {"admin"},
 }
 
 _PLACEHOLDER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
