@@ -17,6 +17,7 @@ from service.console import (
     keys,
     moderation,
     policies,
+    recipients,
     reports,
     requests,
 )
@@ -33,6 +34,7 @@ VIEW_MODULES = (
     keys,
     moderation,
     policies,
+    recipients,
     reports,
     requests,
 )

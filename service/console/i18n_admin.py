@@ -177,6 +177,51 @@ DUTCH.update(
         "Save the policy": "Beleid opslaan",
         "Back to the reply policies": "Terug naar het antwoordbeleid",
         "Saved the reply policy of {platform}.": "Antwoordbeleid van {platform} opgeslagen.",
+        # Recipients
+        "Recipients": "Ontvangers",
+        "Recipients and processors": "Ontvangers en verwerkers",
+        "Told of erasures, corrections, restrictions and opt-outs (GDPR Art. 19; CCPA "
+        "regulations § 7022, § 7023, § 7026).": "Op de hoogte gebracht van wissingen, "
+        "correcties, beperkingen en opt-outs (AVG art. 19; CCPA regulations § 7022, § 7023, "
+        "§ 7026).",
+        "Hide archived recipients": "Gearchiveerde ontvangers verbergen",
+        "Show archived recipients too": "Ook gearchiveerde ontvangers tonen",
+        "Kind": "Soort",
+        "kind:processor": "verwerker",
+        "kind:controller": "verwerkingsverantwoordelijke",
+        "kind:third_party": "derde",
+        "Reached by": "Bereikbaar via",
+        "Data categories": "Gegevenscategorieën",
+        "Sale or sharing": "Verkoop of delen",
+        "webhook": "webhook",
+        "archived": "gearchiveerd",
+        "Archive": "Archiveren",
+        "The register is empty.": "Het register is leeg.",
+        "Add a recipient": "Een ontvanger toevoegen",
+        "Add to the register": "Aan het register toevoegen",
+        "Archived on {date}: new requests are not passed on to it.": "Gearchiveerd op {date}: "
+        "nieuwe verzoeken worden niet aan deze ontvanger doorgegeven.",
+        "registered": "geregistreerd",
+        "Tasks already created keep how they were sent; new ones use these details.": "Al "
+        "aangemaakte taken blijven zoals ze verstuurd zijn; nieuwe gebruiken deze gegevens.",
+        "Save": "Opslaan",
+        "Back to the register": "Terug naar het register",
+        "Contact e-mail (tasks are mailed here without a webhook)": "Contact-e-mail (taken "
+        "worden hierheen gemaild als er geen webhook is)",
+        "Webhook URL (receives each task as signed JSON)": "Webhook-URL (ontvangt elke taak als "
+        "ondertekende JSON)",
+        "A recipient must be reachable: give a contact e-mail, a webhook, or both.": "Een "
+        "ontvanger moet bereikbaar zijn: geef een contact-e-mail, een webhook of beide.",
+        "Data categories it receives (one per line)": "Gegevenscategorieën die hij ontvangt "
+        "(één per regel)",
+        "Purposes (one per line)": "Doeleinden (één per regel)",
+        "We sell to or share with it (CCPA): it is told of opt-outs": "Wij verkopen of delen "
+        "ermee (CCPA): hij hoort van opt-outs",
+        "Check the fields: {messages}": "Controleer de velden: {messages}",
+        "Added {name} to the register.": "{name} aan het register toegevoegd.",
+        "Saved {name}.": "{name} opgeslagen.",
+        "Archived {name}: new requests are no longer passed on to it.": "{name} gearchiveerd: "
+        "nieuwe verzoeken worden er niet meer aan doorgegeven.",
     }
 )
 ENGLISH.update(
@@ -191,5 +236,8 @@ ENGLISH.update(
         "greeting:first_name": "first name",
         "greeting:full_name": "full name",
         "greeting:handle": "handle",
+        "kind:processor": "processor",
+        "kind:controller": "controller",
+        "kind:third_party": "third party",
     }
 )

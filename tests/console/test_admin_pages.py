@@ -31,6 +31,9 @@ MY_TEMPLATES = (
     "key_revoke.html",
     "policies.html",
     "policy_edit.html",
+    "recipients.html",
+    "recipient_edit.html",
+    "_recipient_fields.html",
 )
 
 
@@ -442,3 +445,150 @@ def test_an_admin_edits_a_platforms_reply_policy(client, make_user, sign_in, aut
         ).status_code
         == 404
     )
+
+
+# --- Recipients ----------------------------------------------------------------------------
+
+
+def test_an_officer_keeps_the_register_of_recipients(client, make_user, sign_in, auth, conn):
+    sign_in(make_user("privacy_officer"))
+    added = post_form(
+        client,
+        "/console/recipients",
+        {
+            "name": "Mailhouse BV",
+            "kind": "processor",
+            "contact_email": "privacy@mailhouse.example",
+            "data_categories": "e-mail addresses\norder history",
+            "purposes": "newsletters",
+        },
+    )
+    assert added.status_code == 303
+    officer = auth("privacy_officer")
+    [recipient] = client.get("/v1/recipients", headers=officer).get_json()["items"]
+    assert recipient["name"] == "Mailhouse BV"
+    assert recipient["data_categories"] == ["e-mail addresses", "order history"]
+    assert recipient["sale_or_sharing"] is False
+    listing = client.get("/console/recipients").get_data(as_text=True)
+    assert "Added Mailhouse BV to the register." in listing
+    assert "privacy@mailhouse.example" in listing and "e-mail addresses, order history" in listing
+
+    unreachable = post_form(
+        client, "/console/recipients", {"name": "Nowhere Ltd", "kind": "controller"}
+    )
+    assert unreachable.status_code == 400
+    assert "must be reachable" in unreachable.get_data(as_text=True)
+    assert len(client.get("/v1/recipients", headers=officer).get_json()["items"]) == 1
+
+    # Edit: a webhook instead of e-mail, and now told of opt-outs.
+    edit_path = f"/console/recipients/{recipient['id']}"
+    form = client.get(edit_path).get_data(as_text=True)
+    assert 'value="privacy@mailhouse.example"' in form
+    saved = post_form(
+        client,
+        edit_path,
+        {
+            "name": "Mailhouse BV",
+            "kind": "third_party",
+            "contact_email": "",
+            "webhook_url": "https://hooks.mailhouse.example/privacy",
+            "data_categories": "e-mail addresses",
+            "purposes": "newsletters",
+            "sale_or_sharing": "yes",
+        },
+    )
+    assert saved.status_code == 303
+    changed = client.get(f"/v1/recipients/{recipient['id']}", headers=officer).get_json()
+    assert changed["kind"] == "third_party" and changed["contact_email"] is None
+    assert changed["webhook_url"] == "https://hooks.mailhouse.example/privacy"
+    assert changed["sale_or_sharing"] is True
+    [event] = conn.execute(
+        "SELECT actor_type, details FROM audit_events WHERE action = 'recipient.updated'"
+    ).fetchall()
+    assert event["actor_type"] == "user"
+    assert event["details"]["fields"] == [
+        "contact_email",
+        "data_categories",
+        "kind",
+        "sale_or_sharing",
+        "webhook_url",
+    ]
+    assert "mailhouse" not in str(event["details"])
+    no_contact = post_form(
+        client, edit_path, {"name": "Mailhouse BV", "kind": "processor"}, from_page=edit_path
+    )
+    assert no_contact.status_code == 400 and "must be reachable" in no_contact.get_data(
+        as_text=True
+    )
+
+    missing = "/console/recipients/00000000-0000-4000-8000-000000000000"
+    assert client.get(missing).status_code == 404
+    assert post_form(client, missing, {}, from_page="/console/recipients").status_code == 404
+
+    # Archive (disable): gone from the list and from the API's active register.
+    archived = post_form(client, f"{edit_path}/archive", {}, from_page="/console/recipients")
+    assert archived.status_code == 303
+    assert client.get("/v1/recipients", headers=officer).get_json()["items"] == []
+    active = client.get("/console/recipients").get_data(as_text=True)
+    assert "The register is empty." in active
+    everything = client.get("/console/recipients?include_archived=1").get_data(as_text=True)
+    assert 'class="recipient-state">archived<' in everything
+
+
+# --- Every admin page ----------------------------------------------------------------------
+
+
+def test_a_moderator_opens_none_of_the_admin_pages(client, make_user, sign_in):
+    sign_in(make_user("moderator"))
+    for path in (
+        "/console/keys",
+        "/console/policies",
+        "/console/policies/x",
+        "/console/recipients",
+    ):
+        assert client.get(path).status_code == 403, path
+
+
+def test_an_admin_sees_the_pages_in_the_navigation_and_in_dutch(client, make_user, sign_in):
+    sign_in(make_user("admin"))
+    home = client.get("/console/").get_data(as_text=True)
+    for path in ("/console/reports", "/console/keys", "/console/policies", "/console/recipients"):
+        assert f'href="{path}"' in home, path
+    nl = client.get("/console/keys?lang=nl").get_data(as_text=True)
+    assert "API-sleutels" in nl and "Nieuwe API-sleutel" in nl
+    nl = client.get("/console/recipients?lang=nl").get_data(as_text=True)
+    assert "Ontvangers en verwerkers" in nl
+    nl = client.get("/console/policies/x?lang=nl").get_data(as_text=True)
+    assert "Openbare antwoorden" in nl and "tegenhouden" in nl
+
+
+def test_the_admin_forms_refuse_a_forged_token_and_change_nothing(client, make_user, sign_in, conn):
+    sign_in(make_user("admin"))
+    recipient = post_form(
+        client,
+        "/console/recipients",
+        {"name": "Archive Co", "kind": "processor", "contact_email": "dpo@archive.example"},
+    )
+    assert recipient.status_code == 303
+    [row] = conn.execute("SELECT id FROM dsr_recipients").fetchall()
+    key = post_form(client, "/console/keys", {"name": "Kept", "role": "moderator"})
+    [key_row] = conn.execute("SELECT id FROM api_keys").fetchall()
+    assert key.status_code == 201
+    before = conn.execute("SELECT count(*) AS n FROM audit_events").fetchone()["n"]
+    forms = {
+        "/console/keys": {"name": "Forged", "role": "admin"},
+        f"/console/keys/{key_row['id']}/revoke": {},
+        "/console/policies/x": {"public.default": "block", "private.default": "block"},
+        "/console/recipients": {"name": "Forged", "kind": "processor", "contact_email": "a@b.nl"},
+        f"/console/recipients/{row['id']}": {"name": "Forged", "kind": "controller"},
+        f"/console/recipients/{row['id']}/archive": {},
+    }
+    for path, data in forms.items():
+        response = client.post(path, data={**data, "csrf_token": "forged"})
+        assert response.status_code == 400, path
+    assert conn.execute("SELECT count(*) AS n FROM audit_events").fetchone()["n"] == before
+    assert conn.execute("SELECT name, archived_at FROM dsr_recipients").fetchone() == {
+        "name": "Archive Co",
+        "archived_at": None,
+    }
+    assert conn.execute("SELECT revoked_at FROM api_keys").fetchone()["revoked_at"] is None

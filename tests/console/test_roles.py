@@ -61,6 +61,11 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/console/policies"): {"admin"},
     ("GET", "/console/policies/<platform>"): {"admin"},
     ("POST", "/console/policies/<platform>"): {"admin"},
+    ("GET", "/console/recipients"): {"privacy_officer"},
+    ("POST", "/console/recipients"): {"privacy_officer"},
+    ("GET", "/console/recipients/<uuid:recipient_id>"): {"privacy_officer"},
+    ("POST", "/console/recipients/<uuid:recipient_id>"): {"privacy_officer"},
+    ("POST", "/console/recipients/<uuid:recipient_id>/archive"): {"privacy_officer"},
 }
 
 _PLACEHOLDER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
