@@ -202,3 +202,44 @@ def test_an_officer_reads_the_report_and_downloads_the_records(
     rows = list(csv.DictReader(io.StringIO(download.read_text())))
     assert len(rows) == 5 and {row["regime"] for row in rows} == {"gdpr"}
     assert sorted(row["nature_of_response"] for row in rows).count("denied") == 2
+
+
+def test_an_admin_creates_an_api_key_sees_it_once_and_revokes_it(browser, make_user, client):
+    browser.sign_in(make_user("admin"))
+    browser.open("/console/")
+    browser.submit("a[href='/console/keys']")
+    browser.fill({"name": "Ticket sync", "role": "moderator"})
+    browser.submit("#create-key")
+    secret = browser.find("#new-key").text
+    assert "shown only once" in browser.find("#key-created").text
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.post("/v1/redact", json={"text": "hi"}, headers=headers).status_code == 200
+
+    browser.open("/console/keys")
+    assert secret not in browser.driver.page_source
+    browser.submit("#keys a.revoke")
+    assert "Revoke the key Ticket sync (moderator)?" in browser.find("#revoke-question").text
+    browser.submit("#confirm-revoke")
+    assert browser.path == "/console/keys"
+    assert "Revoked the key Ticket sync." in browser.text
+    assert browser.find("#keys .key-state").text == "revoked"
+    browser.screenshot("api-keys")
+    assert client.post("/v1/redact", json={"text": "hi"}, headers=headers).status_code == 401
+
+
+def test_the_admin_pages_fit_a_phone(browser, make_user):
+    browser.sign_in(make_user("admin"))
+    browser.driver.set_window_size(390, 844)
+    try:
+        for path in (
+            "/console/keys",
+            "/console/policies",
+            "/console/policies/x",
+            "/console/recipients",
+        ):
+            browser.open(path)
+            assert browser.driver.execute_script(
+                "return document.documentElement.scrollWidth <= window.innerWidth"
+            ), path
+    finally:
+        browser.driver.set_window_size(1280, 900)
