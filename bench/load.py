@@ -171,6 +171,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return a process's CPU time so far (user + system), in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Target:
     """One server under test: how to reach each mode, and its worker processes."""
 
@@ -179,6 +188,9 @@ class Target:
 
     def rss(self) -> dict[int, float]:
         return {pid: rss_mb(pid) for pid in worker_pids(self.process.pid)}
+
+    def cpu(self) -> dict[int, float]:
+        return {pid: cpu_seconds(pid) for pid in worker_pids(self.process.pid)}
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -375,7 +387,14 @@ def main() -> None:
                 # Alternate who goes first, so neither always runs on a cooler machine.
                 order = targets if round_no % 2 == 0 else list(reversed(targets))
                 for target in order:
+                    before = target.cpu()
                     result = run_wrk(wrk, script, target, mode, bodies[mode], args, args.seconds)
+                    after = target.cpu()
+                    # How the work split between the workers: an uneven split means some
+                    # connections queue behind a busier worker.
+                    result["worker_cpu_s"] = [
+                        round(after[pid] - before.get(pid, 0.0), 1) for pid in sorted(after)
+                    ]
                     runs.setdefault((mode, target.name), []).append(result)
                     print(f"round {round_no + 1} {mode:8} {target.name:6} {json.dumps(result)}")
         rss_end = {t.name: t.rss() for t in targets}

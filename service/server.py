@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import random
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -293,9 +294,78 @@ def _gevent_worker_class():
 
         def load_wsgi(self):
             super().load_wsgi()
-            self.wsgi = BufferedBody(self.wsgi, _front, _gevent_timeout)
+            self.wsgi = BufferedBody(FifoGate(self.wsgi), _front, _gevent_timeout)
 
     return GeventServiceWorker
+
+
+class FifoGate:
+    """WSGI middleware for a gevent worker: requests run their application code one at a time,
+    strictly in the order they asked.
+
+    The redaction endpoints are CPU-bound, so greenlets gain nothing by interleaving. Left to
+    the hub, a greenlet that has just answered on a keep-alive connection often finds the
+    client's next request already there and runs it without yielding, so a few connections are
+    served over and over while the rest wait seconds. Here a finished request hands the turn to
+    the longest waiter (no barging). Probes (``/health``, ``/ready``) do not queue.
+
+    Keep-alive connections also stick to the worker that accepted them, and one worker often
+    accepts most of them: its clients then wait several times longer than the other's. So
+    while others are waiting for the turn, a response closes its connection; the client's next
+    connection goes to whichever worker is free to accept it.
+    """
+
+    def __init__(self, app, skip_paths: tuple[str, ...] = ("/health", "/ready")):
+        self.app = app
+        self.skip_paths = skip_paths
+        self._busy = False
+        self._waiters: deque = deque()
+
+    def _acquire(self) -> None:
+        if not self._busy and not self._waiters:
+            self._busy = True
+            return
+        from gevent.event import Event
+
+        turn = Event()
+        self._waiters.append(turn)
+        try:
+            turn.wait()
+        except BaseException:
+            # A timeout or kill while waiting: give up the place, or pass on a turn just given.
+            if turn.is_set():
+                self._release()
+            else:
+                self._waiters.remove(turn)
+            raise
+
+    def _release(self) -> None:
+        if self._waiters:
+            self._waiters.popleft().set()  # the turn passes on; _busy stays True
+        else:
+            self._busy = False
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "") in self.skip_paths:
+            return self.app(environ, start_response)
+        self._acquire()
+        try:
+            # The view runs here; a streamed body (an audit export) is read after the turn,
+            # since streaming waits on the database and the client, not the CPU.
+            body = self.app(environ, start_response)
+            if self._waiters:
+                _close_after(start_response)  # gunicorn writes the response after this
+            return body
+        finally:
+            self._release()
+
+
+def _close_after(start_response) -> None:
+    """Make gunicorn close the connection after this response (it drops an app's
+    ``Connection`` header, so this goes through its response object)."""
+    response = getattr(start_response, "__self__", None)
+    if response is not None and hasattr(response, "force_close"):
+        response.force_close()
 
 
 def _gevent_timeout(seconds: float):

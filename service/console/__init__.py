@@ -11,8 +11,10 @@ from service.auth import FailureLimiter
 from service.console import (
     account,
     admin,
+    archive,
     audit,
     auth,
+    holds,
     home,
     keys,
     moderation,
@@ -28,8 +30,10 @@ from service.console.portal import portal
 VIEW_MODULES = (
     account,
     admin,
+    archive,
     audit,
     auth,
+    holds,
     home,
     keys,
     moderation,

@@ -146,6 +146,8 @@ def pages_for(role: str) -> list[tuple[str, str]]:
     areas = [
         ("Requests", "console.request_queue", {"privacy_officer"}),
         ("New request", "console.request_new", {"privacy_officer"}),
+        ("Legal holds", "console.holds", {"privacy_officer"}),
+        ("Feedback archive", "console.archive", {"privacy_officer"}),
         ("Reply checker", "console.reply_checker", {"moderator", "privacy_officer"}),
         ("Redaction playground", "console.playground", {"moderator"}),
         ("Audit log", "console.audit_events", {"auditor"}),

@@ -15,13 +15,18 @@ from zoneinfo import ZoneInfo
 from flask import Response, g, redirect, request, url_for
 from marshmallow import EXCLUDE, Schema, ValidationError
 
+from schemas.recipients import RecipientTaskResolveSchema, RecipientTaskSchema
 from schemas.requests import (
     DsrAcknowledgeSchema,
     DsrCancelSchema,
     DsrDenySchema,
     DsrExecuteSchema,
     DsrExtendSchema,
+    DsrInformationReceivedSchema,
+    DsrLiftSchema,
+    DsrRequestInformationSchema,
     DsrVerifySchema,
+    NoticeSchema,
     RequestCreateSchema,
     RequestDetailSchema,
     RequestListArgsSchema,
@@ -33,18 +38,31 @@ from service.console.pages import render_page
 from service.dsr.access import download_package
 from service.dsr.deadlines import REGIMES, REQUEST_TYPES
 from service.dsr.execute import execute_request
+from service.dsr.notices import list_notices
+from service.dsr.recipients import (
+    OPEN_TASK_STATUSES,
+    TASK_RESOLUTIONS,
+    list_tasks,
+    mark_task_for_resend,
+    resolve_task,
+    send_tasks,
+)
 from service.dsr.requests import (
     CHANNELS,
     DENIAL_BASES,
     STATUSES,
     VERIFICATION_METHODS,
+    VERIFICATION_REQUIRED,
     acknowledge_request,
     cancel_request,
     create_request,
     deny_request,
     extend_request,
     get_request,
+    information_received,
+    lift_restriction,
     list_requests,
+    request_information,
     verify_request,
 )
 from service.errors import DomainError, problem_type_for
@@ -67,7 +85,12 @@ ACTIONS: dict[str, tuple[type[Schema], Callable[..., Any]]] = {
     "extend": (DsrExtendSchema, extend_request),
     "deny": (DsrDenySchema, deny_request),
     "cancel": (DsrCancelSchema, cancel_request),
+    "request-information": (DsrRequestInformationSchema, request_information),
+    "information-received": (DsrInformationReceivedSchema, information_received),
+    "lift": (DsrLiftSchema, lift_restriction),
 }
+# Quoted: werkzeug's `any` converter takes a hyphenated name only as a string.
+ACTION_NAMES = ",".join(f"'{name}'" for name in ACTIONS)
 
 
 class FormInvalid(Exception):
@@ -125,22 +148,28 @@ def _lines(name: str) -> list[str]:
     return [line.strip() for line in request.form.get(name, "").splitlines() if line.strip()]
 
 
-def _new_request_payload() -> dict[str, Any]:
-    form = request.form
+def subject_from_form() -> dict[str, list]:
+    """Return a form's identifiers (one a line; handles as platform:handle) as the API's
+    ``subject``."""
     handles = []
     for line in _lines("handles"):
         platform, _, handle = line.partition(":")
         handles.append({"platform": platform.strip(), "handle": handle.strip()})
+    return {
+        "emails": _lines("emails"),
+        "phones": _lines("phones"),
+        "names": _lines("names"),
+        "handles": handles,
+    }
+
+
+def _new_request_payload() -> dict[str, Any]:
+    form = request.form
     payload: dict[str, Any] = {
         "type": form.get("type", ""),
         "regime": form.get("regime", ""),
         "channel": form.get("channel", "other"),
-        "subject": {
-            "emails": _lines("emails"),
-            "phones": _lines("phones"),
-            "names": _lines("names"),
-            "handles": handles,
-        },
+        "subject": subject_from_form(),
     }
     received_at = _received_at(form.get("received_at", ""), form.get("regime", ""))
     if received_at is not None:
@@ -212,8 +241,11 @@ def _request_page(request_id: UUID, status: int = 200, **context: Any):
     now = datetime.now(UTC)
     with current_runtime().database.transaction() as conn:
         record = get_request(conn, request_id, now=now)
+        tasks = RecipientTaskSchema(many=True).dump(list_tasks(conn, request_id))
+        notices = NoticeSchema(many=True).dump(list_notices(conn, request_id))
     shown = RequestDetailSchema().dump(record)
     context.setdefault("open_action", None)
+    context.setdefault("open_task", None)
     return render_page(
         "request.html",
         status,
@@ -223,6 +255,11 @@ def _request_page(request_id: UUID, status: int = 200, **context: Any):
         data_points=DATA_POINTS,
         channels=CHANNELS,
         bases=DENIAL_BASES,
+        verification_required=record.row["type"] in VERIFICATION_REQUIRED,
+        tasks=tasks,
+        open_task_statuses=OPEN_TASK_STATUSES,
+        resolutions=TASK_RESOLUTIONS,
+        notices=notices,
         **context,
     )
 
@@ -234,24 +271,49 @@ def request_page(request_id: UUID):
     return _request_page(request_id)
 
 
-@console.post("/requests/<uuid:request_id>/<any(verify,acknowledge,extend,deny,cancel):action>")
-@requires("privacy_officer")
-def request_action(request_id: UUID, action: str):
-    """Verify, acknowledge, extend, deny or cancel a request, as the API's operation does."""
-    schema, operation = ACTIONS[action]
-    runtime = current_runtime()
+def _act(
+    request_id: UUID,
+    open_action: str,
+    operation: Callable[[], Any],
+    *,
+    open_task: UUID | None = None,
+):
+    """Run a form's operation; back to the request page on success, or the page with the
+    form open and what went wrong."""
     try:
-        body = _load(schema(), _form_payload(action))
-        with runtime.database.transaction() as conn:
-            operation(conn, g.actor, runtime.dsr, request_id, **body)
+        operation()
     except FormInvalid as exc:
-        return _request_page(request_id, 400, error=_describe(exc.messages), open_action=action)
+        return _request_page(
+            request_id,
+            400,
+            error=_describe(exc.messages),
+            open_action=open_action,
+            open_task=open_task,
+        )
     except DomainError as exc:
         status = problem_type_for(exc).status
         if status == 404:
             raise
-        return _request_page(request_id, status, error=exc.detail, open_action=action)
+        return _request_page(
+            request_id, status, error=exc.detail, open_action=open_action, open_task=open_task
+        )
     return redirect(url_for("console.request_page", request_id=request_id), 303)
+
+
+@console.post(f"/requests/<uuid:request_id>/<any({ACTION_NAMES}):action>")
+@requires("privacy_officer")
+def request_action(request_id: UUID, action: str):
+    """Verify, acknowledge, extend, deny, cancel, ask the subject for information, resume once
+    it arrived, or lift a restriction, as the API's operation does."""
+    schema, operation = ACTIONS[action]
+    runtime = current_runtime()
+
+    def run() -> None:
+        body = _load(schema(), _form_payload(action))
+        with runtime.database.transaction() as conn:
+            operation(conn, g.actor, runtime.dsr, request_id, **body)
+
+    return _act(request_id, action, run)
 
 
 @console.post("/requests/<uuid:request_id>/execute")
@@ -259,17 +321,51 @@ def request_action(request_id: UUID, action: str):
 def request_execute(request_id: UUID):
     """Carry out a request (package, erasure, flags), as the API's operation does."""
     runtime = current_runtime()
-    try:
+
+    def run() -> None:
         body = _load(DsrExecuteSchema(), _form_payload("execute"))
         execute_request(runtime.database, g.actor, runtime.dsr, request_id, **body)
-    except FormInvalid as exc:
-        return _request_page(request_id, 400, error=_describe(exc.messages), open_action="execute")
-    except DomainError as exc:
-        status = problem_type_for(exc).status
-        if status == 404:
-            raise
-        return _request_page(request_id, status, error=exc.detail, open_action="execute")
-    return redirect(url_for("console.request_page", request_id=request_id), 303)
+
+    return _act(request_id, "execute", run)
+
+
+@console.post("/requests/<uuid:request_id>/tasks/<uuid:task_id>/resolve")
+@requires("privacy_officer")
+def request_task_resolve(request_id: UUID, task_id: UUID):
+    """End a recipient's task: done with evidence, or closed as impossible or disproportionate
+    with a reason (the last open task completes the request), as the API's operation does."""
+    runtime = current_runtime()
+
+    def run() -> None:
+        body = _load(RecipientTaskResolveSchema(), _form_payload("resolve"))
+        with runtime.database.transaction() as conn:
+            resolve_task(conn, g.actor, runtime.dsr, request_id, task_id, **body)
+
+    return _act(request_id, "resolve", run, open_task=task_id)
+
+
+@console.post("/requests/<uuid:request_id>/tasks/<uuid:task_id>/send")
+@requires("privacy_officer")
+def request_task_send(request_id: UUID, task_id: UUID):
+    """Send a task that was not delivered (send_failed, or left pending) again."""
+    runtime = current_runtime()
+    return _act(
+        request_id,
+        "send",
+        lambda: resend_task(runtime, g.actor, request_id, task_id),
+        open_task=task_id,
+    )
+
+
+def resend_task(runtime: Any, actor: Any, request_id: UUID, task_id: UUID) -> None:
+    """Send a recipient's task again, as the API's `POST .../tasks/<id>/send` does.
+
+    The console's only call of the resend: if the API's operation changes (say, to a queued
+    job), this is the one place to follow it.
+    """
+    with runtime.database.transaction() as conn:
+        request_row, subject = mark_task_for_resend(conn, request_id, task_id)
+    send_tasks(runtime.database, actor, runtime.dsr, request_row, subject)
 
 
 @console.get("/requests/<uuid:request_id>/package")

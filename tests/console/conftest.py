@@ -9,6 +9,7 @@ import re
 import shutil
 import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,14 +208,29 @@ class Browser:
     def submit(self, css: str) -> None:
         """Click a submit button or a link and wait until the next page has loaded (a click
         alone returns before the navigation: the next step would find the old page)."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        old = self.find("html")
+        # The page being left carries a mark; the next page does not. Asking an element of the
+        # old page whether it is stale can fail mid-navigation with an inspector error instead of
+        # the stale-element answer, so the mark is read from the window, and an error while the
+        # documents swap only means "ask again".
+        marker = uuid.uuid4().hex
+        self.driver.execute_script("window.__consoleStep = arguments[0];", marker)
         self.find(css).click()
-        wait = WebDriverWait(self.driver, 30)
-        wait.until(expected_conditions.staleness_of(old))
-        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+        def next_page_loaded(driver) -> bool:
+            return bool(
+                driver.execute_script(
+                    "return window.__consoleStep !== arguments[0]"
+                    " && document.readyState === 'complete';",
+                    marker,
+                )
+            )
+
+        WebDriverWait(self.driver, 30, ignored_exceptions=(WebDriverException,)).until(
+            next_page_loaded
+        )
 
     def wait_for_text(self, css: str, text: str, timeout: float = 30) -> None:
         """Wait until an element shows a text, across pages that reload themselves."""

@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import UTC, datetime
 
+import psycopg
 import pytest
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.archive.conftest import run_worker_once
 from tests.audit.helpers import fill
 from tests.console.conftest import PASSWORD
 from tests.console.report_data import file_year_of_requests
+from tests.dsr.conftest import Archive, hooks  # noqa: F401 (a fixture)
 
 
 def test_sign_in_and_sign_out(browser, make_user):
@@ -243,3 +247,99 @@ def test_the_admin_pages_fit_a_phone(browser, make_user):
             ), path
     finally:
         browser.driver.set_window_size(1280, 900)
+
+
+def test_an_officer_asks_for_information_resumes_and_places_a_hold(
+    browser,
+    make_user,
+    client,
+    auth,
+    db_url,
+    hooks,  # noqa: F811 (the fixture imported above)
+):
+    archive = Archive(db_url)
+    rae = archive.subject(handles=[("x", "@rae_d")])
+    archive.item(rae, "Please delete my account and everything I posted")
+    kit = archive.subject(handles=[("x", "@kit_w")], emails=["kit@example.net"])
+    archive.item(kit, "You will hear from my solicitor about the broken kettle")
+    lee = archive.subject(handles=[("x", "@lee_p")])
+    flagged = archive.item(lee, "Your heater caught fire, I am suing you")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO triage_flags (item_id, flag, start_offset, end_offset, score, rule_id,"
+            " rules_version, text_hash, flagged_at)"
+            " SELECT id, 'legal_threat', 0, 4, 0.95, 'console-test', 'test', text_hash, now()"
+            " FROM feedback_items WHERE id = %s",
+            (flagged,),
+        )
+    officer_key = auth("privacy_officer")
+    registered = client.post(
+        "/v1/recipients",
+        json={"name": "Helpdesk Ltd", "kind": "processor", "webhook_url": hooks.url + "/hook"},
+        headers=officer_key,
+    )
+    assert registered.status_code == 201
+    filed = client.post(
+        "/v1/requests",
+        json={
+            "type": "erasure",
+            "regime": "gdpr",
+            "subject": {"handles": [{"platform": "x", "handle": "@rae_d"}]},
+            "received_at": datetime.now(UTC).isoformat(),
+        },
+        headers=officer_key,
+    )
+    assert filed.status_code == 201
+
+    browser.sign_in(make_user("privacy_officer"))
+    browser.open("/console/requests")
+    browser.submit("#requests tbody a")
+    browser.driver.find_element(
+        By.XPATH, "//summary[normalize-space()='Ask the subject for information']"
+    ).click()
+    browser.fill(
+        {
+            "what": "The e-mail address you used to sign up",
+            "reason": "The handle alone does not show the account is yours.",
+        }
+    )
+    browser.submit("#request-information")
+    assert browser.find("#request-status").text == "awaiting the subject"
+    assert "the clock is paused" in browser.find("#paused-at").text
+    assert "request for information" in browser.find("#notices").text
+    browser.fill({"notes": "They answered from the sign-up address"})
+    browser.submit("#information-received")
+    assert browser.find("#request-status").text == "received"
+    assert "information received" in browser.find("#history").text
+    request_page = browser.path
+
+    # A hold first, on someone else's data: the kettle dispute.
+    browser.submit("a[href='/console/holds']")
+    assert "legal threat" in browser.find("#suggested").text
+    browser.fill(
+        {
+            "handles": "x:@kit_w",
+            "basis": "legal_claims",
+            "reason": "Kettle dispute: solicitor's letter of 2 March",
+        }
+    )
+    browser.submit("#place")
+    assert "Placed 1 legal holds." in browser.find("main .notice").text
+    assert str(kit) in browser.find("#holds").text
+    assert "Kettle dispute" in browser.find("#holds").text
+    browser.screenshot("holds")
+    browser.driver.set_window_size(390, 844)  # a phone: nothing wider than the screen
+    assert browser.driver.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"
+    )
+    browser.driver.set_window_size(1280, 900)
+
+    # Back to the request: verified, carried out, it waits for the recipient's task.
+    browser.open(request_page)
+    browser.fill({"method": "email_confirmation"})
+    browser.find("input[name='matched_data_points'][value='email']").click()
+    browser.submit("#verify")
+    browser.submit("#execute")
+    assert browser.find("#request-status").text == "awaiting the recipients"
+    assert "sent, waiting for the recipient" in browser.find("#tasks").text
+    browser.screenshot("request-tasks")

@@ -13,7 +13,10 @@ OPEN = "open"  # reached without a session
 ANY = "any"  # every signed-in user
 ROLES = ("moderator", "privacy_officer", "auditor", "admin")
 
-ACTION_RULE = "<any(verify,acknowledge,extend,deny,cancel):action>"
+ACTION_RULE = (
+    "<any('verify','acknowledge','extend','deny','cancel','request-information',"
+    "'information-received','lift'):action>"
+)
 CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/console/sign-in"): OPEN,
     ("POST", "/console/sign-in"): OPEN,
@@ -50,6 +53,17 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/console/requests/<uuid:request_id>/" + ACTION_RULE): {"privacy_officer"},
     ("POST", "/console/requests/<uuid:request_id>/execute"): {"privacy_officer"},
     ("GET", "/console/requests/<uuid:request_id>/package"): {"privacy_officer"},
+    ("POST", "/console/requests/<uuid:request_id>/tasks/<uuid:task_id>/resolve"): {
+        "privacy_officer"
+    },
+    ("POST", "/console/requests/<uuid:request_id>/tasks/<uuid:task_id>/send"): {"privacy_officer"},
+    ("GET", "/console/holds"): {"privacy_officer"},
+    ("POST", "/console/holds"): {"privacy_officer"},
+    ("POST", "/console/holds/<uuid:hold_id>/release"): {"privacy_officer"},
+    ("POST", "/console/holds/suggested/<uuid:item_id>"): {"privacy_officer"},
+    ("GET", "/console/archive"): {"privacy_officer"},
+    ("POST", "/console/archive"): {"privacy_officer"},
+    ("POST", "/console/archive/items/<uuid:item_id>/raw"): {"privacy_officer"},
     ("GET", "/console/redaction"): {"moderator"},
     ("POST", "/console/redaction"): {"moderator"},
     ("GET", "/console/reports"): {"privacy_officer"},
@@ -85,7 +99,7 @@ def _path(rule: str) -> str:
         if match.group(1) == "uuid":
             return "00000000-0000-4000-8000-000000000000"
         if match.group(1) == "any":
-            return match.group(2).split(",")[0]
+            return match.group(2).split(",")[0].strip("'\"")
         return "console.css" if match.group(3) == "filename" else "unknown-token"
 
     return _PLACEHOLDER.sub(fill, rule)
