@@ -16,14 +16,32 @@ from service.console import (
     auth,
     holds,
     home,
+    keys,
     moderation,
+    policies,
+    recipients,
+    reports,
     requests,
 )
 from service.console.base import CookieSessionInterface, console
 from service.console.portal import portal
 
 # The view modules add their views to the blueprint when imported.
-VIEW_MODULES = (account, admin, archive, audit, auth, holds, home, moderation, requests)
+VIEW_MODULES = (
+    account,
+    admin,
+    archive,
+    audit,
+    auth,
+    holds,
+    home,
+    keys,
+    moderation,
+    policies,
+    recipients,
+    reports,
+    requests,
+)
 
 
 def register_console(app: Flask) -> None:

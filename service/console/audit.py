@@ -1,4 +1,4 @@
-"""Auditor pages: the event browser, checkpoints and keys, exports, verification with progress."""
+"""Auditor pages: the event browser, checkpoints, keys and witnesses, exports, verification."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from service.audit.log import (
     record_export,
 )
 from service.audit.verification import get_verification, request_verification
+from service.audit.witnesses import WitnessStateError, check_state_file, cosigning_witnesses
 from service.auth import requires
 from service.console.base import console
 from service.console.pages import render_page
@@ -111,7 +112,30 @@ def _with_header(header: dict, records):
 @console.get("/audit/checkpoints")
 @requires("auditor")
 def audit_checkpoints():
-    """Show the latest signed checkpoint with its cosignatures, the others, and the keys."""
+    """Show the latest signed checkpoint with its cosignatures, the others, the keys, and what
+    the witnesses last saw."""
+    return _checkpoints_page()
+
+
+@console.post("/audit/witness-state")
+@requires("auditor")
+def audit_witness_state():
+    """Check a witness state file against the log: what it last saw, and whether the log's
+    latest checkpoint is consistent with it (nothing is stored)."""
+    upload = request.files.get("state")
+    text = upload.read() if upload else b""
+    if not text:
+        return _checkpoints_page(400, error=g.translate("Choose the witness's state file."))
+    runtime = current_runtime()
+    with runtime.database.transaction() as conn:
+        try:
+            checked = check_state_file(conn, keyring(conn, runtime.audit), text)
+        except WitnessStateError as exc:
+            return _checkpoints_page(400, error=g.translate(str(exc)))
+    return _checkpoints_page(state_check=checked)
+
+
+def _checkpoints_page(status: int = 200, **context: Any):
     runtime = current_runtime()
     after = request.args.get("cursor", "")
     with runtime.database.transaction() as conn:
@@ -123,13 +147,17 @@ def audit_checkpoints():
             conn, after_size=int(after) if after.isdigit() else -1, limit=PAGE_SIZE
         )
         keys = keyring(conn, runtime.audit)
+        witnesses = cosigning_witnesses(conn, keys)
     return render_page(
         "audit_checkpoints.html",
+        status,
         latest=latest,
         checkpoints=checkpoints,
         next_url=url_for("console.audit_checkpoints", cursor=next_cursor) if next_cursor else None,
         keys=keys,
         origin=runtime.audit.origin,
+        witnesses=witnesses,
+        **context,
     )
 
 

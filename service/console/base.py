@@ -152,6 +152,10 @@ def pages_for(role: str) -> list[tuple[str, str]]:
         ("Redaction playground", "console.playground", {"moderator"}),
         ("Audit log", "console.audit_events", {"auditor"}),
         ("Users", "console.users", set()),
+        ("Reports", "console.reports", {"privacy_officer"}),
+        ("Recipients", "console.recipients", {"privacy_officer"}),
+        ("API keys", "console.keys", set()),
+        ("Reply policies", "console.policies", set()),
     ]
     return [
         (label, url_for(endpoint))

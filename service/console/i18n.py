@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from flask import Request
 
+from service.console import i18n_admin
+
 LANGUAGES = ("en", "nl")
 LANGUAGE_COOKIE = "ps_lang"
 
@@ -530,3 +532,10 @@ def translator(language: str) -> Callable[..., str]:
         return label.format(**values) if values else label
 
     return translate
+
+
+# The labels of the report, admin and witness pages live in their own module.
+for _key, _label in i18n_admin.DUTCH.items():
+    DUTCH.setdefault(_key, _label)
+for _key, _label in i18n_admin.ENGLISH.items():
+    ENGLISH.setdefault(_key, _label)

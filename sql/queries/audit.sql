@@ -182,3 +182,11 @@ UPDATE audit_verifications
 SET status = %(status)s, tree_size = %(tree_size)s, checked = %(checked)s, ok = %(ok)s,
     first_bad_seq = %(first_bad_seq)s, reason = %(reason)s, finished_at = now()
 WHERE id = %(id)s;
+
+-- name: list_audit_witnesses
+-- Per witness, its cosignature of the largest tree it cosigned, with that checkpoint.
+SELECT DISTINCT ON (c.witness)
+    c.witness, c.tree_size, c.signature_line, c.received_at, k.root_hash, k.note
+FROM audit_cosignatures c
+JOIN audit_checkpoints k USING (tree_size)
+ORDER BY c.witness, c.tree_size DESC;

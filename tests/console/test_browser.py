@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 from datetime import UTC, datetime
 
 import psycopg
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.archive.conftest import run_worker_once
 from tests.audit.helpers import fill
 from tests.console.conftest import PASSWORD
+from tests.console.report_data import file_year_of_requests
 from tests.dsr.conftest import Archive, hooks  # noqa: F401 (a fixture)
 
 
@@ -159,6 +163,90 @@ def test_a_portal_request_taken_to_completion_and_its_package_downloaded(
     WebDriverWait(browser.driver, 30).until(lambda _: package.exists())
     assert zipfile.is_zipfile(package)
     assert any(name.lower().startswith("readme") for name in zipfile.ZipFile(package).namelist())
+
+
+def test_an_officer_reads_the_report_and_downloads_the_records(
+    browser, make_user, client, auth, conn, tmp_path
+):
+    file_year_of_requests(client, auth("privacy_officer"), conn)
+    browser.sign_in(make_user("privacy_officer"))
+    browser.open("/console/")
+    browser.submit("a[href='/console/reports']")
+    assert browser.find("#choose-regime").text  # a report is of one regime
+    browser.fill({"regime": "gdpr", "year": "2025"})
+    browser.submit("#show-report")
+    bars = {bar.get_attribute("data-label"): bar for bar in browser.find_all("#report-chart g.bar")}
+    assert bars["access"].get_attribute("data-count") == "3"
+    assert bars["erasure"].get_attribute("data-count") == "2"
+    # Drawn by the browser from the stylesheet (no script, no inline style): the bars have
+    # the accent colour and lengths in proportion to the counts.
+    access = bars["access"].find_element("css selector", "rect")
+    erasure = bars["erasure"].find_element("css selector", "rect")
+    assert access.value_of_css_property("fill") == "rgb(11, 92, 173)"
+    assert erasure.rect["width"] == pytest.approx(access.rect["width"] * 2 / 3, rel=0.02)
+    assert "8" in browser.find("#by-type tr[data-row='erasure'] .median").text
+    browser.screenshot("reports")
+
+    # At a phone's width the page does not scroll sideways and the chart still fits.
+    browser.driver.set_window_size(390, 844)
+    try:
+        assert browser.driver.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"
+        )
+        assert 0 < browser.find("#report-chart").rect["width"] <= 390
+    finally:
+        browser.driver.set_window_size(1280, 900)
+
+    browser.driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    browser.find("#records-csv").click()
+    WebDriverWait(browser.driver, 30).until(lambda _: list(tmp_path.glob("*.csv")))
+    [download] = tmp_path.glob("*.csv")
+    rows = list(csv.DictReader(io.StringIO(download.read_text())))
+    assert len(rows) == 5 and {row["regime"] for row in rows} == {"gdpr"}
+    assert sorted(row["nature_of_response"] for row in rows).count("denied") == 2
+
+
+def test_an_admin_creates_an_api_key_sees_it_once_and_revokes_it(browser, make_user, client):
+    browser.sign_in(make_user("admin"))
+    browser.open("/console/")
+    browser.submit("a[href='/console/keys']")
+    browser.fill({"name": "Ticket sync", "role": "moderator"})
+    browser.submit("#create-key")
+    secret = browser.find("#new-key").text
+    assert "shown only once" in browser.find("#key-created").text
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.post("/v1/redact", json={"text": "hi"}, headers=headers).status_code == 200
+
+    browser.open("/console/keys")
+    assert secret not in browser.driver.page_source
+    browser.submit("#keys a.revoke")
+    assert "Revoke the key Ticket sync (moderator)?" in browser.find("#revoke-question").text
+    browser.submit("#confirm-revoke")
+    assert browser.path == "/console/keys"
+    assert "Revoked the key Ticket sync." in browser.text
+    assert browser.find("#keys .key-state").text == "revoked"
+    browser.screenshot("api-keys")
+    assert client.post("/v1/redact", json={"text": "hi"}, headers=headers).status_code == 401
+
+
+def test_the_admin_pages_fit_a_phone(browser, make_user):
+    browser.sign_in(make_user("admin"))
+    browser.driver.set_window_size(390, 844)
+    try:
+        for path in (
+            "/console/keys",
+            "/console/policies",
+            "/console/policies/x",
+            "/console/recipients",
+        ):
+            browser.open(path)
+            assert browser.driver.execute_script(
+                "return document.documentElement.scrollWidth <= window.innerWidth"
+            ), path
+    finally:
+        browser.driver.set_window_size(1280, 900)
 
 
 def test_an_officer_asks_for_information_resumes_and_places_a_hold(

@@ -44,6 +44,7 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("GET", "/console/audit/export"): {"auditor"},
     ("GET", "/console/audit/checkpoints"): {"auditor"},
     ("POST", "/console/audit/verifications"): {"auditor"},
+    ("POST", "/console/audit/witness-state"): {"auditor"},
     ("GET", "/console/audit/verifications/<uuid:verification_id>"): {"auditor"},
     ("GET", "/console/requests"): {"privacy_officer"},
     ("GET", "/console/requests/new"): {"privacy_officer"},
@@ -65,6 +66,20 @@ CONSOLE_ROUTES: dict[tuple[str, str], object] = {
     ("POST", "/console/archive/items/<uuid:item_id>/raw"): {"privacy_officer"},
     ("GET", "/console/redaction"): {"moderator"},
     ("POST", "/console/redaction"): {"moderator"},
+    ("GET", "/console/reports"): {"privacy_officer"},
+    ("GET", "/console/reports/records.csv"): {"privacy_officer"},
+    ("GET", "/console/keys"): {"admin"},
+    ("POST", "/console/keys"): {"admin"},
+    ("GET", "/console/keys/<uuid:key_id>/revoke"): {"admin"},
+    ("POST", "/console/keys/<uuid:key_id>/revoke"): {"admin"},
+    ("GET", "/console/policies"): {"admin"},
+    ("GET", "/console/policies/<platform>"): {"admin"},
+    ("POST", "/console/policies/<platform>"): {"admin"},
+    ("GET", "/console/recipients"): {"privacy_officer"},
+    ("POST", "/console/recipients"): {"privacy_officer"},
+    ("GET", "/console/recipients/<uuid:recipient_id>"): {"privacy_officer"},
+    ("POST", "/console/recipients/<uuid:recipient_id>"): {"privacy_officer"},
+    ("POST", "/console/recipients/<uuid:recipient_id>/archive"): {"privacy_officer"},
 }
 
 _PLACEHOLDER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
