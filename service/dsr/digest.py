@@ -5,6 +5,7 @@ It names requests by id, type, regime, status and dates only: no identifiers, no
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from service.audit import SYSTEM, record_event
 from service.db import queries
 from service.dsr.mail import send_mail
 from service.dsr.settings import DsrSettings
-from service.dsr.webhooks import post_signed
+from service.dsr.webhooks import DELIVERY_HEADER, IDEMPOTENCY_HEADER, deliver
 
 
 def build_digest(
@@ -69,6 +70,8 @@ def send_digest(
 ) -> dict[str, Any]:
     """Build the digest, mail it to the officer and POST it to the webhook; return what happened."""
     digest = build_digest(conn, settings, now=now)
+    # One digest per generation time: a receiver seeing the key again has this digest already.
+    digest_key = f"dsr-digest-{digest['generated_at']}"
     delivered: dict[str, Any] = {"mail": None, "webhook": None}
     if settings.smtp is not None and settings.officer_email:
         try:
@@ -83,11 +86,15 @@ def send_digest(
         except OSError as exc:
             delivered["mail"] = type(exc).__name__
     if settings.digest_webhook_url:
-        try:
-            status = post_signed(settings.digest_webhook_url, digest, settings.webhook_secret)
-            delivered["webhook"] = status
-        except OSError as exc:
-            delivered["webhook"] = type(exc).__name__
+        # Checked like a recipient's webhook (https, public addresses, no redirects).
+        error = deliver(
+            settings.digest_webhook_url,
+            digest,
+            settings.webhook_secret,
+            policy=settings.webhooks,
+            headers={DELIVERY_HEADER: str(uuid.uuid4()), IDEMPOTENCY_HEADER: digest_key},
+        )
+        delivered["webhook"] = error or "sent"
     record_event(
         conn,
         SYSTEM,
