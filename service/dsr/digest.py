@@ -1,6 +1,8 @@
 """The daily digest of requests due soon or overdue, for the privacy officer and a webhook.
 
-It names requests by id, type, regime, status and dates only: no identifiers, no reasons.
+It names requests by id, type, regime, status and dates only: no identifiers, no reasons (so
+it may sit in a job's arguments). The webhook is POSTed by a job of its own
+(``dsr:send_digest_webhook``), queued with the digest and retried like a recipient task.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from typing import Any
 import psycopg
 
 from service.audit import SYSTEM, record_event
-from service.db import queries
+from service.db import Database, queries
 from service.dsr.mail import send_mail
 from service.dsr.settings import DsrSettings
 from service.dsr.webhooks import DELIVERY_HEADER, IDEMPOTENCY_HEADER, deliver
+from service.job_queue import defer_job
+
+QUEUE = "dsr"
+# The job POSTing a digest to PRIVACY_DSR_DIGEST_WEBHOOK_URL (service/dsr/tasks.py).
+WEBHOOK_TASK = "dsr:send_digest_webhook"
 
 
 def build_digest(
@@ -86,15 +93,17 @@ def send_digest(
         except OSError as exc:
             delivered["mail"] = type(exc).__name__
     if settings.digest_webhook_url:
-        # Checked like a recipient's webhook (https, public addresses, no redirects).
-        error = deliver(
-            settings.digest_webhook_url,
-            digest,
-            settings.webhook_secret,
-            policy=settings.webhooks,
-            headers={DELIVERY_HEADER: str(uuid.uuid4()), IDEMPOTENCY_HEADER: digest_key},
+        # Sent by a worker, once this transaction has committed, with retries.
+        defer_job(
+            conn,
+            WEBHOOK_TASK,
+            queue=QUEUE,
+            digest=digest,
+            delivery_id=str(uuid.uuid4()),
+            idempotency_key=digest_key,
+            attempt=1,
         )
-        delivered["webhook"] = error or "sent"
+        delivered["webhook"] = "queued"
     record_event(
         conn,
         SYSTEM,
@@ -106,3 +115,56 @@ def send_digest(
         },
     )
     return {**digest, "delivered": delivered}
+
+
+def deliver_digest_webhook(
+    db: Database,
+    settings: DsrSettings,
+    digest: dict[str, Any],
+    *,
+    delivery_id: str,
+    idempotency_key: str,
+    attempt: int,
+    now: datetime | None = None,
+) -> str:
+    """Make one attempt to POST a digest (the job's work); return ``sent``, ``pending`` (the
+    next attempt is queued) or ``failed`` (no attempt left), or ``skipped`` without a URL.
+
+    The URL is checked like a recipient's webhook (https, public addresses, no redirects).
+    Every attempt carries the same delivery id and idempotency key.
+    """
+    url = settings.digest_webhook_url
+    if not url:
+        return "skipped"
+    error = deliver(
+        url,
+        digest,
+        settings.webhook_secret,
+        policy=settings.webhooks,
+        headers={DELIVERY_HEADER: delivery_id, IDEMPOTENCY_HEADER: idempotency_key},
+    )
+    with db.transaction() as conn:
+        if error is None:
+            status = "sent"
+        elif attempt <= len(settings.send_retry_seconds):
+            status = "pending"
+            wait = timedelta(seconds=settings.send_retry_seconds[attempt - 1])
+            defer_job(
+                conn,
+                WEBHOOK_TASK,
+                queue=QUEUE,
+                schedule_at=(now or datetime.now(UTC)) + wait,
+                digest=digest,
+                delivery_id=delivery_id,
+                idempotency_key=idempotency_key,
+                attempt=attempt + 1,
+            )
+        else:
+            status = "failed"
+        record_event(
+            conn,
+            SYSTEM,
+            "dsr.digest_webhook_attempted",
+            details={"status": status, "error": error, "attempt": attempt},
+        )
+    return status

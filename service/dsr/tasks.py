@@ -13,12 +13,13 @@ import procrastinate
 from procrastinate import JobContext
 
 from service.dsr import recipients
-from service.dsr.digest import send_digest
+from service.dsr.digest import WEBHOOK_TASK, deliver_digest_webhook, send_digest
 from service.dsr.retention import run_retention
 
 NAMESPACE = "dsr"
 QUEUE = recipients.QUEUE
 SEND_TASK = recipients.SEND_TASK
+DIGEST_WEBHOOK_TASK = WEBHOOK_TASK
 RETENTION_TASK = f"{NAMESPACE}:retention"
 DIGEST_TASK = f"{NAMESPACE}:digest"
 
@@ -43,6 +44,30 @@ def blueprint() -> procrastinate.Blueprint:
         runtime = context.additional_context["runtime"]
         return recipients.deliver_task(
             runtime.database, runtime.dsr, UUID(task_id), UUID(delivery_id)
+        )
+
+    # One attempt to POST a digest to its webhook; the attempt queues the next one itself.
+    @tasks.task(
+        name="send_digest_webhook",
+        queue=QUEUE,
+        pass_context=True,
+        retry=procrastinate.RetryStrategy(max_attempts=3, wait=30),
+    )
+    def send_digest_webhook_job(
+        context: JobContext,
+        digest: dict[str, Any],
+        delivery_id: str,
+        idempotency_key: str,
+        attempt: int,
+    ) -> str:
+        runtime = context.additional_context["runtime"]
+        return deliver_digest_webhook(
+            runtime.database,
+            runtime.dsr,
+            digest,
+            delivery_id=delivery_id,
+            idempotency_key=idempotency_key,
+            attempt=attempt,
         )
 
     # Once a day, any one worker minimises old closed requests and purges expired packages.
