@@ -1,7 +1,8 @@
 """The daily digest of requests due soon or overdue, for the privacy officer and a webhook.
 
-It names requests by id, type, regime, status and dates only: no identifiers, no reasons (so
-it may sit in a job's arguments). The webhook is POSTed by a job of its own
+It names requests by id, type, regime, status and dates only, and undelivered recipient tasks
+by id, recipient and error category: no identifiers, no reasons (so it may sit in a job's
+arguments). The webhook is POSTed by a job of its own
 (``dsr:send_digest_webhook``), queued with the digest and retried like a recipient task.
 """
 
@@ -28,7 +29,8 @@ WEBHOOK_TASK = "dsr:send_digest_webhook"
 def build_digest(
     conn: psycopg.Connection, settings: DsrSettings, *, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Return the open requests that are overdue, due within the due-soon days, or failed."""
+    """Return the open requests that are overdue, due within the due-soon days, or failed,
+    and the recipient tasks every attempt to deliver failed (``undelivered``)."""
     now = now or datetime.now(UTC)
     rows = conn.execute(
         queries()["list_dsr_digest"],
@@ -39,6 +41,19 @@ def build_digest(
         "due_soon_days": settings.due_soon_days,
         "overdue": [],
         "due_soon": [],
+        # A recipient is a company, not the subject: its name may be listed.
+        "undelivered": [
+            {
+                "request_id": str(task["request_id"]),
+                "task_id": str(task["id"]),
+                "recipient": task["recipient_name"],
+                "last_error": task["last_error"],
+                "last_attempt_at": task["last_attempt_at"].isoformat()
+                if task["last_attempt_at"]
+                else None,
+            }
+            for task in conn.execute(queries()["list_dsr_undelivered_tasks"]).fetchall()
+        ],
     }
     for row in rows:
         digest["overdue" if row["due_at"] <= now else "due_soon"].append(
@@ -67,6 +82,16 @@ def digest_text(digest: dict[str, Any]) -> str:
             f"- {e['id']}  {e['regime'].upper()} {e['type']}  {e['status']}  due {e['due_on']}"
             + ("  (execution failed: retry it)" if e["failed"] else "")
             for e in digest[key]
+        ]
+        lines.append("")
+    if digest["undelivered"]:
+        lines.append(
+            f"Recipient tasks not delivered (send them again): {len(digest['undelivered'])}"
+        )
+        lines += [
+            f"- request {e['request_id']}  task {e['task_id']}  {e['recipient']}  "
+            f"({e['last_error']})"
+            for e in digest["undelivered"]
         ]
         lines.append("")
     return "\n".join(lines)
@@ -111,6 +136,7 @@ def send_digest(
         details={
             "overdue": len(digest["overdue"]),
             "due_soon": len(digest["due_soon"]),
+            "undelivered": len(digest["undelivered"]),
             **delivered,
         },
     )

@@ -18,6 +18,7 @@ a task keeps the channel, the delivery status and the outcome only.
 from __future__ import annotations
 
 import json
+import logging
 import smtplib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -42,7 +43,9 @@ from service.dsr.webhooks import (
 )
 from service.errors import Conflict, NotFound, Unprocessable
 from service.job_queue import defer_job
-from service.sealing import seal, unseal
+from service.sealing import SealError, seal, unseal
+
+log = logging.getLogger(__name__)
 
 QUEUE = "dsr"
 # The job delivering one task (service/dsr/tasks.py registers it).
@@ -294,19 +297,27 @@ def seal_corrections(
 def open_corrections(
     conn: psycopg.Connection, settings: DsrSettings, request_id: UUID
 ) -> list[dict[str, Any]] | None:
-    """Return a rectification's sealed corrections, or None when they are no longer kept."""
+    """Return a rectification's sealed corrections, or None when they are no longer kept
+    (or no longer open: sealed under a service secret that has since changed)."""
     row = conn.execute(
         queries()["get_dsr_sealed_corrections"], {"request_id": request_id}
     ).fetchone()
     if row is None:
         return None
-    plaintext = unseal(
-        settings.secret,
-        bytes(row["sealed"]),
-        salt=_CORRECTIONS_SALT,
-        purpose=b"corrections",
-        context=request_id.bytes,
-    )
+    try:
+        plaintext = unseal(
+            settings.secret,
+            bytes(row["sealed"]),
+            salt=_CORRECTIONS_SALT,
+            purpose=b"corrections",
+            context=request_id.bytes,
+        )
+    except SealError:
+        log.warning(
+            "The sealed corrections of request %s do not open (was the secret key changed?)",
+            request_id,
+        )
+        return None
     return json.loads(plaintext)
 
 

@@ -503,6 +503,15 @@ WHERE closed_at IS NULL
   AND NOT (status = 'awaiting_subject' AND regime = 'gdpr')
 ORDER BY due_at, id;
 
+-- name: list_dsr_undelivered_tasks
+-- Recipient tasks of open requests whose every delivery attempt failed, oldest first.
+SELECT t.id, t.request_id, t.last_error, t.last_attempt_at, r.name AS recipient_name
+FROM dsr_recipient_tasks t
+JOIN dsr_recipients r ON r.id = t.recipient_id
+JOIN dsr_requests q ON q.id = t.request_id
+WHERE t.status = 'send_failed' AND q.closed_at IS NULL
+ORDER BY t.last_attempt_at NULLS FIRST, t.id;
+
 -- name: insert_dsr_recipient
 -- Register a recipient or processor.
 INSERT INTO dsr_recipients (

@@ -7,11 +7,15 @@ no task can be sent any more.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
 import pytest
 
 from service import create_app
+from service.dsr.digest import build_digest, digest_text
+from service.dsr.recipients import deliver_task, open_corrections
 from service.dsr.settings import DEFAULT_SEND_RETRY_SECONDS, parse_retry_seconds
 from service.dsr.webhooks import DELIVERY_HEADER, IDEMPOTENCY_HEADER
 from service.sealing import SealError, seal, unseal
@@ -186,6 +190,44 @@ def test_a_failing_recipient_is_retried_then_left_send_failed(officer_app, archi
         (5, "send_failed"),
     ]
     assert {e["details"]["error"] for e in attempts} == {"http_5xx"}
+    # The officer's daily digest lists it, to be sent again or resolved.
+    settings = officer.app.extensions["privacy"].dsr
+    with officer.app.extensions["privacy"].database.transaction() as tx:
+        digest = build_digest(tx, settings)
+    assert digest["undelivered"] == [
+        {
+            "request_id": filed["id"],
+            "task_id": failed["id"],
+            "recipient": "Helpdesk Ltd",
+            "last_error": "http_5xx",
+            "last_attempt_at": failed["last_attempt_at"],
+        }
+    ]
+    assert f"task {failed['id']}  Helpdesk Ltd  (http_5xx)" in digest_text(digest)
+
+
+def test_a_job_run_twice_or_of_an_earlier_round_sends_nothing_more(
+    officer_app, archive, hooks, conn
+):
+    """A worker may run a job again (it crashed after sending, before recording): the task is
+    delivered once; a receiver seeing the Idempotency-Key again knows it has it."""
+    officer = officer_app()
+    archive.subject(handles=[("x", "@anna_j")])
+    officer.register(name="Helpdesk Ltd", webhook_url=hooks.url)
+    filed = officer.file()
+    officer.execute(filed["id"])
+    [task] = officer.tasks(filed["id"])
+    runtime = officer.app.extensions["privacy"]
+
+    first = deliver_task(runtime.database, runtime.dsr, UUID(task["id"]), UUID(task["delivery_id"]))
+    again = deliver_task(runtime.database, runtime.dsr, UUID(task["id"]), UUID(task["delivery_id"]))
+    stale = deliver_task(runtime.database, runtime.dsr, UUID(task["id"]), uuid4())
+    [sent] = officer.tasks(filed["id"])
+
+    assert (first, again, stale) == ("sent", "sent", "sent")
+    assert (sent["status"], sent["attempts"]) == ("sent", 1)
+    assert len(hooks.calls) == 1
+    assert len(audit_events(conn, "dsr.recipient_notified")) == 1
 
 
 def test_the_next_attempt_waits_as_configured(officer_app, archive, conn):
@@ -240,6 +282,11 @@ def test_a_rectification_task_is_sent_again_with_its_sealed_corrections(
         for task in (ads, helpdesk)
     ]
     kept_while_unsent = conn.execute("SELECT count(*) AS n FROM dsr_sealed_corrections").fetchone()
+    runtime = officer.app.extensions["privacy"]
+    with runtime.database.transaction() as tx:
+        opened_with_another_key = open_corrections(
+            tx, replace(runtime.dsr, secret=b"another secret key of 32 bytes.."), UUID(filed["id"])
+        )
     officer.run_jobs()
     delivered = officer.tasks(filed["id"])
 
@@ -250,6 +297,7 @@ def test_a_rectification_task_is_sent_again_with_its_sealed_corrections(
     assert [t["status"] for t in (ads, helpdesk)] == ["send_failed", "send_failed"]
     assert [r.status_code for r in resent] == [202, 202], [r.get_json() for r in resent]
     assert kept_while_unsent["n"] == 1
+    assert opened_with_another_key is None  # a changed secret key opens nothing
     assert [t["status"] for t in delivered] == ["sent", "sent"]
     for call in hooks.calls[-2:]:
         assert json.loads(call["body"])["corrections"] == [
@@ -302,8 +350,6 @@ def test_sealing_binds_the_key_purpose_and_row():
         with pytest.raises(SealError):
             unseal(key, sealed, salt=b"s", purpose=purpose, context=context)
     # The console's TOTP secrets are sealed by the same code, in the same stored form.
-    from uuid import uuid4
-
     user = uuid4()
     stored = encrypt_secret(SECRET, user, "JBSWY3DPEHPK3PXP")
     assert decrypt_secret(SECRET, user, stored) == "JBSWY3DPEHPK3PXP"
