@@ -27,7 +27,12 @@ class RecipientCreateSchema(Schema):
     webhook_url = fields.Url(
         schemes={"http", "https"},
         validate=validate.Length(max=2000),
-        metadata={"description": "Receives each task as signed JSON (X-Privacy-Signature)."},
+        metadata={
+            "description": "Receives each task as signed JSON (X-Privacy-Signature, "
+            "X-Privacy-Delivery, Idempotency-Key). Must be https and resolve to public "
+            "addresses only (422 otherwise), unless PRIVACY_WEBHOOK_ALLOW_HTTP / "
+            "PRIVACY_WEBHOOK_ALLOW_PRIVATE."
+        },
     )
     data_categories = fields.List(
         fields.String(validate=_SHORT),
