@@ -9,10 +9,15 @@ recipient records how it was told (a signed webhook, or an e-mail to its contact
 completed with evidence, or closed as impossible or disproportionate with a reason; the
 request waits as ``awaiting_recipients`` until every task has ended.
 
-Tasks are created with the request's work, in its transaction, and sent only once that work
-has committed: a recipient is never told of an erasure that rolled back. What is sent carries
-the subject's identifiers (the recipient cannot act without them); what is stored does not:
-a task keeps the channel, the delivery status and the outcome only.
+Tasks are created with the request's work, in its transaction, together with the job that
+delivers each (``dsr:send_recipient_task``): a recipient is never told of an erasure that
+rolled back, and is surely told of one that committed. Failed attempts are retried after
+``PRIVACY_DSR_SEND_RETRY_SECONDS``; the last leaves the task ``send_failed`` for the officer to
+queue again (``queue_task_again``). What is sent carries the subject's identifiers (the
+recipient cannot act without them), read from the request at sending time; what is stored in
+a task does not: its channel, delivery state, error category and outcome only. A
+rectification's corrections are stored sealed (``service.sealing``) only while a task may
+still be sent.
 """
 
 from __future__ import annotations
