@@ -27,7 +27,12 @@ class RecipientCreateSchema(Schema):
     webhook_url = fields.Url(
         schemes={"http", "https"},
         validate=validate.Length(max=2000),
-        metadata={"description": "Receives each task as signed JSON (X-Privacy-Signature)."},
+        metadata={
+            "description": "Receives each task as signed JSON (X-Privacy-Signature, "
+            "X-Privacy-Delivery, Idempotency-Key). Must be https and resolve to public "
+            "addresses only (422 otherwise), unless PRIVACY_WEBHOOK_ALLOW_HTTP / "
+            "PRIVACY_WEBHOOK_ALLOW_PRIVATE."
+        },
     )
     data_categories = fields.List(
         fields.String(validate=_SHORT),
@@ -54,6 +59,25 @@ class RecipientCreateSchema(Schema):
         if not data.get("contact_email") and not data.get("webhook_url"):
             message = "Give a contact_email or a webhook_url: a recipient must be reachable."
             raise ValidationError({"contact_email": [message], "webhook_url": [message]})
+
+
+class RecipientUpdateSchema(Schema):
+    """The fields to change; null clears ``contact_email`` or ``webhook_url``."""
+
+    name = fields.String(validate=_SHORT)
+    kind = fields.String(validate=validate.OneOf(RECIPIENT_KINDS))
+    contact_email = fields.Email(validate=validate.Length(max=320), allow_none=True)
+    webhook_url = fields.Url(
+        schemes={"http", "https"}, validate=validate.Length(max=2000), allow_none=True
+    )
+    data_categories = fields.List(fields.String(validate=_SHORT), validate=validate.Length(max=50))
+    purposes = fields.List(fields.String(validate=_SHORT), validate=validate.Length(max=50))
+    sale_or_sharing = fields.Boolean()
+
+    @validates_schema
+    def _something(self, data, **_):
+        if not data:
+            raise ValidationError({"_schema": ["Give at least one field to change."]})
 
 
 class RecipientListArgsSchema(Schema):
@@ -92,11 +116,32 @@ class RecipientTaskSchema(Schema):
     status = fields.String(
         required=True,
         metadata={
-            "description": "pending (not sent yet), sent, send_failed, completed (with "
-            "evidence) or closed (impossible or disproportionate, with a reason)."
+            "description": "pending (queued for a worker, or waiting to retry), sent, "
+            "send_failed (every attempt failed), completed (with evidence) or closed "
+            "(impossible or disproportionate, with a reason)."
         },
     )
-    send_error = fields.String(allow_none=True)
+    last_error = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why the last attempt failed, as a category: connection_refused, "
+            "timeout, tls, dns, address_refused (the host resolves to an address webhooks may "
+            "not reach), redirect, http_4xx, http_5xx, connection_error, smtp, no_smtp, "
+            "invalid_url. Never a response body."
+        },
+    )
+    delivery_id = fields.UUID(
+        required=True,
+        metadata={
+            "description": "The current round of attempts (X-Privacy-Delivery); a resend "
+            "starts a new one."
+        },
+    )
+    attempts = fields.Integer(required=True, metadata={"description": "Attempts this round."})
+    last_attempt_at = fields.AwareDateTime(allow_none=True)
+    next_attempt_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When the next attempt is queued for."}
+    )
     evidence = fields.String(allow_none=True)
     closed_as = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)

@@ -61,6 +61,7 @@ ROUTE_ROLES: dict[tuple[str, str], object] = {
     ("GET", "/v1/recipients"): {"privacy_officer"},
     ("POST", "/v1/recipients"): {"privacy_officer"},
     ("GET", "/v1/recipients/<uuid:recipient_id>"): {"privacy_officer"},
+    ("PATCH", "/v1/recipients/<uuid:recipient_id>"): {"privacy_officer"},
     ("DELETE", "/v1/recipients/<uuid:recipient_id>"): {"privacy_officer"},
     ("GET", "/v1/requests/<uuid:request_id>/tasks"): {"privacy_officer"},
     ("POST", "/v1/requests/<uuid:request_id>/tasks/<uuid:task_id>/resolve"): {"privacy_officer"},

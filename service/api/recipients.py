@@ -14,6 +14,7 @@ from schemas.recipients import (
     RecipientTaskListSchema,
     RecipientTaskResolveSchema,
     RecipientTaskSchema,
+    RecipientUpdateSchema,
 )
 from service.api import Blueprint
 from service.auth import current_actor, requires
@@ -22,10 +23,10 @@ from service.dsr.recipients import (
     get_recipient,
     list_recipients,
     list_tasks,
-    mark_task_for_resend,
+    queue_task_again,
     register_recipient,
     resolve_task,
-    send_tasks,
+    update_recipient,
 )
 from service.runtime import current_runtime
 
@@ -51,9 +52,14 @@ class Recipients(MethodView):
     @blp.arguments(RecipientCreateSchema())
     @blp.response(201, RecipientSchema)
     def post(self, body):
-        """Register a recipient or processor."""
-        with current_runtime().database.transaction() as conn:
-            return register_recipient(conn, current_actor(), body)
+        """Register a recipient or processor.
+
+        A `webhook_url` must be https and resolve to public addresses only (422 otherwise, on
+        `webhook_url`), unless `PRIVACY_WEBHOOK_ALLOW_HTTP` / `PRIVACY_WEBHOOK_ALLOW_PRIVATE`.
+        """
+        runtime = current_runtime()
+        with runtime.database.transaction() as conn:
+            return register_recipient(conn, current_actor(), runtime.dsr, body)
 
 
 @blp.route("/v1/recipients/<uuid:recipient_id>")
@@ -64,6 +70,17 @@ class RecipientById(MethodView):
         """Show a recipient."""
         with current_runtime().database.transaction() as conn:
             return get_recipient(conn, recipient_id)
+
+    @requires("privacy_officer")
+    @blp.problems(409)
+    @blp.arguments(RecipientUpdateSchema())
+    @blp.response(200, RecipientSchema)
+    def patch(self, body, recipient_id: UUID):
+        """Change a recipient's entry (only the fields given; a webhook URL is checked as at
+        registration). 409 for an archived recipient."""
+        runtime = current_runtime()
+        with runtime.database.transaction() as conn:
+            return update_recipient(conn, current_actor(), runtime.dsr, recipient_id, body)
 
     @requires("privacy_officer")
     @blp.response(200, RecipientSchema)
@@ -103,12 +120,13 @@ class RequestTaskResolution(MethodView):
 class RequestTaskSending(MethodView):
     @requires("privacy_officer")
     @blp.problems(409)
-    @blp.response(200, RecipientTaskSchema)
+    @blp.response(202, RecipientTaskSchema)
     def post(self, request_id: UUID, task_id: UUID):
-        """Send a task that was not delivered (send_failed, or left pending) again."""
+        """Queue a task that was not delivered (send_failed, or still pending) again.
+
+        A worker makes a fresh round of attempts under a new delivery id; the task shows
+        `pending` until then. 409 for a task already delivered or resolved.
+        """
         runtime = current_runtime()
         with runtime.database.transaction() as conn:
-            request, subject = mark_task_for_resend(conn, request_id, task_id)
-        send_tasks(runtime.database, current_actor(), runtime.dsr, request, subject)
-        with runtime.database.transaction() as conn:
-            return next(row for row in list_tasks(conn, request_id) if row["id"] == task_id)
+            return queue_task_again(conn, current_actor(), runtime.dsr, request_id, task_id)

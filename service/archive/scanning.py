@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import procrastinate
 import psycopg
 from psycopg_pool import ConnectionPool
 
@@ -27,6 +26,7 @@ from service.archive.identifiers import value_hash
 from service.audit import SYSTEM, Actor, record_event
 from service.db import queries
 from service.errors import NotFound
+from service.job_queue import defer_jobs
 from service.triage.rules import load_ruleset
 from service.triage.scan import evaluate_items, store_flags
 
@@ -102,20 +102,13 @@ def plan_scan(
             ).fetchall()
         ]
         # Queued on the caller's connection, so the jobs exist exactly when the scan does.
-        _job_deferrer().configure_task(name=SCAN_TASK, queue=QUEUE, connection=conn).batch_defer(
-            *({"scan_id": str(scan_id), "chunk": chunk} for chunk in sorted(chunks))
+        defer_jobs(
+            conn,
+            SCAN_TASK,
+            queue=QUEUE,
+            arguments=({"scan_id": str(scan_id), "chunk": chunk} for chunk in sorted(chunks)),
         )
     return scan_id
-
-
-@functools.cache
-def _job_deferrer() -> procrastinate.App:
-    """Return an app that only queues jobs, on the caller's connection (it needs no URL).
-
-    It registers no task: the tasks and the app that runs them are in service.jobs, which
-    imports this module (so this module cannot import it).
-    """
-    return procrastinate.App(connector=procrastinate.PsycopgConnector())
 
 
 def request_scan(

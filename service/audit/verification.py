@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 from uuid import UUID
 
-import procrastinate
 import psycopg
 from psycopg.rows import dict_row
 
@@ -16,18 +14,13 @@ from service.audit.log import LogReport, keyring, verify_log
 from service.audit.signing import AuditSettings
 from service.db import Database, queries
 from service.errors import NotFound
+from service.job_queue import defer_job
 
 log = logging.getLogger(__name__)
 
 NAMESPACE = "audit"
 QUEUE = "audit"
 VERIFY_TASK = f"{NAMESPACE}:verify_log"
-
-
-@functools.cache
-def _job_deferrer() -> procrastinate.App:
-    """Return an app that queues jobs on a given connection (so it needs no database URL)."""
-    return procrastinate.App(connector=procrastinate.PsycopgConnector())
 
 
 def request_verification(conn: psycopg.Connection, actor: Actor, from_size: int) -> dict[str, Any]:
@@ -46,9 +39,7 @@ def request_verification(conn: psycopg.Connection, actor: Actor, from_size: int)
         details={"from_size": from_size},
     )
     # Queued on the caller's connection: the job exists exactly when the row does.
-    _job_deferrer().configure_task(name=VERIFY_TASK, queue=QUEUE, connection=conn).defer(
-        verification_id=str(verification_id)
-    )
+    defer_job(conn, VERIFY_TASK, queue=QUEUE, verification_id=str(verification_id))
     return get_verification(conn, verification_id)
 
 

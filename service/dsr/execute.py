@@ -20,15 +20,13 @@ from service.db import Database
 from service.dsr.access import answer_access_request
 from service.dsr.erasure import answer_erasure_request
 from service.dsr.flags import answer_flag_request
-from service.dsr.recipients import create_tasks, send_tasks
+from service.dsr.recipients import create_tasks
 from service.dsr.rectification import answer_rectification_request, plan_corrections
 from service.dsr.requests import (
     DsrRequestRecord,
     complete_request,
-    get_request,
     lock_request,
     record_failure,
-    request_identifiers,
     response_outcome,
     set_lock_timeout,
     start_request,
@@ -57,7 +55,8 @@ def execute_request(
     (or, for an erasure, while the subject's legally flagged items await review).
 
     An erasure, rectification, restriction or opt-out with recipients to tell waits for them
-    (``awaiting_recipients``); they are told once the work has committed.
+    (``awaiting_recipients``): a worker tells them (job ``dsr:send_recipient_task``, queued in
+    the transaction of the work, so only once it has committed, and surely then).
     """
     now = now or datetime.now(UTC)
     with db.transaction() as conn:
@@ -88,8 +87,12 @@ def execute_request(
                 )
                 # Nothing held, nothing disclosed: no recipient has anything to act on.
                 held = response_outcome(row, result) != "no_data_held"
-                tasks = create_tasks(conn, actor, row, now=now) if held else []
-                subject = request_identifiers(conn, request_id) if tasks else {}
+                # The tasks and the jobs delivering them commit with the work, or not at all.
+                tasks = (
+                    create_tasks(conn, actor, settings, row, corrections=corrections, now=now)
+                    if held
+                    else []
+                )
                 record = complete_request(
                     conn,
                     actor,
@@ -113,12 +116,7 @@ def execute_request(
         with db.transaction() as conn:
             record_failure(conn, request_id, failure, now=now)
         raise
-    if not tasks:
-        return record
-    # Only now that the work has committed are the recipients told of it.
-    send_tasks(db, actor, settings, row, subject, corrections=corrections)
-    with db.transaction() as conn:
-        return get_request(conn, request_id, now=now)
+    return record
 
 
 def _check_parameters(

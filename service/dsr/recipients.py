@@ -9,29 +9,54 @@ recipient records how it was told (a signed webhook, or an e-mail to its contact
 completed with evidence, or closed as impossible or disproportionate with a reason; the
 request waits as ``awaiting_recipients`` until every task has ended.
 
-Tasks are created with the request's work, in its transaction, and sent only once that work
-has committed: a recipient is never told of an erasure that rolled back. What is sent carries
-the subject's identifiers (the recipient cannot act without them); what is stored does not:
-a task keeps the channel, the delivery status and the outcome only.
+Tasks are created with the request's work, in its transaction, together with the job that
+delivers each (``dsr:send_recipient_task``): a recipient is never told of an erasure that
+rolled back, and is surely told of one that committed. Failed attempts are retried after
+``PRIVACY_DSR_SEND_RETRY_SECONDS``; the last leaves the task ``send_failed`` for the officer to
+queue again (``queue_task_again``). What is sent carries the subject's identifiers (the
+recipient cannot act without them), read from the request at sending time; what is stored in
+a task does not: its channel, delivery state, error category and outcome only. A
+rectification's corrections are stored sealed (``service.sealing``) only while a task may
+still be sent.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import smtplib
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
-from service.audit import Actor, record_event
+from service.audit import SYSTEM, Actor, record_event
 from service.db import Database, queries
 from service.dsr.mail import send_mail
 from service.dsr.requests import complete_after_recipients, request_identifiers
 from service.dsr.settings import DsrSettings
-from service.dsr.webhooks import post_signed
+from service.dsr.webhooks import (
+    DELIVERY_HEADER,
+    IDEMPOTENCY_HEADER,
+    WebhookPolicy,
+    WebhookRefused,
+    deliver,
+    failure_category,
+    resolve_webhook_url,
+)
 from service.errors import Conflict, NotFound, Unprocessable
+from service.job_queue import defer_job
+from service.sealing import SealError, seal, unseal
+
+log = logging.getLogger(__name__)
+
+QUEUE = "dsr"
+# The job delivering one task (service/dsr/tasks.py registers it).
+SEND_TASK = "dsr:send_recipient_task"
+# Fixed and public, like the TOTP secrets' salt: the service secret carries the entropy.
+_CORRECTIONS_SALT = b"privacy-service/dsr/corrections/v1"
 
 RECIPIENT_KINDS = ("processor", "controller", "third_party")
 # The action each request type asks of a recipient.
@@ -52,13 +77,34 @@ _ACTION_WORDS = {
 }
 
 
-def register_recipient(
-    conn: psycopg.Connection, actor: Actor, fields: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Add a recipient or processor to the register; return it."""
+def check_webhook_url(url: str, policy: WebhookPolicy) -> None:
+    """Raise Unprocessable (field ``webhook_url``) for a URL the service may not call."""
+    try:
+        resolve_webhook_url(url, policy)
+    except WebhookRefused as exc:
+        raise Unprocessable(str(exc), errors={"webhook_url": [str(exc)]}) from exc
+
+
+def _check_reachable(fields: Mapping[str, Any], policy: WebhookPolicy) -> None:
     if not fields.get("contact_email") and not fields.get("webhook_url"):
         message = "Give a contact_email or a webhook_url: a recipient must be reachable."
         raise Unprocessable(message, errors={"contact_email": [message], "webhook_url": [message]})
+    if fields.get("webhook_url"):
+        check_webhook_url(fields["webhook_url"], policy)
+
+
+def register_recipient(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    fields: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Add a recipient or processor to the register; return it.
+
+    A webhook URL must be one the service may call (https, public addresses: see
+    ``service.dsr.webhooks``), else 422.
+    """
+    _check_reachable(fields, settings.webhooks)
     row = conn.execute(
         queries()["insert_dsr_recipient"],
         {
@@ -80,6 +126,49 @@ def register_recipient(
         details={"kind": row["kind"], "sale_or_sharing": row["sale_or_sharing"]},
     )
     return row
+
+
+def update_recipient(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    recipient_id: UUID,
+    changes: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Change a recipient's entry (the fields given; null clears a contact); return it.
+
+    Tasks already created keep going where they were queued; a webhook URL is checked as at
+    registration. An archived recipient cannot be changed (409).
+    """
+    row = conn.execute(queries()["lock_dsr_recipient"], {"id": recipient_id}).fetchone()
+    if row is None:
+        raise NotFound(f"No recipient with id {recipient_id}.")
+    if row["archived_at"] is not None:
+        raise Conflict("The recipient is archived; register it again instead.")
+    merged = {**row, **changes}
+    _check_reachable(merged, settings.webhooks)
+    updated = conn.execute(
+        queries()["update_dsr_recipient"],
+        {
+            "id": recipient_id,
+            "name": merged["name"],
+            "kind": merged["kind"],
+            "contact_email": merged.get("contact_email"),
+            "webhook_url": merged.get("webhook_url"),
+            "data_categories": list(merged.get("data_categories") or []),
+            "purposes": list(merged.get("purposes") or []),
+            "sale_or_sharing": bool(merged.get("sale_or_sharing")),
+        },
+    ).fetchone()
+    record_event(
+        conn,
+        actor,
+        "recipient.updated",
+        target_type="recipient",
+        target_id=recipient_id,
+        details={"fields": sorted(changes)},
+    )
+    return updated
 
 
 def get_recipient(conn: psycopg.Connection, recipient_id: UUID) -> dict[str, Any]:
@@ -166,9 +255,20 @@ def recipients_named(conn: psycopg.Connection) -> list[str]:
 
 
 def create_tasks(
-    conn: psycopg.Connection, actor: Actor, request: Mapping[str, Any], *, now: datetime
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    request: Mapping[str, Any],
+    *,
+    corrections: Sequence[Mapping[str, Any]] = (),
+    now: datetime,
 ) -> list[dict[str, Any]]:
-    """Create one pending task per recipient a carried-out request must be passed on to."""
+    """Create one pending task per recipient a carried-out request must be passed on to, and
+    queue the job delivering each, on ``conn``: they exist exactly when the work commits.
+
+    A rectification's corrections are stored sealed beside them, for the jobs (and a later
+    resend) to read.
+    """
     action = TASK_ACTIONS.get(request["type"])
     if action is None:
         return []
@@ -201,50 +301,160 @@ def create_tasks(
                 "channel": task["channel"],
             },
         )
+        _queue_delivery(conn, task)
         tasks.append(task)
+    if tasks and action == "rectify":
+        seal_corrections(conn, settings, request["id"], corrections)
     return tasks
 
 
-def send_tasks(
-    db: Database,
-    actor: Actor,
-    settings: DsrSettings,
-    request: Mapping[str, Any],
-    subject: Mapping[str, Sequence[Any]],
-    *,
-    corrections: Sequence[Mapping[str, Any]] = (),
-) -> None:
-    """Send a request's pending tasks (after its work committed); record how each went.
+def _queue_delivery(conn: psycopg.Connection, task: Mapping[str, Any]) -> None:
+    defer_job(
+        conn,
+        SEND_TASK,
+        queue=QUEUE,
+        task_id=str(task["id"]),
+        delivery_id=str(task["delivery_id"]),
+    )
 
-    Each task is sent and recorded in its own transaction, so one slow or failing recipient
-    neither holds locks on the others nor loses what was already sent.
+
+def seal_corrections(
+    conn: psycopg.Connection,
+    settings: DsrSettings,
+    request_id: UUID,
+    corrections: Sequence[Mapping[str, Any]],
+) -> None:
+    """Store a rectification's corrections sealed (AES-GCM, key outside the database)."""
+    plaintext = json.dumps([dict(c) for c in corrections], sort_keys=True).encode()
+    conn.execute(
+        queries()["upsert_dsr_sealed_corrections"],
+        {
+            "request_id": request_id,
+            "sealed": seal(
+                settings.secret,
+                plaintext,
+                salt=_CORRECTIONS_SALT,
+                purpose=b"corrections",
+                context=request_id.bytes,
+            ),
+        },
+    )
+
+
+def open_corrections(
+    conn: psycopg.Connection, settings: DsrSettings, request_id: UUID
+) -> list[dict[str, Any]] | None:
+    """Return a rectification's sealed corrections, or None when they are no longer kept
+    (or no longer open: sealed under a service secret that has since changed)."""
+    row = conn.execute(
+        queries()["get_dsr_sealed_corrections"], {"request_id": request_id}
+    ).fetchone()
+    if row is None:
+        return None
+    try:
+        plaintext = unseal(
+            settings.secret,
+            bytes(row["sealed"]),
+            salt=_CORRECTIONS_SALT,
+            purpose=b"corrections",
+            context=request_id.bytes,
+        )
+    except SealError:
+        log.warning(
+            "The sealed corrections of request %s do not open (was the secret key changed?)",
+            request_id,
+        )
+        return None
+    return json.loads(plaintext)
+
+
+def _forget_corrections_when_unsendable(conn: psycopg.Connection, request_id: UUID) -> None:
+    """Delete the sealed corrections once no task of the request can be sent any more."""
+    conn.execute(queries()["delete_dsr_sealed_corrections_unsendable"], {"request_id": request_id})
+
+
+def deliver_task(
+    db: Database,
+    settings: DsrSettings,
+    task_id: UUID,
+    delivery_id: UUID,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """Make one attempt to deliver a task (the job's work); return its status afterwards.
+
+    The task is locked while it is sent, so two workers never send it at once. A failed
+    attempt with attempts left queues the next one (after the next wait of
+    ``send_retry_seconds``) in the transaction recording it; the last failure leaves the
+    task ``send_failed`` for the officer to send again. A job of an earlier round (another
+    ``delivery_id``), or for a task no longer pending, does nothing.
     """
-    while True:
-        with db.transaction() as conn:
-            task = conn.execute(
-                queries()["get_dsr_recipient_task_to_send"], {"request_id": request["id"]}
-            ).fetchone()
-            if task is None:
-                return
-            status, error = _send(settings, task, request, subject, corrections)
-            conn.execute(
-                queries()["update_dsr_recipient_task_sent"],
-                {
-                    "id": task["id"],
-                    "status": status,
-                    "send_error": error,
-                    "sent_at": datetime.now(UTC) if status == "sent" else None,
-                },
+    q = queries()
+    with db.transaction() as conn:
+        task = conn.execute(q["lock_dsr_recipient_task_to_deliver"], {"id": task_id}).fetchone()
+        if task is None or task["status"] != "pending" or task["delivery_id"] != delivery_id:
+            return "skipped" if task is None else task["status"]
+        request = conn.execute(q["get_dsr_request"], {"id": task["request_id"]}).fetchone()
+        subject = request_identifiers(conn, task["request_id"])
+        corrections = (
+            open_corrections(conn, settings, task["request_id"])
+            if task["action"] == "rectify"
+            else []
+        )
+        if corrections is None:
+            # Cannot happen through the API (they are kept while a task can be sent); a
+            # rectification sent without its corrections would tell the recipient nothing.
+            error: str | None = "corrections_unavailable"
+        else:
+            error = _send(settings, task, request, subject, corrections)
+        attempted_at = now or datetime.now(UTC)
+        attempts = task["attempts"] + 1
+        next_attempt_at = None
+        if error is None:
+            status = "sent"
+        elif error != "corrections_unavailable" and attempts <= len(settings.send_retry_seconds):
+            status = "pending"
+            next_attempt_at = attempted_at + timedelta(
+                seconds=settings.send_retry_seconds[attempts - 1]
             )
-            record_event(
+            defer_job(
                 conn,
-                actor,
-                "dsr.recipient_notified",
-                target_type="dsr_request",
-                target_id=request["id"],
-                subject_ref=request["subject_ref"],
-                details={"task_id": str(task["id"]), "status": status, "error": error},
+                SEND_TASK,
+                queue=QUEUE,
+                schedule_at=next_attempt_at,
+                task_id=str(task_id),
+                delivery_id=str(delivery_id),
             )
+        else:
+            status = "send_failed"
+        conn.execute(
+            q["update_dsr_recipient_task_attempted"],
+            {
+                "id": task_id,
+                "status": status,
+                "last_error": error,
+                "attempts": attempts,
+                "now": attempted_at,
+                "next_attempt_at": next_attempt_at,
+            },
+        )
+        record_event(
+            conn,
+            SYSTEM,
+            "dsr.recipient_notified",
+            target_type="dsr_request",
+            target_id=task["request_id"],
+            subject_ref=request["subject_ref"],
+            details={
+                "task_id": str(task_id),
+                "status": status,
+                "error": error,
+                "attempt": attempts,
+            },
+        )
+        if status != "pending":
+            _forget_corrections_when_unsendable(conn, task["request_id"])
+        return status
 
 
 def _send(
@@ -253,8 +463,8 @@ def _send(
     request: Mapping[str, Any],
     subject: Mapping[str, Sequence[Any]],
     corrections: Sequence[Mapping[str, Any]],
-) -> tuple[str, str | None]:
-    """Tell one recipient; return the task's status and, when it failed, why (no data)."""
+) -> str | None:
+    """Tell one recipient; return None when it was told, else why not (a category, no data)."""
     payload = {
         "request_id": str(request["id"]),
         "task_id": str(task["id"]),
@@ -263,12 +473,22 @@ def _send(
         "subject": {key: list(subject.get(key) or []) for key in ("handles", "emails", "phones")},
         "corrections": [dict(correction) for correction in corrections],
     }
+    if task["webhook_url"]:
+        return deliver(
+            task["webhook_url"],
+            payload,
+            settings.webhook_secret,
+            policy=settings.webhooks,
+            headers={
+                # One id per round of attempts; one key per task: a receiver that sees the key
+                # again has had this instruction already.
+                DELIVERY_HEADER: str(task["delivery_id"]),
+                IDEMPOTENCY_HEADER: str(task["id"]),
+            },
+        )
+    if settings.smtp is None:
+        return "no_smtp"
     try:
-        if task["webhook_url"]:
-            status = post_signed(task["webhook_url"], payload, settings.webhook_secret)
-            return ("sent", None) if 200 <= status < 300 else ("send_failed", f"HTTP {status}")
-        if settings.smtp is None:
-            return "send_failed", "no SMTP server configured"
         send_mail(
             settings.smtp,
             to=task["contact_email"],
@@ -276,9 +496,11 @@ def _send(
             f"please {task['action'].replace('_', ' ')}",
             body=recipient_text(payload),
         )
-        return "sent", None
-    except (OSError, smtplib.SMTPException, ValueError) as exc:
-        return "send_failed", type(exc).__name__
+    except smtplib.SMTPException:
+        return "smtp"
+    except OSError as exc:
+        return failure_category(exc)
+    return None
 
 
 def recipient_text(payload: Mapping[str, Any]) -> str:
@@ -299,15 +521,23 @@ def recipient_text(payload: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def mark_task_for_resend(
-    conn: psycopg.Connection, request_id: UUID, task_id: UUID
-) -> tuple[dict[str, Any], dict[str, list]]:
-    """Put a task that was not delivered back to pending; return its request and subject.
+def queue_task_again(
+    conn: psycopg.Connection,
+    actor: Actor,
+    settings: DsrSettings,
+    request_id: UUID,
+    task_id: UUID,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Queue a task that was not delivered (``send_failed``, or still ``pending``) for a fresh
+    round of attempts, under a new delivery id; return the task.
 
-    The caller sends it (``send_tasks``) once this has committed. A rectification's
-    corrections are not kept (they are personal data), so its tasks cannot be sent again:
-    tell the recipient directly and resolve the task.
+    Jobs of the earlier round, still queued, then do nothing. A rectification's task can be
+    sent again while its corrections are kept (sealed, until every task was delivered or
+    resolved).
     """
+    now = now or datetime.now(UTC)
     q = queries()
     task = conn.execute(
         q["lock_dsr_recipient_task"], {"id": task_id, "request_id": request_id}
@@ -319,18 +549,27 @@ def mark_task_for_resend(
             f"Only a task that was not delivered can be sent again; this one is {task['status']}.",
             extra={"task_status": task["status"]},
         )
-    if task["action"] == "rectify":
+    if task["action"] == "rectify" and open_corrections(conn, settings, request_id) is None:
         raise Conflict(
-            "The corrections of a rectification are not kept, so its task cannot be sent "
-            "again: tell the recipient directly, then resolve the task.",
+            "The corrections of this rectification are no longer kept, so its task cannot be "
+            "sent again: tell the recipient directly, then resolve the task.",
             extra={"task_status": task["status"]},
         )
-    conn.execute(
-        q["update_dsr_recipient_task_sent"],
-        {"id": task_id, "status": "pending", "send_error": None, "sent_at": None},
-    )
+    queued = conn.execute(
+        q["update_dsr_recipient_task_queued_again"], {"id": task_id, "now": now}
+    ).fetchone()
+    _queue_delivery(conn, queued)
     request = conn.execute(q["get_dsr_request"], {"id": request_id}).fetchone()
-    return request, request_identifiers(conn, request_id)
+    record_event(
+        conn,
+        actor,
+        "dsr.recipient_task_queued",
+        target_type="dsr_request",
+        target_id=request_id,
+        subject_ref=request["subject_ref"],
+        details={"task_id": str(task_id), "previous_status": task["status"]},
+    )
+    return next(row for row in list_tasks(conn, request_id) if row["id"] == task_id)
 
 
 def list_tasks(conn: psycopg.Connection, request_id: UUID) -> list[dict[str, Any]]:
@@ -395,6 +634,7 @@ def resolve_task(
         subject_ref=request["subject_ref"],
         details={"task_id": str(task_id), "resolution": resolution},
     )
+    _forget_corrections_when_unsendable(conn, request_id)
     still_open = conn.execute(q["count_dsr_recipient_tasks_open"], {"request_id": request_id})
     if still_open.fetchone()["open"] == 0 and request["status"] == "awaiting_recipients":
         complete_after_recipients(conn, actor, settings, request_id, now=now)

@@ -18,6 +18,7 @@ from service.dsr.deadlines import (
     us_federal_holidays,
 )
 from service.dsr.mail import SmtpSettings, parse_smtp_url
+from service.dsr.webhooks import WebhookPolicy
 
 DEFAULT_ZONE = "UTC"
 # CCPA regulations: the statute is Californian, so a CCPA request's days are counted in
@@ -38,6 +39,8 @@ DEFAULT_PACKAGE_TTL_DAYS = 30
 # CCPA regulations § 7101(a): request records are kept for at least 24 months.
 MIN_RECORD_MONTHS = 24
 DEFAULT_LOCK_TIMEOUT_SECONDS = 5.0
+# The waits between attempts to deliver a recipient task: five attempts in all by default.
+DEFAULT_SEND_RETRY_SECONDS = (60, 120, 240, 480)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ class DsrSettings:
     due_soon_days: int = 7
     # Signs webhooks (digest, recipients); default derived from the service's secret key.
     webhook_secret: bytes = b""
+    # Which webhook URLs may be called: https to public addresses only, unless allowed.
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    # Seconds to wait before each further attempt to deliver a recipient task.
+    send_retry_seconds: tuple[int, ...] = DEFAULT_SEND_RETRY_SECONDS
 
     def zone_for(self, regime: str) -> str:
         """Return the zone a request of ``regime`` is counted in when it names none."""
@@ -105,6 +112,13 @@ def load_dsr_settings(config: Mapping[str, Any], secret: bytes) -> DsrSettings:
     sender = str(_setting(config, "PRIVACY_NOTICE_FROM", "privacy@localhost"))
     return DsrSettings(
         secret=secret,
+        webhooks=WebhookPolicy(
+            allow_http=_flag(config, "PRIVACY_WEBHOOK_ALLOW_HTTP"),
+            allow_private=_flag(config, "PRIVACY_WEBHOOK_ALLOW_PRIVATE"),
+        ),
+        send_retry_seconds=parse_retry_seconds(
+            str(_setting(config, "PRIVACY_DSR_SEND_RETRY_SECONDS", ""))
+        ),
         smtp=parse_smtp_url(smtp_url, sender) if smtp_url else None,
         package_link_hours=int(_setting(config, "PRIVACY_PACKAGE_LINK_HOURS", 72)),
         officer_email=_setting(config, "PRIVACY_OFFICER_EMAIL", None),
@@ -132,6 +146,30 @@ def load_dsr_settings(config: Mapping[str, Any], secret: bytes) -> DsrSettings:
         phone_region=(str(_setting(config, "PRIVACY_PHONE_REGION", "")).strip().upper() or None),
         controller={key: value for key, value in controller.items() if value is not None},
     )
+
+
+def _flag(config: Mapping[str, Any], name: str) -> bool:
+    return str(_setting(config, name, "false")).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def parse_retry_seconds(value: str) -> tuple[int, ...]:
+    """Return the waits of ``PRIVACY_DSR_SEND_RETRY_SECONDS`` (``60,120,240,480``; ``none``
+    for a single attempt); raise ValueError for anything else."""
+    text = value.strip()
+    if not text:
+        return DEFAULT_SEND_RETRY_SECONDS
+    if text.lower() == "none":
+        return ()
+    try:
+        waits = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        waits = ()
+    if not waits or any(wait < 0 for wait in waits) or len(waits) > 20:
+        raise ValueError(
+            "PRIVACY_DSR_SEND_RETRY_SECONDS: give up to 20 comma-separated whole seconds to "
+            f"wait before each further attempt (such as 60,120,240,480), or none; not {value!r}"
+        )
+    return waits
 
 
 def load_holidays(value: str) -> HolidayCalendar:

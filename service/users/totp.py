@@ -5,19 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import os
 import time
 from uuid import UUID
 
 import psycopg
 import pyotp
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from service.audit import Actor, record_event
 from service.db import queries
 from service.errors import BadRequest
+from service.sealing import seal, unseal
 from service.users.accounts import SignInPolicy, mark_signed_in, record_signin_failure
 
 ISSUER = "Privacy Service"
@@ -55,22 +52,18 @@ def totp_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
-def _cipher(service_secret: bytes) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=b"totp").derive(
-        service_secret
-    )
-    return AESGCM(key)
-
-
 def encrypt_secret(service_secret: bytes, user_id: UUID, secret: str) -> bytes:
-    """Return the TOTP secret encrypted (AES-GCM, bound to the user's id) for storage."""
-    nonce = os.urandom(12)
-    return nonce + _cipher(service_secret).encrypt(nonce, secret.encode(), user_id.bytes)
+    """Return the TOTP secret sealed (AES-GCM, bound to the user's id) for storage."""
+    return seal(
+        service_secret, secret.encode(), salt=_HKDF_SALT, purpose=b"totp", context=user_id.bytes
+    )
 
 
 def decrypt_secret(service_secret: bytes, user_id: UUID, stored: bytes) -> str:
     """Return the TOTP secret of its stored form."""
-    return _cipher(service_secret).decrypt(stored[:12], stored[12:], user_id.bytes).decode()
+    return unseal(
+        service_secret, stored, salt=_HKDF_SALT, purpose=b"totp", context=user_id.bytes
+    ).decode()
 
 
 def matching_step(secret: str, code: str, *, now: float | None = None) -> int | None:

@@ -503,6 +503,15 @@ WHERE closed_at IS NULL
   AND NOT (status = 'awaiting_subject' AND regime = 'gdpr')
 ORDER BY due_at, id;
 
+-- name: list_dsr_undelivered_tasks
+-- Recipient tasks of open requests whose every delivery attempt failed, oldest first.
+SELECT t.id, t.request_id, t.last_error, t.last_attempt_at, r.name AS recipient_name
+FROM dsr_recipient_tasks t
+JOIN dsr_recipients r ON r.id = t.recipient_id
+JOIN dsr_requests q ON q.id = t.request_id
+WHERE t.status = 'send_failed' AND q.closed_at IS NULL
+ORDER BY t.last_attempt_at NULLS FIRST, t.id;
+
 -- name: insert_dsr_recipient
 -- Register a recipient or processor.
 INSERT INTO dsr_recipients (
@@ -558,20 +567,59 @@ JOIN dsr_recipients r ON r.id = t.recipient_id
 WHERE t.request_id = %(request_id)s
 ORDER BY r.name, t.id;
 
--- name: get_dsr_recipient_task_to_send
--- A task of a request not sent yet, locked, with where its recipient is reached.
-SELECT t.id, t.action, r.contact_email, r.webhook_url
+-- name: lock_dsr_recipient_task_to_deliver
+-- A task, locked while it is sent, with where its recipient is reached.
+SELECT t.*, r.contact_email, r.webhook_url
 FROM dsr_recipient_tasks t
 JOIN dsr_recipients r ON r.id = t.recipient_id
-WHERE t.request_id = %(request_id)s AND t.status = 'pending'
-ORDER BY r.name, t.id
-LIMIT 1
-FOR UPDATE OF t SKIP LOCKED;
+WHERE t.id = %(id)s
+FOR UPDATE OF t;
 
--- name: update_dsr_recipient_task_sent
--- Record how sending a task went.
+-- name: update_dsr_recipient_task_attempted
+-- Record one delivery attempt: sent, pending with the next attempt queued, or send_failed.
 UPDATE dsr_recipient_tasks
-SET status = %(status)s, send_error = %(send_error)s, sent_at = %(sent_at)s
+SET status = %(status)s, last_error = %(last_error)s, attempts = %(attempts)s,
+    last_attempt_at = %(now)s, next_attempt_at = %(next_attempt_at)s,
+    sent_at = CASE WHEN %(status)s = 'sent' THEN %(now)s ELSE sent_at END
+WHERE id = %(id)s
+RETURNING *;
+
+-- name: update_dsr_recipient_task_queued_again
+-- Start a fresh round of delivery attempts under a new delivery id.
+UPDATE dsr_recipient_tasks
+SET status = 'pending', delivery_id = gen_random_uuid(), attempts = 0,
+    next_attempt_at = %(now)s
+WHERE id = %(id)s
+RETURNING *;
+
+-- name: upsert_dsr_sealed_corrections
+-- Keep a rectification's corrections, sealed, while its tasks may be sent.
+INSERT INTO dsr_sealed_corrections (request_id, sealed) VALUES (%(request_id)s, %(sealed)s)
+ON CONFLICT (request_id) DO UPDATE SET sealed = EXCLUDED.sealed, created_at = now();
+
+-- name: get_dsr_sealed_corrections
+-- A rectification's sealed corrections.
+SELECT sealed FROM dsr_sealed_corrections WHERE request_id = %(request_id)s;
+
+-- name: delete_dsr_sealed_corrections_unsendable
+-- Forget a request's corrections once none of its tasks can be sent any more.
+DELETE FROM dsr_sealed_corrections c
+WHERE c.request_id = %(request_id)s
+  AND NOT EXISTS (
+      SELECT 1 FROM dsr_recipient_tasks t
+      WHERE t.request_id = c.request_id AND t.status IN ('pending', 'send_failed')
+  );
+
+-- name: lock_dsr_recipient
+-- One recipient, locked for a change.
+SELECT * FROM dsr_recipients WHERE id = %(id)s FOR UPDATE;
+
+-- name: update_dsr_recipient
+-- Change a recipient's entry.
+UPDATE dsr_recipients
+SET name = %(name)s, kind = %(kind)s, contact_email = %(contact_email)s,
+    webhook_url = %(webhook_url)s, data_categories = %(data_categories)s,
+    purposes = %(purposes)s, sale_or_sharing = %(sale_or_sharing)s
 WHERE id = %(id)s
 RETURNING *;
 

@@ -55,6 +55,27 @@ def pytest_runtest_call(item):
 
 
 @pytest.fixture
+def app_config(app_config: dict, request) -> dict:
+    """The test app's settings; a test with a local webhook receiver (``hooks``, on
+    http://127.0.0.1) allows plain http and private addresses, which are refused by default."""
+    if "hooks" in request.fixturenames:
+        return {
+            **app_config,
+            "PRIVACY_WEBHOOK_ALLOW_HTTP": "true",
+            "PRIVACY_WEBHOOK_ALLOW_PRIVATE": "true",
+        }
+    return app_config
+
+
+@pytest.fixture
+def run_jobs(app_config: dict) -> Callable[[], None]:
+    """Return a function running an in-process worker (the app's settings) until no job is due."""
+    from tests.archive.conftest import run_worker_once
+
+    return lambda: run_worker_once(app_config)
+
+
+@pytest.fixture
 def officer(auth) -> dict:
     """Return the Authorization header of a privacy officer."""
     return auth("privacy_officer")

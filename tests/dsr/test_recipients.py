@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from service import create_app
 from service.dsr.requests import VERIFICATION_REQUIRED
 from service.dsr.webhooks import SIGNATURE_HEADER, verify_signature
+from tests.archive.conftest import run_worker_once
 from tests.dsr.conftest import audit_events
 
 
@@ -47,7 +48,7 @@ def test_the_register_lists_shows_and_archives_recipients(client, officer):
         officer,
         name="Helpdesk Ltd",
         kind="processor",
-        webhook_url="https://helpdesk.example/hooks/privacy",
+        webhook_url="https://93.184.215.14/hooks/privacy",
         data_categories=["handles", "posts"],
         purposes=["customer support"],
     )
@@ -98,7 +99,7 @@ def test_a_recipient_must_be_reachable_and_well_formed(client, officer, auth):
 
 
 def test_an_erasure_waits_for_its_recipients_until_each_task_ends(
-    client, officer, file_request, archive, hooks, runtime, conn
+    client, officer, file_request, archive, hooks, runtime, conn, run_jobs
 ):
     anna = archive.subject(handles=[("x", "@anna_j")], emails=["anna@example.com"])
     archive.item(anna, "My order never came")
@@ -108,6 +109,8 @@ def test_an_erasure_waits_for_its_recipients_until_each_task_ends(
     client.delete(f"/v1/recipients/{archived['id']}", headers=officer)
 
     executed = carry_out(client, officer, file_request, type="erasure")
+    queued = tasks_of(client, officer, executed["id"])
+    run_jobs()
     helpdesk, mailhouse = tasks_of(client, officer, executed["id"])
 
     assert executed["status"] == "awaiting_recipients"
@@ -117,10 +120,15 @@ def test_an_erasure_waits_for_its_recipients_until_each_task_ends(
         "erase",
         "webhook",
     )
+    # Executing queued the tasks; a worker sent them.
+    assert [task["status"] for task in queued] == ["pending", "pending"]
+    assert hooks.calls, "the worker delivered the webhook"
     assert helpdesk["status"] == "sent" and helpdesk["sent_at"] is not None
-    # No SMTP server in this app: the e-mail task shows it could not be sent.
-    assert (mailhouse["channel"], mailhouse["status"]) == ("notice", "send_failed")
-    assert mailhouse["send_error"] == "no SMTP server configured"
+    assert (helpdesk["attempts"], helpdesk["last_error"]) == (1, None)
+    # No SMTP server in this app: the e-mail task failed its first attempt and waits to retry.
+    assert (mailhouse["channel"], mailhouse["status"]) == ("notice", "pending")
+    assert (mailhouse["last_error"], mailhouse["attempts"]) == ("no_smtp", 1)
+    assert mailhouse["next_attempt_at"] > mailhouse["last_attempt_at"]
     # The recipient got the identifiers it needs, signed; the archived one got nothing.
     [call] = hooks.calls
     assert call["path"] == "/a"
@@ -180,11 +188,12 @@ def test_an_erasure_waits_for_its_recipients_until_each_task_ends(
 
 
 def test_a_task_needs_evidence_or_a_reason_and_a_waiting_request_cannot_be_undone(
-    client, officer, file_request, archive, hooks
+    client, officer, file_request, archive, hooks, run_jobs
 ):
     archive.subject(handles=[("x", "@anna_j")])
     register(client, officer, name="Helpdesk Ltd", kind="processor", webhook_url=hooks.url)
     executed = carry_out(client, officer, file_request, type="erasure")
+    run_jobs()
     [task] = tasks_of(client, officer, executed["id"])
 
     no_evidence = resolve(client, officer, executed["id"], task["id"], resolution="completed")
@@ -211,7 +220,7 @@ def test_a_task_needs_evidence_or_a_reason_and_a_waiting_request_cannot_be_undon
 
 
 def test_an_opt_out_goes_only_to_those_we_sell_to_or_share_with(
-    client, officer, file_request, archive, hooks
+    client, officer, file_request, archive, hooks, run_jobs
 ):
     archive.subject(emails=["anna@example.com"])
     register(
@@ -234,6 +243,7 @@ def test_an_opt_out_goes_only_to_those_we_sell_to_or_share_with(
         regime="ccpa",
         subject={"emails": ["anna@example.com"]},
     )
+    run_jobs()
     [task] = tasks_of(client, officer, executed["id"])
 
     assert (task["recipient_name"], task["action"]) == ("Ad Partner", "opt_out")
@@ -280,13 +290,12 @@ def test_an_access_package_names_the_actual_recipients(client, officer, file_req
 
 def test_a_recipient_without_a_webhook_is_mailed(app_config, make_key, inbox, archive):
     handler, port = inbox
-    app = create_app(
-        {
-            **app_config,
-            "PRIVACY_SMTP_URL": f"smtp://127.0.0.1:{port}",
-            "PRIVACY_NOTICE_FROM": "privacy@brand.example",
-        }
-    )
+    config = {
+        **app_config,
+        "PRIVACY_SMTP_URL": f"smtp://127.0.0.1:{port}",
+        "PRIVACY_NOTICE_FROM": "privacy@brand.example",
+    }
+    app = create_app(config)
     try:
         client = app.test_client()
         officer = {"Authorization": f"Bearer {make_key('privacy_officer')}"}
@@ -308,6 +317,7 @@ def test_a_recipient_without_a_webhook_is_mailed(app_config, make_key, inbox, ar
             return response.get_json()
 
         executed = carry_out(client, officer, file_request)
+        run_worker_once(config)
         [task] = tasks_of(client, officer, executed["id"])
     finally:
         app.extensions["privacy"].close()
@@ -320,32 +330,74 @@ def test_a_recipient_without_a_webhook_is_mailed(app_config, make_key, inbox, ar
     assert task["id"] in body
 
 
-def test_a_task_that_failed_to_send_is_sent_again(client, officer, file_request, archive, hooks):
-    archive.subject(handles=[("x", "@anna_j")])
-    register(client, officer, name="Helpdesk Ltd", kind="processor", webhook_url=hooks.url)
-    hooks.status = 503
-    executed = carry_out(client, officer, file_request, type="erasure")
-    [failed] = tasks_of(client, officer, executed["id"])
-    hooks.status = 200
+def test_a_task_that_failed_to_send_is_sent_again(
+    app_config, make_key, file_request, archive, hooks
+):
+    config = {**app_config, "PRIVACY_DSR_SEND_RETRY_SECONDS": "none"}  # a single attempt
+    app = create_app(config)
+    try:
+        client = app.test_client()
+        officer = {"Authorization": f"Bearer {make_key('privacy_officer')}"}
+        archive.subject(handles=[("x", "@anna_j")])
+        register(client, officer, name="Helpdesk Ltd", kind="processor", webhook_url=hooks.url)
+        hooks.status = 503
+        executed = carry_out(client, officer, _filer(client, officer), type="erasure")
+        run_worker_once(config)
+        [failed] = tasks_of(client, officer, executed["id"])
+        hooks.status = 200
 
-    resent = client.post(
-        f"/v1/requests/{executed['id']}/tasks/{failed['id']}/send", headers=officer
+        resent = client.post(
+            f"/v1/requests/{executed['id']}/tasks/{failed['id']}/send", headers=officer
+        )
+        queued_again = client.post(
+            f"/v1/requests/{executed['id']}/tasks/{failed['id']}/send", headers=officer
+        )
+        run_worker_once(config)
+        [sent] = tasks_of(client, officer, executed["id"])
+        again = client.post(
+            f"/v1/requests/{executed['id']}/tasks/{failed['id']}/send", headers=officer
+        )
+    finally:
+        app.extensions["privacy"].close()
+
+    assert (failed["status"], failed["last_error"], failed["attempts"]) == (
+        "send_failed",
+        "http_5xx",
+        1,
     )
-    again = client.post(f"/v1/requests/{executed['id']}/tasks/{failed['id']}/send", headers=officer)
-
-    assert (failed["status"], failed["send_error"]) == ("send_failed", "HTTP 503")
-    assert resent.status_code == 200, resent.get_json()
-    assert resent.get_json()["status"] == "sent" and resent.get_json()["send_error"] is None
+    assert resent.status_code == 202, resent.get_json()
+    assert resent.get_json()["status"] == "pending" and resent.get_json()["attempts"] == 0
+    assert resent.get_json()["delivery_id"] != failed["delivery_id"]
+    # Asked twice while queued: the second round replaces the first; one call is made.
+    assert queued_again.status_code == 202
+    assert (sent["status"], sent["last_error"], sent["attempts"]) == ("sent", None, 1)
     assert len(hooks.calls) == 2 and hooks.json()["task_id"] == failed["id"]
     assert again.status_code == 409 and again.get_json()["task_status"] == "sent"
 
 
+def _filer(client, officer):
+    def file_request(**fields):
+        body = {
+            "type": "access",
+            "regime": "gdpr",
+            "subject": {"handles": [{"platform": "x", "handle": "@anna_j"}]},
+            "received_at": datetime.now(UTC).isoformat(),
+            **fields,
+        }
+        response = client.post("/v1/requests", json=body, headers=officer)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return file_request
+
+
 def test_a_request_about_someone_we_hold_nothing_on_is_passed_on_to_nobody(
-    client, officer, file_request, hooks
+    client, officer, file_request, hooks, run_jobs
 ):
     register(client, officer, name="Helpdesk Ltd", kind="processor", webhook_url=hooks.url)
 
     executed = carry_out(client, officer, file_request, type="restriction")
+    run_jobs()
 
     assert (executed["status"], executed["outcome"]) == ("completed", "no_data_held")
     assert tasks_of(client, officer, executed["id"]) == []

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from service.dsr.digest import send_digest
 from service.dsr.settings import load_dsr_settings
-from service.dsr.webhooks import SIGNATURE_HEADER, verify_signature
+from service.dsr.webhooks import (
+    DELIVERY_HEADER,
+    IDEMPOTENCY_HEADER,
+    SIGNATURE_HEADER,
+    verify_signature,
+)
+from tests.archive.conftest import run_worker_once
 from tests.dsr.conftest import SECRET, audit_events
 
 
@@ -45,35 +51,71 @@ def test_a_failed_execution_shows_the_error_and_the_retry_completes(
     assert retried.get_json()["error"] is None
 
 
-def test_the_digest_lists_due_soon_and_overdue_requests(app, file_request, inbox, hooks, conn):
+def test_the_digest_lists_due_soon_and_overdue_requests(
+    app, app_config, file_request, inbox, hooks, conn
+):
     handler, port = inbox
     now = datetime.now(UTC)
     overdue = file_request(received_at=(now - timedelta(days=40)).isoformat())
     due_soon = file_request(received_at=(now - timedelta(days=27)).isoformat())
     file_request(received_at=now.isoformat())  # due in a month: not listed
-    settings = load_dsr_settings(
-        {
-            "PRIVACY_SMTP_URL": f"smtp://127.0.0.1:{port}",
-            "PRIVACY_OFFICER_EMAIL": "dpo@brand.example",
-            "PRIVACY_DSR_DIGEST_WEBHOOK_URL": hooks.url + "/digest",
-            "PRIVACY_WEBHOOK_SECRET": "hook-secret",
-        },
-        SECRET,
-    )
+    # The receiver is on http://127.0.0.1: the hooks fixture allows it (app_config).
+    config = {
+        **app_config,
+        "PRIVACY_SMTP_URL": f"smtp://127.0.0.1:{port}",
+        "PRIVACY_OFFICER_EMAIL": "dpo@brand.example",
+        "PRIVACY_DSR_DIGEST_WEBHOOK_URL": hooks.url + "/digest",
+        "PRIVACY_WEBHOOK_SECRET": "hook-secret",
+    }
+    settings = load_dsr_settings(config, SECRET)
 
     with app.extensions["privacy"].database.transaction() as tx:
         result = send_digest(tx, settings, now=now)
+    posted_before_the_worker = list(hooks.calls)
+    run_worker_once(config)
 
     assert [e["id"] for e in result["overdue"]] == [overdue["id"]]
     assert [e["id"] for e in result["due_soon"]] == [due_soon["id"]]
-    assert result["delivered"] == {"mail": "sent", "webhook": 200}
+    # The mail goes at once; the webhook is a job a worker runs.
+    assert result["delivered"] == {"mail": "sent", "webhook": "queued"}
+    assert posted_before_the_worker == []
     [mail] = handler.messages
     assert mail["to"] == ["dpo@brand.example"]
     assert overdue["id"] in mail["message"].get_content()
     [call] = hooks.calls
+    assert call["path"] == "/digest"
     assert verify_signature(b"hook-secret", call["headers"][SIGNATURE_HEADER], call["body"])
     assert not verify_signature(b"other", call["headers"][SIGNATURE_HEADER], call["body"])
+    assert call["headers"][IDEMPOTENCY_HEADER] == f"dsr-digest-{now.isoformat()}"
+    assert call["headers"][DELIVERY_HEADER]
     assert hooks.json()["overdue"][0]["id"] == overdue["id"]
     assert "anna" not in call["body"].decode().lower()
+    [attempt] = audit_events(conn, "dsr.digest_webhook_attempted")
+    assert attempt["details"] == {"status": "sent", "error": None, "attempt": 1}
     [event] = audit_events(conn, "dsr.digest_sent")
     assert event["details"]["overdue"] == 1
+
+
+def test_a_failing_digest_webhook_is_retried_then_given_up(app, app_config, hooks, conn):
+    config = {
+        **app_config,
+        "PRIVACY_DSR_DIGEST_WEBHOOK_URL": hooks.url + "/digest",
+        "PRIVACY_DSR_SEND_RETRY_SECONDS": "0,0",  # three attempts, no waiting
+    }
+    hooks.status = 503
+
+    with app.extensions["privacy"].database.transaction() as tx:
+        send_digest(tx, load_dsr_settings(config, SECRET))
+    run_worker_once(config)
+
+    assert len(hooks.calls) == 3
+    # One delivery: the same delivery id and idempotency key on every attempt.
+    assert len({c["headers"][DELIVERY_HEADER] for c in hooks.calls}) == 1
+    assert len({c["headers"][IDEMPOTENCY_HEADER] for c in hooks.calls}) == 1
+    attempts = audit_events(conn, "dsr.digest_webhook_attempted")
+    assert [(e["details"]["attempt"], e["details"]["status"]) for e in attempts] == [
+        (1, "pending"),
+        (2, "pending"),
+        (3, "failed"),
+    ]
+    assert {e["details"]["error"] for e in attempts} == {"http_5xx"}
