@@ -97,7 +97,7 @@ def recipients_add():
     try:
         body = _load(request.form)
         with current_runtime().database.transaction() as conn:
-            row = register_recipient(conn, g.actor, body)
+            row = register_recipient(conn, g.actor, current_runtime().dsr, body)
     except (ValidationError, Unprocessable) as exc:
         return _list_page(400, error=_errors(exc), form=request.form)
     flash(g.translate("Added {name} to the register.", name=row["name"]))
@@ -122,7 +122,7 @@ def recipient_save(recipient_id: UUID):
     try:
         body = _load(request.form)
         with current_runtime().database.transaction() as conn:
-            row = update_recipient(conn, g.actor, recipient_id, body)
+            row = update_recipient(conn, g.actor, current_runtime().dsr, recipient_id, body)
     except (ValidationError, Unprocessable) as exc:
         with current_runtime().database.transaction() as conn:
             row = get_recipient(conn, recipient_id)

@@ -43,9 +43,8 @@ from service.dsr.recipients import (
     OPEN_TASK_STATUSES,
     TASK_RESOLUTIONS,
     list_tasks,
-    mark_task_for_resend,
+    queue_task_again,
     resolve_task,
-    send_tasks,
 )
 from service.dsr.requests import (
     CHANNELS,
@@ -358,14 +357,10 @@ def request_task_send(request_id: UUID, task_id: UUID):
 
 
 def resend_task(runtime: Any, actor: Any, request_id: UUID, task_id: UUID) -> None:
-    """Send a recipient's task again, as the API's `POST .../tasks/<id>/send` does.
-
-    The console's only call of the resend: if the API's operation changes (say, to a queued
-    job), this is the one place to follow it.
-    """
+    """Queue a recipient's task for sending again, as the API's `POST .../tasks/<id>/send`
+    does (a worker delivers it)."""
     with runtime.database.transaction() as conn:
-        request_row, subject = mark_task_for_resend(conn, request_id, task_id)
-    send_tasks(runtime.database, actor, runtime.dsr, request_row, subject)
+        queue_task_again(conn, actor, runtime.dsr, request_id, task_id)
 
 
 @console.get("/requests/<uuid:request_id>/package")

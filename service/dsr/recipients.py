@@ -147,6 +147,7 @@ def update_recipient(
         raise Conflict("The recipient is archived; register it again instead.")
     merged = {**row, **changes}
     _check_reachable(merged, settings.webhooks)
+    changed = sorted(field for field in changes if field in row and changes[field] != row[field])
     updated = conn.execute(
         queries()["update_dsr_recipient"],
         {
@@ -166,7 +167,7 @@ def update_recipient(
         "recipient.updated",
         target_type="recipient",
         target_id=recipient_id,
-        details={"fields": sorted(changes)},
+        details={"fields": changed},
     )
     return updated
 
@@ -199,48 +200,6 @@ def archive_recipient(
     if row is None:
         raise NotFound(f"No recipient with id {recipient_id}.")
     record_event(conn, actor, "recipient.archived", target_type="recipient", target_id=recipient_id)
-    return row
-
-
-# The fields of a recipient that can be changed after it was registered.
-RECIPIENT_FIELDS = (
-    "name",
-    "kind",
-    "contact_email",
-    "webhook_url",
-    "data_categories",
-    "purposes",
-    "sale_or_sharing",
-)
-
-
-def update_recipient(
-    conn: psycopg.Connection, actor: Actor, recipient_id: UUID, changes: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Change some of a recipient's fields (its tasks so far stay as they were); return it.
-
-    It must stay reachable (a contact e-mail or a webhook). Records `recipient.updated` with
-    the names of the fields changed, never their values.
-    """
-    current = get_recipient(conn, recipient_id)
-    merged = {field: current[field] for field in RECIPIENT_FIELDS}
-    merged.update({field: changes[field] for field in RECIPIENT_FIELDS if field in changes})
-    if not merged["contact_email"] and not merged["webhook_url"]:
-        message = "Give a contact_email or a webhook_url: a recipient must be reachable."
-        raise Unprocessable(message, errors={"contact_email": [message], "webhook_url": [message]})
-    merged["data_categories"] = list(merged["data_categories"] or [])
-    merged["purposes"] = list(merged["purposes"] or [])
-    merged["sale_or_sharing"] = bool(merged["sale_or_sharing"])
-    changed = sorted(field for field in RECIPIENT_FIELDS if merged[field] != current[field])
-    row = conn.execute(queries()["update_dsr_recipient"], {"id": recipient_id, **merged}).fetchone()
-    record_event(
-        conn,
-        actor,
-        "recipient.updated",
-        target_type="recipient",
-        target_id=recipient_id,
-        details={"fields": changed, "kind": row["kind"], "sale_or_sharing": row["sale_or_sharing"]},
-    )
     return row
 
 

@@ -537,15 +537,6 @@ ORDER BY archived_at IS NOT NULL, name, id;
 UPDATE dsr_recipients SET archived_at = coalesce(archived_at, %(now)s) WHERE id = %(id)s
 RETURNING *;
 
--- name: update_dsr_recipient
--- Change a recipient's fields (its archived state and its tasks stay as they are).
-UPDATE dsr_recipients SET
-    name = %(name)s, kind = %(kind)s, contact_email = %(contact_email)s,
-    webhook_url = %(webhook_url)s, data_categories = %(data_categories)s,
-    purposes = %(purposes)s, sale_or_sharing = %(sale_or_sharing)s
-WHERE id = %(id)s
-RETURNING *;
-
 -- name: list_dsr_recipients_to_tell
 -- The active recipients a request is passed on to: all of them for erasure, rectification and
 -- restriction; for an opt-out, those the business sells to or shares with.

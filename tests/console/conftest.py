@@ -101,6 +101,29 @@ class Inbox:
 
 
 @pytest.fixture
+def app_config(app_config: dict, request) -> dict:
+    """The test app's settings; a test with the local webhook receiver (``hooks``, plain http
+    on this machine) may call it, which is refused by default, and a failed delivery is not
+    retried (one attempt, then ``send_failed``)."""
+    if "hooks" in request.fixturenames:
+        return {
+            **app_config,
+            "PRIVACY_WEBHOOK_ALLOW_HTTP": "true",
+            "PRIVACY_WEBHOOK_ALLOW_PRIVATE": "true",
+            "PRIVACY_DSR_SEND_RETRY_SECONDS": "none",
+        }
+    return app_config
+
+
+@pytest.fixture
+def run_jobs(app_config: dict) -> Callable[[], None]:
+    """Return a function running an in-process worker (the app's settings) until no job is due."""
+    from tests.archive.conftest import run_worker_once
+
+    return lambda: run_worker_once(app_config)
+
+
+@pytest.fixture
 def inbox(app_config) -> Iterator[Inbox]:
     """Run a real SMTP server (aiosmtpd) on a free port and point the app's mail at it."""
     with socket.socket() as probe:

@@ -450,7 +450,24 @@ def test_an_admin_edits_a_platforms_reply_policy(client, make_user, sign_in, aut
 # --- Recipients ----------------------------------------------------------------------------
 
 
-def test_an_officer_keeps_the_register_of_recipients(client, make_user, sign_in, auth, conn):
+@pytest.fixture
+def app_config(app_config: dict, request) -> dict:
+    """The test app's settings; with ``private_webhooks`` a webhook may be on a private address
+    (this machine's), which is refused by default."""
+    if "private_webhooks" in request.fixturenames:
+        return {**app_config, "PRIVACY_WEBHOOK_ALLOW_PRIVATE": "true"}
+    return app_config
+
+
+@pytest.fixture
+def private_webhooks() -> str:
+    """A webhook URL on this machine (never called here: the register only checks it)."""
+    return "https://127.0.0.1:9/privacy"
+
+
+def test_an_officer_keeps_the_register_of_recipients(
+    client, make_user, sign_in, auth, conn, private_webhooks
+):
     sign_in(make_user("privacy_officer"))
     added = post_form(
         client,
@@ -484,23 +501,26 @@ def test_an_officer_keeps_the_register_of_recipients(client, make_user, sign_in,
     edit_path = f"/console/recipients/{recipient['id']}"
     form = client.get(edit_path).get_data(as_text=True)
     assert 'value="privacy@mailhouse.example"' in form
-    saved = post_form(
-        client,
-        edit_path,
-        {
-            "name": "Mailhouse BV",
-            "kind": "third_party",
-            "contact_email": "",
-            "webhook_url": "https://hooks.mailhouse.example/privacy",
-            "data_categories": "e-mail addresses",
-            "purposes": "newsletters",
-            "sale_or_sharing": "yes",
-        },
-    )
+    edit = {
+        "name": "Mailhouse BV",
+        "kind": "third_party",
+        "contact_email": "",
+        "webhook_url": "https://hooks.mailhouse.invalid/privacy",
+        "data_categories": "e-mail addresses",
+        "purposes": "newsletters",
+        "sale_or_sharing": "yes",
+    }
+    # A webhook the service could not call (its host does not resolve) is refused on the form.
+    refused = post_form(client, edit_path, edit, from_page=edit_path)
+    assert refused.status_code == 400
+    assert "hooks.mailhouse.invalid does not resolve" in refused.get_data(as_text=True)
+    unchanged = client.get(f"/v1/recipients/{recipient['id']}", headers=officer).get_json()
+    assert unchanged["webhook_url"] is None and unchanged["kind"] == "processor"
+    saved = post_form(client, edit_path, {**edit, "webhook_url": private_webhooks})
     assert saved.status_code == 303
     changed = client.get(f"/v1/recipients/{recipient['id']}", headers=officer).get_json()
     assert changed["kind"] == "third_party" and changed["contact_email"] is None
-    assert changed["webhook_url"] == "https://hooks.mailhouse.example/privacy"
+    assert changed["webhook_url"] == private_webhooks
     assert changed["sale_or_sharing"] is True
     [event] = conn.execute(
         "SELECT actor_type, details FROM audit_events WHERE action = 'recipient.updated'"

@@ -256,6 +256,7 @@ def test_an_officer_asks_for_information_resumes_and_places_a_hold(
     auth,
     db_url,
     hooks,  # noqa: F811 (the fixture imported above)
+    run_jobs,
 ):
     archive = Archive(db_url)
     rae = archive.subject(handles=[("x", "@rae_d")])
@@ -341,5 +342,8 @@ def test_an_officer_asks_for_information_resumes_and_places_a_hold(
     browser.submit("#verify")
     browser.submit("#execute")
     assert browser.find("#request-status").text == "awaiting the recipients"
+    assert "not sent yet" in browser.find("#tasks").text
+    run_jobs()  # a worker delivers the task to the recipient's webhook
+    browser.open(request_page)
     assert "sent, waiting for the recipient" in browser.find("#tasks").text
     browser.screenshot("request-tasks")

@@ -103,6 +103,7 @@ def test_recipients_tasks_are_resent_and_resolved_until_the_request_completes(
     db_url,
     hooks,  # noqa: F811 (the fixture imported above)
     conn,
+    run_jobs,
 ):
     archive = Archive(db_url)
     ann = archive.subject(handles=[("x", "@ann_k")])
@@ -127,6 +128,9 @@ def test_recipients_tasks_are_resent_and_resolved_until_the_request_completes(
     assert post_form(client, page_path + "/execute", {}, from_page=page_path).status_code == 303
     page = client.get(page_path).get_data(as_text=True)
     assert _status(page) == "awaiting the recipients"
+    assert page.count("not sent yet") == 2  # a worker sends them
+    run_jobs()
+    page = client.get(page_path).get_data(as_text=True)
     tasks = _task_ids(page)
     assert set(tasks) == {"Helpdesk Ltd", "Survey Co"}
     assert page.count("sending failed") == 2 and page.count(">Send again<") == 2
@@ -134,6 +138,10 @@ def test_recipients_tasks_are_resent_and_resolved_until_the_request_completes(
     hooks.status = 200
     helpdesk = f"{page_path}/tasks/{tasks['Helpdesk Ltd']}"
     assert post_form(client, helpdesk + "/send", {}, from_page=page_path).status_code == 303
+    page = client.get(page_path).get_data(as_text=True)
+    card = page.split(f'id="task-{tasks["Helpdesk Ltd"]}"')[1].split("</li>")[0]
+    assert "not sent yet" in card  # queued again, for the worker
+    run_jobs()
     page = client.get(page_path).get_data(as_text=True)
     card = page.split(f'id="task-{tasks["Helpdesk Ltd"]}"')[1].split("</li>")[0]
     assert "sent, waiting for the recipient" in card and "Send again" not in card
