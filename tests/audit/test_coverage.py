@@ -291,7 +291,13 @@ AUDITED_ROUTES: dict[tuple[str, str], AuditedRoute] = {
         prepare=_recipient_task,
     ),
     ("POST", "/v1/requests/<uuid:request_id>/tasks/<uuid:task_id>/send"): AuditedRoute(
-        "dsr.recipient_notified", role="privacy_officer", prepare=_recipient_task
+        "dsr.recipient_task_queued", role="privacy_officer", prepare=_recipient_task
+    ),
+    ("PATCH", "/v1/recipients/<uuid:recipient_id>"): AuditedRoute(
+        "recipient.updated",
+        role="privacy_officer",
+        body={"purposes": ["order support"]},
+        prepare=_recipient,
     ),
     ("POST", "/v1/requests/<uuid:request_id>/package-links"): AuditedRoute(
         "dsr.package_link_created", role="privacy_officer", body={}, prepare=_executed_access
