@@ -1,0 +1,155 @@
+"""Families of wording the rules generalise to: resolutions, false alarms, self-blame, everyday
+harm and legal threats in English and Dutch, each with look-alikes that must stay unflagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.triage.engine import evaluate
+from service.triage.rules import builtin_ruleset, check_document, compiled_ruleset
+
+
+def flags(text: str) -> dict[str, str]:
+    """Return flag -> the words that raised it."""
+    return {f.flag: text[f.start : f.end] for f in evaluate(builtin_ruleset(), text)}
+
+
+def score(text: str, flag: str) -> float | None:
+    found = {f.flag: f.score for f in evaluate(builtin_ruleset(), text)}
+    return found.get(flag)
+
+
+def test_a_resolution_drops_a_weak_cue_and_keeps_a_strong_report_with_a_lower_score():
+    assert flags("The adapter got really hot, we had to unplug it") == {
+        "product_safety": "got really hot"
+    }
+    assert flags("The adapter got really hot at first but it was replaced, all good now") == {}
+    assert score("The adapter caught fire overnight", "product_safety") == 0.95
+    # "caught fire" is a report even when the unit was swapped since: kept, scaled by 0.6.
+    assert score("The adapter caught fire and was replaced", "product_safety") == 0.57
+    assert flags("Het snoer was zo heet") == {"product_safety": "zo heet"}
+    assert flags("Het snoer was zo heet, maar dat is inmiddels opgelost") == {}
+
+
+def test_a_resolution_in_another_sentence_does_not_count():
+    assert "product_safety" in flags("The lamp caught fire in the hallway. The bulb was replaced.")
+
+
+def test_rules_without_a_resolved_factor_ignore_resolutions():
+    text = "Earn $300 a day from home, the link issue was fixed"
+    assert flags(text) == {"spam": "Earn $300 a day"}
+
+
+def test_a_custom_rule_can_opt_into_resolutions():
+    document = check_document(
+        {
+            "rules": [
+                {
+                    "id": "brand.wobble",
+                    "flag": "product_safety",
+                    "score": 0.8,
+                    "resolved_factor": 0.5,
+                    "patterns": [r"\bwobbl\w+"],
+                }
+            ]
+        }
+    )
+    assert document["rules"][0]["resolved_factor"] == 0.5
+    ruleset = compiled_ruleset(__import__("json").dumps(document, sort_keys=True))
+    assert [f.flag for f in evaluate(ruleset, "the stand is wobbling")] == ["product_safety"]
+    assert evaluate(ruleset, "the stand was wobbling but it was fixed") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I thought my nephew had swallowed a button but it was a false alarm",
+        "We dachten eerst dat hij een batterijtje had ingeslikt, loos alarm",
+        "Singed my sleeve on the toaster, totally my own fault",
+        "Mijn vinger verbrand aan de pan, eigen schuld",
+        "Niemand is gewond geraakt, de doos was alleen gedeukt",
+        "The rash has cleared up since I stopped the cheap brand",
+    ],
+)
+def test_false_alarms_self_blame_and_no_one_hurt_raise_nothing(text):
+    assert flags(text) == {}
+
+
+def test_blaming_the_product_is_not_self_blame():
+    assert "product_safety" in flags("The toaster scorched my hand and it was not my fault")
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("the charger cable went brown and gooey by the plug", "charger cable went brown"),
+        ("my lip is all cut from the sharp edge of the tin", "my lip is all cut"),
+        ("I needed a bandage after the grater blade snapped", "needed a bandage"),
+        ("the jar lid cracked in my hand", "cracked in my hand"),
+        ("the puppy was coughing up bits of the chew", "coughing up bits"),
+        ("that smoothie made me throw up within minutes", "made me throw up"),
+        ("my lips go puffy every time I eat the bars", "puffy"),
+        ("Mijn oom heeft zijn heup gebroken", "heup gebroken"),
+        ("ik heb me gesneden aan het deksel van het blik", "gesneden aan"),
+        ("opa is van de trap gevallen toen de leuning losliet", "losliet"),
+        ("mijn dochter bloedde uit haar lip door het speelgoed", "bloedde"),
+        ("telkens als ik die thee drink jeukt mijn keel", "jeukt"),
+        ("Er zat een schroefje in mijn zak nootjes", "schroefje in mijn zak"),
+    ],
+)
+def test_everyday_harm_families(text, evidence):
+    assert flags(text).get("product_safety") == evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the bananas went brown on the counter",
+        "the screen went black while charging overnight",
+        "I was cut off twice by your phone line",
+        "stung by the delivery fees again",
+        "Mijn dochter is helemaal gevallen voor die pop",
+        "de banaan werd bruin naast de oven",
+        "the plot twist hit me hard",
+    ],
+)
+def test_everyday_harm_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("We will issue proceedings next week", "issue proceedings"),
+        ("my solicitors are now involved", "my solicitors"),
+        ("a claims firm has taken it on", "claims firm"),
+        ("let the judge decide who is right", "let the judge decide"),
+        ("we are filing suit on Monday", "filing suit"),
+        ("this is going legal now", "going legal"),
+        ("im suein you lot", "suein"),
+        ("my attourney has the photos", "my attourney"),
+        ("no win no fee said I'd get something", "no win no fee"),
+        ("you have a strong case, my sister told me, and she's right", "you have a strong case"),
+        ("Don't think I won't sue you over this", "sue you"),
+        ("ik begin een zaak tegen jullie", "een zaak tegen"),
+        ("dan schakel ik de deurwaarder in", "schakel ik de deurwaarder"),
+        ("ik vraag juridisch advies", "juridisch advies"),
+    ],
+)
+def test_legal_threat_families(text, evidence):
+    assert flags(text).get("legal_threat") == evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my lawyer friends adore your candles",
+        "my lawyer cousin says your hampers are the best",
+        "this phone has a good case, very sturdy",
+        "I won't be taking legal action, the refund arrived",
+        "De deurwaarder van de buren bestelt ook bij jullie",
+        "Ik ga echt niet naar de rechter, het is opgelost",
+    ],
+)
+def test_legal_look_alikes_raise_nothing(text):
+    assert "legal_threat" not in flags(text)
