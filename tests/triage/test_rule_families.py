@@ -95,6 +95,11 @@ def test_blaming_the_product_is_not_self_blame():
         ("mijn dochter bloedde uit haar lip door het speelgoed", "bloedde"),
         ("telkens als ik die thee drink jeukt mijn keel", "jeukt"),
         ("Er zat een schroefje in mijn zak nootjes", "schroefje in mijn zak"),
+        ("the trike tipped and my son went over the handlebars", "went over the handlebars"),
+        ("the swing seat snapped and she's bruised all over", "bruised all over"),
+        ("the dummy split in her mouth", "dummy split"),
+        ("de fiets klapte dubbel en ik ging over de kop", "ging over de kop"),
+        ("ik kreeg de schoonmaakspray in mijn ogen", "kreeg de schoonmaakspray in mijn ogen"),
     ],
 )
 def test_everyday_harm_families(text, evidence):
@@ -111,6 +116,9 @@ def test_everyday_harm_families(text, evidence):
         "Mijn dochter is helemaal gevallen voor die pop",
         "de banaan werd bruin naast de oven",
         "the plot twist hit me hard",
+        "our reel went viral and blew up overnight",
+        "ons filmpje ging viraal en ontplofte",
+        "got burned on a dodgy seller before, you are much better",
     ],
 )
 def test_everyday_harm_look_alikes_raise_nothing(text):
@@ -134,6 +142,11 @@ def test_everyday_harm_look_alikes_raise_nothing(text):
         ("ik begin een zaak tegen jullie", "een zaak tegen"),
         ("dan schakel ik de deurwaarder in", "schakel ik de deurwaarder"),
         ("ik vraag juridisch advies", "juridisch advies"),
+        ("you deserve to be sued, honestly", "be sued"),
+        ("I'll be serving you with papers", "serving you with papers"),
+        ("get your lawyers ready", "get your lawyers"),
+        ("dit is pure nalatigheid van jullie", "nalatigheid"),
+        ("ik dien een claim in tegen jullie winkel", "dien een claim in"),
     ],
 )
 def test_legal_threat_families(text, evidence):
@@ -149,6 +162,7 @@ def test_legal_threat_families(text, evidence):
         "I won't be taking legal action, the refund arrived",
         "De deurwaarder van de buren bestelt ook bij jullie",
         "Ik ga echt niet naar de rechter, het is opgelost",
+        "ik dien een claim in bij mijn reisverzekering",
     ],
 )
 def test_legal_look_alikes_raise_nothing(text):
