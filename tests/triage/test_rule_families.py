@@ -167,3 +167,94 @@ def test_legal_threat_families(text, evidence):
 )
 def test_legal_look_alikes_raise_nothing(text):
     assert "legal_threat" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("I got a jolt off the metal frame of your lamp", "got a jolt off the metal frame"),
+        ("the coffee machine splashed boiling milk on the counter", "splashed boiling milk"),
+        ("the valve blew off and scalding steam filled the room", "valve blew off and scalding"),
+        ("this is the affected model from the news and I have two of them", "affected model"),
+        ("the smoke detector failed to sound when the hob was smoking", "failed to sound"),
+        ("a drill bit snapped and the end flew past my ear", "flew"),
+        ("small beads keep coming off the rattle, my son nearly ate one", "coming off"),
+        ("de glazen kookplaat is uit zichzelf gesprongen", "gesprongen"),
+        ("mijn oma is over de drempel van de rolstoel gevallen", "mijn oma is over de drempel"),
+        ("de zwelling: zwol zijn hand meteen op na de crème", "zwol zijn hand meteen op"),
+        ("we hebben het vergiftigingencentrum gebeld om het zekere", "vergiftigingencentrum"),
+        ("de verlengkabel werd zo warm", "werd zo warm"),
+        ("de lamp werd zo heet dat de kap bruin werd", "werd zo heet dat"),
+        ("ik heb me gisteren lelijk gebrand aan de grillplaat", "me gisteren lelijk gebrand"),
+        ("ik kreeg een flinke optater van de kraan", "kreeg een flinke optater van de kraan"),
+        ("de rookmelder sloeg niet aan, de hele gang stond blauw", "sloeg niet aan"),
+    ],
+)
+def test_further_harm_families(text, evidence):
+    assert evidence in (flags(text).get("product_safety") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a rival brand's toaster set off my alarm once, yours is fine",
+        "the article about a different company whose phones exploded made me check mine",
+        "my nephew broke his arm skating, it had nothing to do with the skates",
+        "could this heater overheat if I leave it on all night?",
+        "wat als de laptop oververhit raakt onder het dekbed?",
+        "the habanero salsa burned my lips, ten out of ten",
+        "sparks flew between us on our first date at your cafe",
+        "de vonken vlogen ervan af bij het concert",
+        "the smoke alarm went off because of the bacon, at least it works",
+        "het internet viel uit toen mijn zoon aan het gamen was",
+        "de koers is weer gevallen, ik wacht met bestellen",
+        "ik kreeg een schok toen ik de verzendkosten zag",
+    ],
+)
+def test_further_harm_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        ("legal_threat", "my legal protection insurer has it", "legal protection insurer"),
+        ("legal_threat", "betaal terug of we starten een procedure", "starten een procedure"),
+        ("legal_threat", "dit ga ik juridisch afdwingen", "juridisch afdwingen"),
+        ("legal_threat", "ik bel morgen mijn lawyer", "mijn lawyer"),
+        ("legal_threat", "mijn rechtsbijstandsverzekeraar weet het", "rechtsbijstandsverzekeraar"),
+        ("regulator", "de ACM zal benieuwd zijn naar deze misleidende actie", "de ACM"),
+        ("defamation_claim", "ik word valselijk beschuldigd door jullie", "valselijk beschuldigd"),
+        ("self_harm", "I keep thinking about ending it all", "ending it all"),
+        ("self_harm", "I can't see the point of waking up anymore", "see the point of waking up"),
+        ("self_harm", "mijn kinderen zijn beter af zonder mij", "beter af zonder mij"),
+        ("abuse", "you lot are absolute spineless idiots", "you lot are absolute spineless idiots"),
+        ("abuse", "I know where your depot is", "I know where your depot is"),
+        ("abuse", "die bezorger is echt een oen", "die bezorger is echt een oen"),
+        ("abuse", "wat een vuile trut aan de telefoon", "vuile trut"),
+        ("spam", "Your package is on hold, click here to pay the fee", "Your package is on hold"),
+        ("spam", "Uw zending is geblokkeerd, klik om te betalen", "Uw zending is geblokkeerd"),
+        ("spam", "volg mijn tiktok voor gratis spullen", "volg mijn tiktok"),
+    ],
+)
+def test_further_threat_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "would I ever take a shop to court over socks? no"),
+        ("legal_threat", "zou ik hier ooit een advocaat voor nemen? welnee"),
+        ("legal_threat", "ik wil de premie van mijn rechtsbijstandsverzekering wijzigen"),
+        ("legal_threat", "mijn advocaat is dol op jullie stroopwafels"),
+        ("regulator", "de AFM heeft een nieuw rapport over beleggen gepubliceerd"),
+        ("regulator", "de AP foto van gisteren over privacy was mooi"),
+        ("self_harm", "jullie zijn beter af zonder mij als klant, ik stap over"),
+        ("self_harm", "you'll be better off without me as a customer, bye"),
+        ("abuse", "you made us feel like idiots for asking, please train staff"),
+        ("spam", "mijn pakket wacht al een week bij het afhaalpunt"),
+    ],
+)
+def test_further_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
