@@ -258,3 +258,56 @@ def test_further_threat_families(flag, text, evidence):
 )
 def test_further_look_alikes_raise_nothing(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        ("product_safety", "the lanyard got twisted around my son's neck", "lanyard"),
+        ("product_safety", "her scarf got pulled into the spokes of the trike", "pulled into"),
+        ("product_safety", "wore your spf 50 all day and still came home blistered", "spf 50"),
+        ("product_safety", "the harness on the high chair came undone", "came undone"),
+        ("product_safety", "burning oil dripped from the fryer basket", "burning oil dripped"),
+        ("product_safety", "het touwtje van de capuchon zat strak om zijn hals", "om zijn hals"),
+        ("product_safety", "de zonnebrand werkte niet bij mijn zoon", "zonnebrand werkte niet"),
+        ("product_safety", "het traphekje schoot los toen hij ertegen leunde", "schoot los"),
+        ("product_safety", "mijn dochter heeft haar knie geschaafd aan de rand", "knie geschaafd"),
+        ("product_safety", "de schommel brak terwijl mijn zoon erop zat", "zoon erop zat"),
+        ("product_safety", "ik ruik gas bij de nieuwe kookplaat", "ruik gas"),
+        ("product_safety", "de bank is doorgezakt onder mijn opa", "doorgezakt"),
+        ("legal_threat", "I'm taking you lot to the police for fraud", "police for fraud"),
+        ("legal_threat", "expect court papers next week", "expect court papers"),
+        ("legal_threat", "ik stap naar de ondernemingsrechtbank", "de ondernemingsrechtbank"),
+        ("legal_threat", "ik meld deze oplichting bij de politie", "oplichting bij de politie"),
+        ("legal_threat", "we verwachten een volledige schadevergoeding", "schadevergoeding"),
+        ("regulator", "Ofcom will hear about this", "Ofcom will hear"),
+        ("defamation_claim", "jullie liegen over wat we besteld hebben", "liegen over wat we"),
+        ("self_harm", "honestly giving up on life", "giving up on life"),
+        ("abuse", "I'll trash your store", "trash your store"),
+        ("abuse", "we maken de boel kapot", "maken de boel kapot"),
+        ("spam", "free gift cards for everyone, click my profile", "free gift cards"),
+        ("spam", "Stuur me een DM!", "Stuur me een DM"),
+        ("spam", "u bent uitgekozen voor een prijs", "u bent uitgekozen voor"),
+    ],
+)
+def test_third_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "I fell in love with your candles"),
+        ("product_safety", "I fell down a rabbit hole of your recipes"),
+        ("product_safety", "ik was verbrand na een dag aan het strand, vandaar de aftersun"),
+        ("product_safety", "de brandende kaars ruikt heerlijk"),
+        ("legal_threat", "my parcel was stolen, I've reported it to the police"),
+        ("legal_threat", "the warranty claim form is confusing"),
+        ("regulator", "I was going to report you to trading standards but you refunded me"),
+        ("regulator", "ik wilde jullie bijna bij de ACM melden maar het kwam goed"),
+        ("self_harm", "I'm giving up on this app"),
+        ("spam", "ik betaal €30 per maand voor het abonnement"),
+    ],
+)
+def test_third_round_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
