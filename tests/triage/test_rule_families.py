@@ -311,3 +311,54 @@ def test_third_round_families(flag, text, evidence):
 )
 def test_third_round_look_alikes_raise_nothing(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        (
+            "product_safety",
+            "the dog swallowed the squeakers from the toy",
+            "swallowed the squeakers",
+        ),
+        (
+            "product_safety",
+            "our cat needed an operation after playing with it",
+            "needed an operation",
+        ),
+        ("product_safety", "there were maggots crawling in the rice bag", "maggots"),
+        (
+            "product_safety",
+            "er viel een oogje af van de knuffel van mijn dochter",
+            "viel een oogje af",
+        ),
+        ("product_safety", "van die afslankpillen kreeg ik hartkloppingen", "hartkloppingen"),
+        ("product_safety", "mijn zoon moest naar de huisarts na het snoepje", "naar de huisarts"),
+        ("product_safety", "de verlengkabel is doorgebrand", "doorgebrand"),
+        ("legal_threat", "let the court decide then", "let the court decide"),
+        ("legal_threat", "ik leg dit voor aan de kantonrechter", "aan de kantonrechter"),
+        ("regulator", "raising a complaint with the ombudsman today", "ombudsman"),
+        ("regulator", "the Financial Conduct Authority has my case", "Financial Conduct Authority"),
+        ("self_harm", "ik wil echt niet meer leven", "ik wil echt niet meer leven"),
+        ("abuse", "rot in hell, all of you", "rot in hell"),
+        ("spam", "earned $800 trading, ask me how", "earned $800 trading"),
+        ("spam", "app meneer Jansen via whatsapp voor tips", "app meneer Jansen via whatsapp"),
+    ],
+)
+def test_fourth_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "de lamp in de gang is doorgebrand, hebben jullie een nieuwe?"),
+        ("product_safety", "ik moet morgen naar de tandarts, kan het pakket later komen?"),
+        ("product_safety", "de waterkoker wordt gloeiend heet, zoals het hoort"),
+        ("product_safety", "the handle gets so hot, as expected for cast iron"),
+        ("product_safety", "the recall was for a different model, not yours, luckily"),
+        ("spam", "I made $20 back in cashback with your card, nice"),
+    ],
+)
+def test_fourth_round_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
