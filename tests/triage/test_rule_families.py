@@ -362,3 +362,54 @@ def test_fourth_round_families(flag, text, evidence):
 )
 def test_fourth_round_look_alikes_raise_nothing(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        (
+            "product_safety",
+            "my nephew got hold of the laundry pods",
+            "got hold of the laundry pods",
+        ),
+        ("product_safety", "the childproof cap came off in his hands", "childproof cap came off"),
+        (
+            "product_safety",
+            "Het apparaat kwam binnen. Toen begon het te smeulen.",
+            "begon het te smeulen",
+        ),
+        ("product_safety", "de plank knapte. Mijn zoon lag eronder.", "knapte"),
+        ("product_safety", "de veiligheidsbeugel schoot ineens los, ik viel", "schoot ineens los"),
+        ("product_safety", "door de handgel is mijn huid schraal", "schraal"),
+        ("product_safety", "na de lunch van jullie kantine buikgriep", "buikgriep"),
+        ("product_safety", "hij viel met zijn hoofd tegen de tafelrand", "met zijn hoofd tegen de"),
+        (
+            "product_safety",
+            "een splinter van het speelgoed in zijn duim",
+            "splinter van het speelgoed",
+        ),
+        ("product_safety", "mijn peuter likte aan de vaatwastablet", "likte aan de vaatwastablet"),
+        ("product_safety", "het kinderslot ging gewoon open", "kinderslot ging gewoon open"),
+        ("legal_threat", "I have spoken with a solicitor", "spoken with a solicitor"),
+        ("abuse", "I hope your manager gets fired", "hope your manager gets fired"),
+        ("abuse", "stelletje zakkenvullers", "stelletje zakkenvullers"),
+        ("abuse", "hopelijk gaan jullie failliet", "hopelijk gaan jullie failliet"),
+        ("spam", "ik verdien inmiddels 500 euro per dag", "verdien inmiddels 500 euro per dag"),
+    ],
+)
+def test_fifth_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "I hope your chef chokes on his own cooking"),
+        ("product_safety", "it sounded like it would explode, turned out to be the fan"),
+        ("product_safety", "ik dacht dat hij zou ontploffen, maar het was de ventilator"),
+        ("product_safety", "ik heb de vaatwastabletten besteld, wanneer komen ze?"),
+        ("regulator", "de AFM-vergunning staat op jullie site, fijn"),
+    ],
+)
+def test_fifth_round_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
