@@ -413,3 +413,49 @@ def test_fifth_round_families(flag, text, evidence):
 )
 def test_fifth_round_look_alikes_raise_nothing(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        (
+            "boiling gravy splashed all over the counter and my wrist",
+            "boiling gravy splashed all over",
+        ),
+        (
+            "the tea went straight into my lap when the cup handle broke",
+            "tea went straight into my lap",
+        ),
+        ("my hands were red raw after the cleaning spray", "my hands were red raw"),
+        ("the stool tipped and he bashed his chin on the tiles", "bashed his chin"),
+        (
+            "was on the bathroom floor all night after the takeaway",
+            "on the bathroom floor all night",
+        ),
+        ("the puppy's paw got wedged in the crate door", "paw got wedged in"),
+        ("de handjes van mijn dochter werden vuurrood na de zeep", "werden vuurrood"),
+        ("na het verven overal rode plekken op mijn armen", "rode plekken"),
+        ("opa stootte zijn hoofd toen de stoel brak", "stootte zijn hoofd"),
+        ("de hete thee liep over mijn benen", "hete thee liep over mijn"),
+        ("mijn zoon zat met zijn vinger vast in het speelgoed", "zat met zijn vinger vast"),
+        ("na de visschotel de hele nacht boven de wc-pot gehangen", "boven de wc-pot gehangen"),
+        ("het wiel van de buggy schoot eraf", "schoot eraf"),
+    ],
+)
+def test_sixth_round_harm_families(text, evidence):
+    assert evidence in (flags(text).get("product_safety") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I banged my head against the wall trying to log in",
+        "ik werd rood van schaamte door de opmerking van de bezorger",
+        "I knocked the vase over and hot tea went everywhere, my own clumsiness",
+        "mijn bestelling zat vast in de douane",
+        "ik hield het pakje stevig in mijn hand vast",
+        "the hot water bottle is lovely and warm, thanks",
+    ],
+)
+def test_sixth_round_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
