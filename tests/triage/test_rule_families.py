@@ -459,3 +459,27 @@ def test_sixth_round_harm_families(text, evidence):
 )
 def test_sixth_round_look_alikes_raise_nothing(text):
     assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("there were chunks of clear plastic in the porridge", "chunks of clear plastic"),
+        ("ik vond een stukje hard plastic, gevaarlijk", "stukje hard plastic"),
+        ("mijn lippen prikken sinds ik die lippenbalsem gebruik", "prikken"),
+        ("nothing to do with your staff, but the charger exploded", "exploded"),
+    ],
+)
+def test_seventh_round_harm_families(text, evidence):
+    assert evidence in (flags(text).get("product_safety") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I stubbed my toe on the box, nothing to do with the lamp inside, it's lovely",
+        "ik stootte mijn teen, niks met de kast te maken, die is prima",
+    ],
+)
+def test_harm_unrelated_to_the_product_raises_nothing(text):
+    assert "product_safety" not in flags(text)
