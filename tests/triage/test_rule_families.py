@@ -483,3 +483,47 @@ def test_seventh_round_harm_families(text, evidence):
 )
 def test_harm_unrelated_to_the_product_raises_nothing(text):
     assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        ("regulator", "FTC report filed this morning", "FTC report"),
+        ("regulator", "ik stap naar de consumentenwaakhond", "consumentenwaakhond"),
+        ("regulator", "de AFM zal dit willen weten", "de AFM"),
+        ("regulator", "de AP-klacht is de deur uit", "AP-klacht"),
+        ("defamation_claim", "you keep telling customers I lied", "telling customers I lied"),
+        ("defamation_claim", "jullie schaden mijn goede naam", "schaden mijn goede naam"),
+        (
+            "defamation_claim",
+            "jullie tasten met die post mijn reputatie aan",
+            "tasten met die post",
+        ),
+        ("self_harm", "nobody would care if I was gone", "nobody would care if I was gone"),
+        ("self_harm", "ik wil voorgoed verdwijnen", "voorgoed verdwijnen"),
+        ("abuse", "the woman on the phone is a rude cow", "is a rude cow"),
+        ("abuse", "stick your voucher up your arse", "stick your voucher up your arse"),
+        ("abuse", "ik wens dat die manager een ongeluk krijgt", "wens dat die manager een ongeluk"),
+        ("abuse", "smerige dieven", "smerige dieven"),
+        ("spam", "made 2k weekly from home, dm me", "made 2k weekly from home"),
+        ("spam", "bezoek mijn webshop voor de beste deals", "bezoek mijn webshop"),
+    ],
+)
+def test_eighth_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("regulator", "my sister works at the Food Standards Agency and loves your bread"),
+        ("regulator", "ik werk bij de ACM en bestel hier altijd"),
+        ("regulator", "de AP heeft gelijk over cookies, fijn dat jullie dat snappen"),
+        ("spam", "the link in your newsletter is broken"),
+        ("spam", "de link in jullie nieuwsbrief werkt niet"),
+        ("self_harm", "I can't keep going back and forth with your chatbot"),
+        ("defamation_claim", "no way this is sugar free, that's a lie surely"),
+    ],
+)
+def test_eighth_round_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
