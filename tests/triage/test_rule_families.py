@@ -527,3 +527,34 @@ def test_eighth_round_families(flag, text, evidence):
 )
 def test_eighth_round_look_alikes_raise_nothing(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("I'll see you in front of the tribunal", "in front of the tribunal"),
+        ("we are going to arbitration", "to arbitration"),
+        ("the solicitors will deal with it", "the solicitors will deal with"),
+        ("I have a solicitor on retainer", "solicitor on retainer"),
+        ("I've got a consumer lawyer", "got a consumer lawyer"),
+        ("dan maar juridische maatregelen", "juridische maatregelen"),
+        ("ik sleep jullie voor het gerecht", "voor het gerecht"),
+        ("ik ga mijn recht opeisen", "mijn recht opeisen"),
+        ("dan gaan we naar arbitrage", "arbitrage"),
+    ],
+)
+def test_ninth_round_legal_families(text, evidence):
+    assert evidence in (flags(text).get("legal_threat") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I would never sue a shop over a late parcel",
+        "saw an article about another company being taken to court",
+        "ik las in de krant over een rechtszaak tegen een ander bedrijf",
+        "I've got a lawyer friend who loves your shop",
+    ],
+)
+def test_ninth_round_legal_look_alikes_raise_nothing(text):
+    assert "legal_threat" not in flags(text)
