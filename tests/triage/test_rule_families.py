@@ -558,3 +558,51 @@ def test_ninth_round_legal_families(text, evidence):
 )
 def test_ninth_round_legal_look_alikes_raise_nothing(text):
     assert "legal_threat" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        ("product_safety", "the e-cig burned a hole in my coat pocket", "burned a hole"),
+        ("product_safety", "de stekkerdoos gaf een harde knal", "een harde knal"),
+        ("product_safety", "het laadstation is helemaal gesmolten", "gesmolten"),
+        ("legal_threat", "dit krijgt een juridisch staartje", "juridisch staartje"),
+        ("legal_threat", "ik schakel een claimbureau in", "claimbureau"),
+        (
+            "defamation_claim",
+            "jullie beschuldigen me in een openbare post van fraude",
+            "beschuldigen me",
+        ),
+        ("abuse", "die helpdesk bestaat uit amateurs", "bestaat uit amateurs"),
+        ("abuse", "this shop is run by clowns", "run by clowns"),
+        # wanting nothing to do with the brand is no reason to drop the report
+        (
+            "legal_threat",
+            "I want nothing to do with you anymore, see you in court",
+            "see you in court",
+        ),
+        (
+            "legal_threat",
+            "ik wil niks meer met jullie te maken hebben, ik stap naar de rechter",
+            "de rechter",
+        ),
+        (
+            "product_safety",
+            "I want nothing to do with your brand after the charger exploded",
+            "exploded",
+        ),
+    ],
+)
+def test_tenth_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "ik vroeg juridisch advies over mijn huis, niks met jullie te maken"),
+        ("legal_threat", "my solicitor is handling my house move, nothing to do with you"),
+    ],
+)
+def test_legal_matters_unrelated_to_the_brand_raise_nothing(flag, text):
+    assert flag not in flags(text)
