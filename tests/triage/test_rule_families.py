@@ -606,3 +606,29 @@ def test_tenth_round_families(flag, text, evidence):
 )
 def test_legal_matters_unrelated_to_the_brand_raise_nothing(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("mijn zoon kreeg een knikker in zijn luchtpijp", "in zijn luchtpijp"),
+        ("na de spray had ik moeite met ademhalen", "moeite met ademhalen"),
+        ("de thermostaat van de kachel schakelde niet uit", "schakelde niet uit"),
+        ("de klep ging niet dicht en de oven bleef gewoon aan", "klep ging niet dicht"),
+        ("van die gummies werd ik duizelig", "duizelig"),
+        ("er zat een glasscherf in mijn limonade", "glasscherf in mijn limonade"),
+    ],
+)
+def test_eleventh_round_harm_families(text, evidence):
+    assert evidence in (flags(text).get("product_safety") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik had een kikker in mijn keel tijdens het bellen met jullie",
+        "de lamp bleef aan, dus ik wist dat hij werkte",
+    ],
+)
+def test_eleventh_round_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
