@@ -192,6 +192,14 @@ class CustomRuleSchema(Schema):
     negatable = fields.Boolean(load_default=True)
     joke_factor = fields.Float(load_default=0.3, validate=validate.Range(min=0, max=1))
     hedge_factor = fields.Float(load_default=0.7, validate=validate.Range(min=0, max=1))
+    resolved_factor = fields.Float(
+        load_default=1.0,
+        validate=validate.Range(min=0, max=1),
+        metadata={
+            "description": "Score factor when a resolution cue ('was fixed', 'opgelost') is in "
+            "the sentence; 1 ignores resolutions."
+        },
+    )
     description = fields.String(load_default="", validate=validate.Length(max=300))
 
 

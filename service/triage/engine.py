@@ -9,7 +9,10 @@ A rule matches a pattern; the match then passes these checks, each explainable o
 * a *negation* cue in the few words before it, in the same clause ("never caught fire",
   "niet naar de rechter"), drops it unless the rule says negation does not apply;
 * a *joke* cue in the sentence or a short text ("lol", "haha", "😂") and a *hedge* cue
-  ("almost", "kinda", "bijna") scale its score down by the rule's factors.
+  ("almost", "kinda", "bijna") scale its score down by the rule's factors;
+* a *resolution* cue in the sentence ("was fixed", "no harm done", "panic over", "opgelost")
+  scales it by the rule's ``resolved_factor``: a strong report ("caught fire") stays above the
+  threshold, a weak cue ("got a bit warm") does not.
 
 A flag is raised when the best surviving match of its rules scores at least the threshold.
 No model is involved: the same text and rule set always give the same flags.
@@ -70,17 +73,20 @@ class Rule:
     negatable: bool = True
     joke_factor: float = 0.3
     hedge_factor: float = 0.7
+    # Applied when a resolution cue is in the sentence; 1.0: the rule ignores resolutions.
+    resolved_factor: float = 1.0
     description: str = ""
 
 
 @dataclass(frozen=True)
 class Cues:
-    """The shared cue lists: negations, jokes and hedges (English and Dutch)."""
+    """The shared cue lists: negations, jokes, hedges and resolutions (English and Dutch)."""
 
     negations: frozenset[str]
     negation_exceptions: tuple[re.Pattern[str], ...]
     jokes: tuple[re.Pattern[str], ...]
     hedges: tuple[re.Pattern[str], ...]
+    resolutions: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,8 @@ def _score(
         score *= rule.joke_factor
     if _any(ruleset.cues.hedges, sentence):
         score *= rule.hedge_factor
+    if rule.resolved_factor != 1.0 and _any(ruleset.cues.resolutions, sentence):
+        score *= rule.resolved_factor
     return round(score, 3)
 
 

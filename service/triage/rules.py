@@ -46,6 +46,7 @@ _RULE_FIELDS = {
     "negatable",
     "joke_factor",
     "hedge_factor",
+    "resolved_factor",
     "description",
 }
 EMPTY_DOCUMENT: dict[str, Any] = {"rules": [], "disabled": []}
@@ -106,6 +107,7 @@ def compiled_ruleset(custom_json: str) -> RuleSet:
             negation_exceptions=tuple(_regex(p) for p in cues["negation_exceptions"]),
             jokes=tuple(_regex(p) for p in cues["jokes"]),
             hedges=tuple(_regex(p) for p in cues["hedges"]),
+            resolutions=tuple(_regex(p) for p in cues.get("resolutions", [])),
         ),
         threshold=float(builtin.get("threshold", 0.5)),
     )
@@ -132,6 +134,7 @@ def _compile(raw: Mapping[str, Any]) -> Rule:
         negatable=bool(raw.get("negatable", True)),
         joke_factor=float(raw.get("joke_factor", 0.3)),
         hedge_factor=float(raw.get("hedge_factor", 0.7)),
+        resolved_factor=float(raw.get("resolved_factor", 1.0)),
         description=raw.get("description", ""),
     )
 
@@ -174,6 +177,7 @@ def check_document(document: Mapping[str, Any]) -> dict[str, Any]:
                 "negatable": bool(raw.get("negatable", True)),
                 "joke_factor": float(raw.get("joke_factor", 0.3)),
                 "hedge_factor": float(raw.get("hedge_factor", 0.7)),
+                "resolved_factor": float(raw.get("resolved_factor", 1.0)),
                 "description": raw.get("description", ""),
             }
         )
@@ -196,7 +200,7 @@ def _rule_problems(raw: Any, taken: set[str]) -> list[str]:
         problems.append(f"`id` {rule_id!r} is taken (by a built-in rule or an earlier one).")
     if raw.get("flag") not in FLAGS:
         problems.append(f"`flag` must be one of: {', '.join(FLAGS)}.")
-    for name in ("score", "joke_factor", "hedge_factor"):
+    for name in ("score", "joke_factor", "hedge_factor", "resolved_factor"):
         value = raw.get(name, 0.5)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             problems.append(f"`{name}` must be a number from 0 to 1.")

@@ -1,0 +1,634 @@
+"""Families of wording the rules generalise to: resolutions, false alarms, self-blame, everyday
+harm and legal threats in English and Dutch, each with look-alikes that must stay unflagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.triage.engine import evaluate
+from service.triage.rules import builtin_ruleset, check_document, compiled_ruleset
+
+
+def flags(text: str) -> dict[str, str]:
+    """Return flag -> the words that raised it."""
+    return {f.flag: text[f.start : f.end] for f in evaluate(builtin_ruleset(), text)}
+
+
+def score(text: str, flag: str) -> float | None:
+    found = {f.flag: f.score for f in evaluate(builtin_ruleset(), text)}
+    return found.get(flag)
+
+
+def test_a_resolution_drops_a_weak_cue_and_keeps_a_strong_report_with_a_lower_score():
+    assert flags("The adapter got really hot, we had to unplug it") == {
+        "product_safety": "got really hot"
+    }
+    assert flags("The adapter got really hot at first but it was replaced, all good now") == {}
+    assert score("The adapter caught fire overnight", "product_safety") == 0.95
+    # "caught fire" is a report even when the unit was swapped since: kept, scaled by 0.6.
+    assert score("The adapter caught fire and was replaced", "product_safety") == 0.57
+    assert flags("Het snoer was zo heet") == {"product_safety": "zo heet"}
+    assert flags("Het snoer was zo heet, maar dat is inmiddels opgelost") == {}
+
+
+def test_a_resolution_in_another_sentence_does_not_count():
+    assert "product_safety" in flags("The lamp caught fire in the hallway. The bulb was replaced.")
+
+
+def test_rules_without_a_resolved_factor_ignore_resolutions():
+    text = "Earn $300 a day from home, the link issue was fixed"
+    assert flags(text) == {"spam": "Earn $300 a day"}
+
+
+def test_a_custom_rule_can_opt_into_resolutions():
+    document = check_document(
+        {
+            "rules": [
+                {
+                    "id": "brand.wobble",
+                    "flag": "product_safety",
+                    "score": 0.8,
+                    "resolved_factor": 0.5,
+                    "patterns": [r"\bwobbl\w+"],
+                }
+            ]
+        }
+    )
+    assert document["rules"][0]["resolved_factor"] == 0.5
+    ruleset = compiled_ruleset(__import__("json").dumps(document, sort_keys=True))
+    assert [f.flag for f in evaluate(ruleset, "the stand is wobbling")] == ["product_safety"]
+    assert evaluate(ruleset, "the stand was wobbling but it was fixed") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I thought my nephew had swallowed a button but it was a false alarm",
+        "We dachten eerst dat hij een batterijtje had ingeslikt, loos alarm",
+        "Singed my sleeve on the toaster, totally my own fault",
+        "Mijn vinger verbrand aan de pan, eigen schuld",
+        "Niemand is gewond geraakt, de doos was alleen gedeukt",
+        "The rash has cleared up since I stopped the cheap brand",
+    ],
+)
+def test_false_alarms_self_blame_and_no_one_hurt_raise_nothing(text):
+    assert flags(text) == {}
+
+
+def test_blaming_the_product_is_not_self_blame():
+    assert "product_safety" in flags("The toaster scorched my hand and it was not my fault")
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("the charger cable went brown and gooey by the plug", "charger cable went brown"),
+        ("my lip is all cut from the sharp edge of the tin", "my lip is all cut"),
+        ("I needed a bandage after the grater blade snapped", "needed a bandage"),
+        ("the jar lid cracked in my hand", "cracked in my hand"),
+        ("the puppy was coughing up bits of the chew", "coughing up bits"),
+        ("that smoothie made me throw up within minutes", "made me throw up"),
+        ("my lips go puffy every time I eat the bars", "puffy"),
+        ("Mijn oom heeft zijn heup gebroken", "heup gebroken"),
+        ("ik heb me gesneden aan het deksel van het blik", "gesneden aan"),
+        ("opa is van de trap gevallen toen de leuning losliet", "losliet"),
+        ("mijn dochter bloedde uit haar lip door het speelgoed", "bloedde"),
+        ("telkens als ik die thee drink jeukt mijn keel", "jeukt"),
+        ("Er zat een schroefje in mijn zak nootjes", "schroefje in mijn zak"),
+        ("the trike tipped and my son went over the handlebars", "went over the handlebars"),
+        ("the swing seat snapped and she's bruised all over", "bruised all over"),
+        ("the dummy split in her mouth", "dummy split"),
+        ("de fiets klapte dubbel en ik ging over de kop", "ging over de kop"),
+        ("ik kreeg de schoonmaakspray in mijn ogen", "kreeg de schoonmaakspray in mijn ogen"),
+    ],
+)
+def test_everyday_harm_families(text, evidence):
+    assert flags(text).get("product_safety") == evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the bananas went brown on the counter",
+        "the screen went black while charging overnight",
+        "I was cut off twice by your phone line",
+        "stung by the delivery fees again",
+        "Mijn dochter is helemaal gevallen voor die pop",
+        "de banaan werd bruin naast de oven",
+        "the plot twist hit me hard",
+        "our reel went viral and blew up overnight",
+        "ons filmpje ging viraal en ontplofte",
+        "got burned on a dodgy seller before, you are much better",
+    ],
+)
+def test_everyday_harm_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("We will issue proceedings next week", "issue proceedings"),
+        ("my solicitors are now involved", "my solicitors"),
+        ("a claims firm has taken it on", "claims firm"),
+        ("let the judge decide who is right", "let the judge decide"),
+        ("we are filing suit on Monday", "filing suit"),
+        ("this is going legal now", "going legal"),
+        ("im suein you lot", "suein"),
+        ("my attourney has the photos", "my attourney"),
+        ("no win no fee said I'd get something", "no win no fee"),
+        ("you have a strong case, my sister told me, and she's right", "you have a strong case"),
+        ("Don't think I won't sue you over this", "sue you"),
+        ("ik begin een zaak tegen jullie", "een zaak tegen"),
+        ("dan schakel ik de deurwaarder in", "schakel ik de deurwaarder"),
+        ("ik vraag juridisch advies", "juridisch advies"),
+        ("you deserve to be sued, honestly", "be sued"),
+        ("I'll be serving you with papers", "serving you with papers"),
+        ("get your lawyers ready", "get your lawyers"),
+        ("dit is pure nalatigheid van jullie", "nalatigheid"),
+        ("ik dien een claim in tegen jullie winkel", "dien een claim in"),
+    ],
+)
+def test_legal_threat_families(text, evidence):
+    assert flags(text).get("legal_threat") == evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my lawyer friends adore your candles",
+        "my lawyer cousin says your hampers are the best",
+        "this phone has a good case, very sturdy",
+        "I won't be taking legal action, the refund arrived",
+        "De deurwaarder van de buren bestelt ook bij jullie",
+        "Ik ga echt niet naar de rechter, het is opgelost",
+        "ik dien een claim in bij mijn reisverzekering",
+    ],
+)
+def test_legal_look_alikes_raise_nothing(text):
+    assert "legal_threat" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("I got a jolt off the metal frame of your lamp", "got a jolt off the metal frame"),
+        ("the coffee machine splashed boiling milk on the counter", "splashed boiling milk"),
+        ("the valve blew off and scalding steam filled the room", "valve blew off and scalding"),
+        ("this is the affected model from the news and I have two of them", "affected model"),
+        ("the smoke detector failed to sound when the hob was smoking", "failed to sound"),
+        ("a drill bit snapped and the end flew past my ear", "flew"),
+        ("small beads keep coming off the rattle, my son nearly ate one", "coming off"),
+        ("de glazen kookplaat is uit zichzelf gesprongen", "gesprongen"),
+        ("mijn oma is over de drempel van de rolstoel gevallen", "mijn oma is over de drempel"),
+        ("de zwelling: zwol zijn hand meteen op na de crème", "zwol zijn hand meteen op"),
+        ("we hebben het vergiftigingencentrum gebeld om het zekere", "vergiftigingencentrum"),
+        ("de verlengkabel werd zo warm", "werd zo warm"),
+        ("de lamp werd zo heet dat de kap bruin werd", "werd zo heet dat"),
+        ("ik heb me gisteren lelijk gebrand aan de grillplaat", "me gisteren lelijk gebrand"),
+        ("ik kreeg een flinke optater van de kraan", "kreeg een flinke optater van de kraan"),
+        ("de rookmelder sloeg niet aan, de hele gang stond blauw", "sloeg niet aan"),
+    ],
+)
+def test_further_harm_families(text, evidence):
+    assert evidence in (flags(text).get("product_safety") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a rival brand's toaster set off my alarm once, yours is fine",
+        "the article about a different company whose phones exploded made me check mine",
+        "my nephew broke his arm skating, it had nothing to do with the skates",
+        "could this heater overheat if I leave it on all night?",
+        "wat als de laptop oververhit raakt onder het dekbed?",
+        "the habanero salsa burned my lips, ten out of ten",
+        "sparks flew between us on our first date at your cafe",
+        "de vonken vlogen ervan af bij het concert",
+        "the smoke alarm went off because of the bacon, at least it works",
+        "het internet viel uit toen mijn zoon aan het gamen was",
+        "de koers is weer gevallen, ik wacht met bestellen",
+        "ik kreeg een schok toen ik de verzendkosten zag",
+    ],
+)
+def test_further_harm_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        ("legal_threat", "my legal protection insurer has it", "legal protection insurer"),
+        ("legal_threat", "betaal terug of we starten een procedure", "starten een procedure"),
+        ("legal_threat", "dit ga ik juridisch afdwingen", "juridisch afdwingen"),
+        ("legal_threat", "ik bel morgen mijn lawyer", "mijn lawyer"),
+        ("legal_threat", "mijn rechtsbijstandsverzekeraar weet het", "rechtsbijstandsverzekeraar"),
+        ("regulator", "de ACM zal benieuwd zijn naar deze misleidende actie", "de ACM"),
+        ("defamation_claim", "ik word valselijk beschuldigd door jullie", "valselijk beschuldigd"),
+        ("self_harm", "I keep thinking about ending it all", "ending it all"),
+        ("self_harm", "I can't see the point of waking up anymore", "see the point of waking up"),
+        ("self_harm", "mijn kinderen zijn beter af zonder mij", "beter af zonder mij"),
+        ("abuse", "you lot are absolute spineless idiots", "you lot are absolute spineless idiots"),
+        ("abuse", "I know where your depot is", "I know where your depot is"),
+        ("abuse", "die bezorger is echt een oen", "die bezorger is echt een oen"),
+        ("abuse", "wat een vuile trut aan de telefoon", "vuile trut"),
+        ("spam", "Your package is on hold, click here to pay the fee", "Your package is on hold"),
+        ("spam", "Uw zending is geblokkeerd, klik om te betalen", "Uw zending is geblokkeerd"),
+        ("spam", "volg mijn tiktok voor gratis spullen", "volg mijn tiktok"),
+    ],
+)
+def test_further_threat_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "would I ever take a shop to court over socks? no"),
+        ("legal_threat", "zou ik hier ooit een advocaat voor nemen? welnee"),
+        ("legal_threat", "ik wil de premie van mijn rechtsbijstandsverzekering wijzigen"),
+        ("legal_threat", "mijn advocaat is dol op jullie stroopwafels"),
+        ("regulator", "de AFM heeft een nieuw rapport over beleggen gepubliceerd"),
+        ("regulator", "de AP foto van gisteren over privacy was mooi"),
+        ("self_harm", "jullie zijn beter af zonder mij als klant, ik stap over"),
+        ("self_harm", "you'll be better off without me as a customer, bye"),
+        ("abuse", "you made us feel like idiots for asking, please train staff"),
+        ("spam", "mijn pakket wacht al een week bij het afhaalpunt"),
+    ],
+)
+def test_further_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        ("product_safety", "the lanyard got twisted around my son's neck", "lanyard"),
+        ("product_safety", "her scarf got pulled into the spokes of the trike", "pulled into"),
+        ("product_safety", "wore your spf 50 all day and still came home blistered", "spf 50"),
+        ("product_safety", "the harness on the high chair came undone", "came undone"),
+        ("product_safety", "burning oil dripped from the fryer basket", "burning oil dripped"),
+        ("product_safety", "het touwtje van de capuchon zat strak om zijn hals", "om zijn hals"),
+        ("product_safety", "de zonnebrand werkte niet bij mijn zoon", "zonnebrand werkte niet"),
+        ("product_safety", "het traphekje schoot los toen hij ertegen leunde", "schoot los"),
+        ("product_safety", "mijn dochter heeft haar knie geschaafd aan de rand", "knie geschaafd"),
+        ("product_safety", "de schommel brak terwijl mijn zoon erop zat", "zoon erop zat"),
+        ("product_safety", "ik ruik gas bij de nieuwe kookplaat", "ruik gas"),
+        ("product_safety", "de bank is doorgezakt onder mijn opa", "doorgezakt"),
+        ("legal_threat", "I'm taking you lot to the police for fraud", "police for fraud"),
+        ("legal_threat", "expect court papers next week", "expect court papers"),
+        ("legal_threat", "ik stap naar de ondernemingsrechtbank", "de ondernemingsrechtbank"),
+        ("legal_threat", "ik meld deze oplichting bij de politie", "oplichting bij de politie"),
+        ("legal_threat", "we verwachten een volledige schadevergoeding", "schadevergoeding"),
+        ("regulator", "Ofcom will hear about this", "Ofcom will hear"),
+        ("defamation_claim", "jullie liegen over wat we besteld hebben", "liegen over wat we"),
+        ("self_harm", "honestly giving up on life", "giving up on life"),
+        ("abuse", "I'll trash your store", "trash your store"),
+        ("abuse", "we maken de boel kapot", "maken de boel kapot"),
+        ("spam", "free gift cards for everyone, click my profile", "free gift cards"),
+        ("spam", "Stuur me een DM!", "Stuur me een DM"),
+        ("spam", "u bent uitgekozen voor een prijs", "u bent uitgekozen voor"),
+    ],
+)
+def test_third_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "I fell in love with your candles"),
+        ("product_safety", "I fell down a rabbit hole of your recipes"),
+        ("product_safety", "ik was verbrand na een dag aan het strand, vandaar de aftersun"),
+        ("product_safety", "de brandende kaars ruikt heerlijk"),
+        ("legal_threat", "my parcel was stolen, I've reported it to the police"),
+        ("legal_threat", "the warranty claim form is confusing"),
+        ("regulator", "I was going to report you to trading standards but you refunded me"),
+        ("regulator", "ik wilde jullie bijna bij de ACM melden maar het kwam goed"),
+        ("self_harm", "I'm giving up on this app"),
+        ("spam", "ik betaal €30 per maand voor het abonnement"),
+    ],
+)
+def test_third_round_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        (
+            "product_safety",
+            "the dog swallowed the squeakers from the toy",
+            "swallowed the squeakers",
+        ),
+        (
+            "product_safety",
+            "our cat needed an operation after playing with it",
+            "needed an operation",
+        ),
+        ("product_safety", "there were maggots crawling in the rice bag", "maggots"),
+        (
+            "product_safety",
+            "er viel een oogje af van de knuffel van mijn dochter",
+            "viel een oogje af",
+        ),
+        ("product_safety", "van die afslankpillen kreeg ik hartkloppingen", "hartkloppingen"),
+        ("product_safety", "mijn zoon moest naar de huisarts na het snoepje", "naar de huisarts"),
+        ("product_safety", "de verlengkabel is doorgebrand", "doorgebrand"),
+        ("legal_threat", "let the court decide then", "let the court decide"),
+        ("legal_threat", "ik leg dit voor aan de kantonrechter", "aan de kantonrechter"),
+        ("regulator", "raising a complaint with the ombudsman today", "ombudsman"),
+        ("regulator", "the Financial Conduct Authority has my case", "Financial Conduct Authority"),
+        ("self_harm", "ik wil echt niet meer leven", "ik wil echt niet meer leven"),
+        ("abuse", "rot in hell, all of you", "rot in hell"),
+        ("spam", "earned $800 trading, ask me how", "earned $800 trading"),
+        ("spam", "app meneer Jansen via whatsapp voor tips", "app meneer Jansen via whatsapp"),
+    ],
+)
+def test_fourth_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "de lamp in de gang is doorgebrand, hebben jullie een nieuwe?"),
+        ("product_safety", "ik moet morgen naar de tandarts, kan het pakket later komen?"),
+        ("product_safety", "de waterkoker wordt gloeiend heet, zoals het hoort"),
+        ("product_safety", "the handle gets so hot, as expected for cast iron"),
+        ("product_safety", "the recall was for a different model, not yours, luckily"),
+        ("spam", "I made $20 back in cashback with your card, nice"),
+    ],
+)
+def test_fourth_round_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        (
+            "product_safety",
+            "my nephew got hold of the laundry pods",
+            "got hold of the laundry pods",
+        ),
+        ("product_safety", "the childproof cap came off in his hands", "childproof cap came off"),
+        (
+            "product_safety",
+            "Het apparaat kwam binnen. Toen begon het te smeulen.",
+            "begon het te smeulen",
+        ),
+        ("product_safety", "de plank knapte. Mijn zoon lag eronder.", "knapte"),
+        ("product_safety", "de veiligheidsbeugel schoot ineens los, ik viel", "schoot ineens los"),
+        ("product_safety", "door de handgel is mijn huid schraal", "schraal"),
+        ("product_safety", "na de lunch van jullie kantine buikgriep", "buikgriep"),
+        ("product_safety", "hij viel met zijn hoofd tegen de tafelrand", "met zijn hoofd tegen de"),
+        (
+            "product_safety",
+            "een splinter van het speelgoed in zijn duim",
+            "splinter van het speelgoed",
+        ),
+        ("product_safety", "mijn peuter likte aan de vaatwastablet", "likte aan de vaatwastablet"),
+        ("product_safety", "het kinderslot ging gewoon open", "kinderslot ging gewoon open"),
+        ("legal_threat", "I have spoken with a solicitor", "spoken with a solicitor"),
+        ("abuse", "I hope your manager gets fired", "hope your manager gets fired"),
+        ("abuse", "stelletje zakkenvullers", "stelletje zakkenvullers"),
+        ("abuse", "hopelijk gaan jullie failliet", "hopelijk gaan jullie failliet"),
+        ("spam", "ik verdien inmiddels 500 euro per dag", "verdien inmiddels 500 euro per dag"),
+    ],
+)
+def test_fifth_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "I hope your chef chokes on his own cooking"),
+        ("product_safety", "it sounded like it would explode, turned out to be the fan"),
+        ("product_safety", "ik dacht dat hij zou ontploffen, maar het was de ventilator"),
+        ("product_safety", "ik heb de vaatwastabletten besteld, wanneer komen ze?"),
+        ("regulator", "de AFM-vergunning staat op jullie site, fijn"),
+    ],
+)
+def test_fifth_round_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        (
+            "boiling gravy splashed all over the counter and my wrist",
+            "boiling gravy splashed all over",
+        ),
+        (
+            "the tea went straight into my lap when the cup handle broke",
+            "tea went straight into my lap",
+        ),
+        ("my hands were red raw after the cleaning spray", "my hands were red raw"),
+        ("the stool tipped and he bashed his chin on the tiles", "bashed his chin"),
+        (
+            "was on the bathroom floor all night after the takeaway",
+            "on the bathroom floor all night",
+        ),
+        ("the puppy's paw got wedged in the crate door", "paw got wedged in"),
+        ("de handjes van mijn dochter werden vuurrood na de zeep", "werden vuurrood"),
+        ("na het verven overal rode plekken op mijn armen", "rode plekken"),
+        ("opa stootte zijn hoofd toen de stoel brak", "stootte zijn hoofd"),
+        ("de hete thee liep over mijn benen", "hete thee liep over mijn"),
+        ("mijn zoon zat met zijn vinger vast in het speelgoed", "zat met zijn vinger vast"),
+        ("na de visschotel de hele nacht boven de wc-pot gehangen", "boven de wc-pot gehangen"),
+        ("het wiel van de buggy schoot eraf", "schoot eraf"),
+    ],
+)
+def test_sixth_round_harm_families(text, evidence):
+    assert evidence in (flags(text).get("product_safety") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I banged my head against the wall trying to log in",
+        "ik werd rood van schaamte door de opmerking van de bezorger",
+        "I knocked the vase over and hot tea went everywhere, my own clumsiness",
+        "mijn bestelling zat vast in de douane",
+        "ik hield het pakje stevig in mijn hand vast",
+        "the hot water bottle is lovely and warm, thanks",
+    ],
+)
+def test_sixth_round_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("there were chunks of clear plastic in the porridge", "chunks of clear plastic"),
+        ("ik vond een stukje hard plastic, gevaarlijk", "stukje hard plastic"),
+        ("mijn lippen prikken sinds ik die lippenbalsem gebruik", "prikken"),
+        ("nothing to do with your staff, but the charger exploded", "exploded"),
+    ],
+)
+def test_seventh_round_harm_families(text, evidence):
+    assert evidence in (flags(text).get("product_safety") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I stubbed my toe on the box, nothing to do with the lamp inside, it's lovely",
+        "ik stootte mijn teen, niks met de kast te maken, die is prima",
+    ],
+)
+def test_harm_unrelated_to_the_product_raises_nothing(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        ("regulator", "FTC report filed this morning", "FTC report"),
+        ("regulator", "ik stap naar de consumentenwaakhond", "consumentenwaakhond"),
+        ("regulator", "de AFM zal dit willen weten", "de AFM"),
+        ("regulator", "de AP-klacht is de deur uit", "AP-klacht"),
+        ("defamation_claim", "you keep telling customers I lied", "telling customers I lied"),
+        ("defamation_claim", "jullie schaden mijn goede naam", "schaden mijn goede naam"),
+        (
+            "defamation_claim",
+            "jullie tasten met die post mijn reputatie aan",
+            "tasten met die post",
+        ),
+        ("self_harm", "nobody would care if I was gone", "nobody would care if I was gone"),
+        ("self_harm", "ik wil voorgoed verdwijnen", "voorgoed verdwijnen"),
+        ("abuse", "the woman on the phone is a rude cow", "is a rude cow"),
+        ("abuse", "stick your voucher up your arse", "stick your voucher up your arse"),
+        ("abuse", "ik wens dat die manager een ongeluk krijgt", "wens dat die manager een ongeluk"),
+        ("abuse", "smerige dieven", "smerige dieven"),
+        ("spam", "made 2k weekly from home, dm me", "made 2k weekly from home"),
+        ("spam", "bezoek mijn webshop voor de beste deals", "bezoek mijn webshop"),
+    ],
+)
+def test_eighth_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("regulator", "my sister works at the Food Standards Agency and loves your bread"),
+        ("regulator", "ik werk bij de ACM en bestel hier altijd"),
+        ("regulator", "de AP heeft gelijk over cookies, fijn dat jullie dat snappen"),
+        ("spam", "the link in your newsletter is broken"),
+        ("spam", "de link in jullie nieuwsbrief werkt niet"),
+        ("self_harm", "I can't keep going back and forth with your chatbot"),
+        ("defamation_claim", "no way this is sugar free, that's a lie surely"),
+    ],
+)
+def test_eighth_round_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("I'll see you in front of the tribunal", "in front of the tribunal"),
+        ("we are going to arbitration", "to arbitration"),
+        ("the solicitors will deal with it", "the solicitors will deal with"),
+        ("I have a solicitor on retainer", "solicitor on retainer"),
+        ("I've got a consumer lawyer", "got a consumer lawyer"),
+        ("dan maar juridische maatregelen", "juridische maatregelen"),
+        ("ik sleep jullie voor het gerecht", "voor het gerecht"),
+        ("ik ga mijn recht opeisen", "mijn recht opeisen"),
+        ("dan gaan we naar arbitrage", "arbitrage"),
+    ],
+)
+def test_ninth_round_legal_families(text, evidence):
+    assert evidence in (flags(text).get("legal_threat") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I would never sue a shop over a late parcel",
+        "saw an article about another company being taken to court",
+        "ik las in de krant over een rechtszaak tegen een ander bedrijf",
+        "I've got a lawyer friend who loves your shop",
+    ],
+)
+def test_ninth_round_legal_look_alikes_raise_nothing(text):
+    assert "legal_threat" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "evidence"),
+    [
+        ("product_safety", "the e-cig burned a hole in my coat pocket", "burned a hole"),
+        ("product_safety", "de stekkerdoos gaf een harde knal", "een harde knal"),
+        ("product_safety", "het laadstation is helemaal gesmolten", "gesmolten"),
+        ("legal_threat", "dit krijgt een juridisch staartje", "juridisch staartje"),
+        ("legal_threat", "ik schakel een claimbureau in", "claimbureau"),
+        (
+            "defamation_claim",
+            "jullie beschuldigen me in een openbare post van fraude",
+            "beschuldigen me",
+        ),
+        ("abuse", "die helpdesk bestaat uit amateurs", "bestaat uit amateurs"),
+        ("abuse", "this shop is run by clowns", "run by clowns"),
+        # wanting nothing to do with the brand is no reason to drop the report
+        (
+            "legal_threat",
+            "I want nothing to do with you anymore, see you in court",
+            "see you in court",
+        ),
+        (
+            "legal_threat",
+            "ik wil niks meer met jullie te maken hebben, ik stap naar de rechter",
+            "de rechter",
+        ),
+        (
+            "product_safety",
+            "I want nothing to do with your brand after the charger exploded",
+            "exploded",
+        ),
+    ],
+)
+def test_tenth_round_families(flag, text, evidence):
+    assert evidence in (flags(text).get(flag) or "")
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "ik vroeg juridisch advies over mijn huis, niks met jullie te maken"),
+        ("legal_threat", "my solicitor is handling my house move, nothing to do with you"),
+    ],
+)
+def test_legal_matters_unrelated_to_the_brand_raise_nothing(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("mijn zoon kreeg een knikker in zijn luchtpijp", "in zijn luchtpijp"),
+        ("na de spray had ik moeite met ademhalen", "moeite met ademhalen"),
+        ("de thermostaat van de kachel schakelde niet uit", "schakelde niet uit"),
+        ("de klep ging niet dicht en de oven bleef gewoon aan", "klep ging niet dicht"),
+        ("van die gummies werd ik duizelig", "duizelig"),
+        ("er zat een glasscherf in mijn limonade", "glasscherf in mijn limonade"),
+    ],
+)
+def test_eleventh_round_harm_families(text, evidence):
+    assert evidence in (flags(text).get("product_safety") or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik had een kikker in mijn keel tijdens het bellen met jullie",
+        "de lamp bleef aan, dus ik wist dat hij werkte",
+    ],
+)
+def test_eleventh_round_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
