@@ -68,24 +68,58 @@ class ParsedPartition:
     records: list[dict[str, Any]] | None = None  # JSON lines: the objects as read
 
 
+#: URL schemes of stores that every worker process (on any host) reads and writes alike;
+#: a path without a scheme is a local path. Others are refused before any work: memory://
+#: lives inside one process, and read-only or per-process stores (http://, zip://, caches
+#: chained with ``::``) cannot hold an output or would give each worker another view.
+SHARED_SCHEMES = (
+    *("file", "local", "s3", "s3a", "gs", "gcs"),
+    *("abfs", "abfss", "az", "adl", "hdfs", "webhdfs"),
+)
+
+
 def shared_filesystem(url: str) -> tuple[Any, str]:
     """Return the filesystem and path of a URL every worker process can reach.
 
-    Raises DatasetInputError for a store that lives inside one process (memory://): each
-    worker would read an empty store of its own and write where nothing outlives it.
+    Raises DatasetInputError for a scheme not in SHARED_SCHEMES, with the reason: for
+    memory://, each worker would read an empty store of its own and write where nothing
+    outlives it. A shared store whose fsspec driver is not installed (s3fs, gcsfs, adlfs)
+    is refused with the package's name.
     """
-    fs, path = fsspec.core.url_to_fs(url)
-    if isinstance(fs, MemoryFileSystem):
+    if "::" in url:
+        raise DatasetInputError(
+            f"{url}: chained URLs (PROTOCOL::URL) are not supported: give the store's own "
+            f"URL ({_SCHEME_LIST})"
+        )
+    protocol, _ = fsspec.core.split_protocol(url)
+    protocol = protocol.lower() if protocol else None
+    if protocol == "memory":
         raise DatasetInputError(
             f"{url}: memory:// is not shared between processes, so the Dask worker processes "
-            "can neither read nor write it: use a path or the URL of a shared store "
-            "(file://, s3://, gs://, ...)"
+            f"can neither read nor write it: use a path or the URL of a shared store "
+            f"({_SCHEME_LIST})"
         )
+    if protocol is not None and protocol not in SHARED_SCHEMES:
+        raise DatasetInputError(
+            f"{url}: {protocol}: URLs are not supported for datasets: use a path or the URL "
+            f"of a store every worker can read and write ({_SCHEME_LIST})"
+        )
+    try:
+        fs, path = fsspec.core.url_to_fs(url)
+    except ImportError as error:
+        raise DatasetInputError(
+            f"{url}: the {protocol}:// driver is not installed on this machine ({error})"
+        ) from None
+    if isinstance(fs, MemoryFileSystem):  # a scheme registered to memory under another name
+        raise DatasetInputError(f"{url}: an in-process store cannot be shared by the workers")
     return fs, path
 
 
+_SCHEME_LIST = ", ".join(f"{scheme}://" for scheme in SHARED_SCHEMES if scheme != "local")
+
+
 def list_inputs(url: str, input_format: str, exclude: str | None = None) -> list[InputFile]:
-    """Return the input files of a path, folder or glob (local or any fsspec URL), sorted.
+    """Return the input files of a path, folder or glob (a path or a URL of SHARED_SCHEMES), sorted.
 
     Nothing under the folder ``exclude`` (the run's output) is an input, so an output folder
     inside the input folder is never read back as input.
@@ -508,7 +542,9 @@ def serialise(
     return buffer.getvalue()
 
 
-#: Arrow types of the column kinds in a Parquet part ("mixed" and "arrow": as Arrow infers).
+#: Arrow types of the column kinds in a Parquet part ("arrow": as Arrow infers). A column of
+#: several kinds of scalar (a number in some rows, text in others) is text, so every part
+#: has the same type for it: strings as they are, other values as JSON.
 _ARROW_TYPES = {
     "int": pa.int64(),
     "float": pa.float64(),
@@ -516,6 +552,7 @@ _ARROW_TYPES = {
     "string": pa.string(),
     "json": pa.string(),
     "null": pa.string(),
+    "mixed": pa.string(),
 }
 
 
@@ -578,9 +615,9 @@ def _csv_cell(value: Any) -> str:
 
 
 def _parquet_value(value: Any, kind: str) -> Any:
-    if value is None or kind in ("mixed", "arrow"):
+    if value is None or kind == "arrow":
         return value
-    if kind in ("string", "json", "null"):
+    if kind in ("string", "json", "null", "mixed"):
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     if kind == "float" and isinstance(value, int):
         return float(value)

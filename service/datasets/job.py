@@ -40,7 +40,7 @@ from service.datasets.formats import (
     write_atomically,
 )
 from service.datasets.partition import redact_rows, worker_engine
-from service.datasets.settings import EXTENSIONS, DatasetSettings
+from service.datasets.settings import EXTENSIONS, OUTPUT_VERSION, DatasetSettings
 
 MANIFEST = "_manifest.json"
 DONE_FOLDER = "_done"
@@ -155,8 +155,10 @@ def prepare_job(
     """List the input, check or create the output folder's manifest, and plan partitions.
 
     A folder holding a run of the same input and settings is resumed (its plan is reused);
-    one holding a run of another input or other settings raises OutputMismatch unless
-    ``overwrite`` is set, in which case that earlier output is deleted.
+    one holding a run of another input, other settings or another output version (an
+    earlier release's layout, see OUTPUT_VERSION) raises OutputMismatch unless ``overwrite``
+    is set, in which case that earlier output is deleted: never resumed into, never
+    overwritten silently.
     """
     output_url = output_url.rstrip("/")
     fs, path = shared_filesystem(output_url)
@@ -174,6 +176,14 @@ def prepare_job(
             raise DatasetInputError(f"OUTPUT must not hold the input: {file.url} is inside it")
     manifest = _read_json(fs, f"{path}/{MANIFEST}")
     if manifest is not None and manifest.get("fingerprint") != fingerprint:
+        earlier = manifest.get("output_version", 1)
+        if not overwrite and earlier != OUTPUT_VERSION:
+            raise OutputMismatch(
+                f"{output_url} holds a run written as output version {earlier}; this version "
+                f"of redact-dataset writes version {OUTPUT_VERSION}, whose parts would not "
+                "match the ones written: choose another output folder, or pass --overwrite "
+                "to delete it and start again"
+            )
         if not overwrite:
             changed = [
                 what
@@ -203,6 +213,7 @@ def prepare_job(
         columns = None if collector is None else collector.columns(settings)
         manifest = {
             "manifest_version": MANIFEST_VERSION,
+            "output_version": OUTPUT_VERSION,
             "fingerprint": fingerprint,
             "input_fingerprint": input_digest,
             "settings_fingerprint": settings.fingerprint(),
