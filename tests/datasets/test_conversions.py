@@ -201,6 +201,31 @@ def test_parquet_to_csv_gives_one_header_ints_and_json_for_nested_values(dask, t
     assert by_id["c2"]["pinned"] == "true" and by_id["c1"]["pinned"] == "false"
 
 
+def test_jsonl_to_csv_gives_one_header_and_json_for_everything_but_text(dask, tmp_path):
+    rows = _uneven_rows(40)
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    output = tmp_path / "out"
+    config = settings(output_format="csv", partition_rows=10)
+    report = run_job(prepare_job(str(source), str(output), config), dask)
+    assert report.complete and report.partitions_written == 4, report.failed
+
+    headers = set()
+    for part in output.glob("part-*.csv"):
+        with part.open(newline="") as handle:
+            headers.add(tuple(next(csv.reader(handle))))
+    assert headers == {
+        ("comment_id", "thread", "body", "order_ref", "score", "meta", "rating", "verified")
+        + ("findings",)
+    }
+    written = assert_redacted_exactly_once(output, "csv", [row["comment_id"] for row in rows])
+    by_id = {row["comment_id"]: row for row in written}
+    assert by_id["c13"]["rating"] == "3" and by_id["c1"]["rating"] == ""  # never "3.0"
+    assert by_id["c4"]["score"] == "2.5" and by_id["c1"]["order_ref"] == "1001"
+    assert json.loads(by_id["c7"]["meta"]) == {"channel": "app", "tags": ["late", "parcel"]}
+    assert by_id["c22"]["verified"] == "true" and by_id["c21"]["verified"] == "false"
+    assert by_id["c21"]["order_ref"] == "NL-21"
+
+
 def test_parquet_to_jsonl_writes_nested_values_as_json(dask, tmp_path):
     rows = make_rows(12)
     for number, row in enumerate(rows, start=1):
