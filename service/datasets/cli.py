@@ -159,7 +159,8 @@ def redact_dataset(
 ) -> None:
     """Redact the text field of every row of INPUT into the folder OUTPUT, on Dask.
 
-    INPUT is a file, a folder or a glob, local or any fsspec URL. OUTPUT gets one part file
+    INPUT is a file, a folder or a glob; INPUT and OUTPUT are paths or file://, s3://, gs://,
+    abfs:// or hdfs:// URLs (memory:// and others are refused). OUTPUT gets one part file
     per partition plus a findings column (types and offsets, never values), a manifest and
     `_bad_rows.jsonl`. Run the same command again to resume: written partitions are skipped.
     Exit status: 0 all written, 3 some partitions failed (rerun to finish), 4 stopped on a

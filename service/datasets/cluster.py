@@ -19,6 +19,24 @@ _ONE_THREAD = {
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 }
 
+#: Set by Dask's nanny in a worker's environment before it starts, unless removed: with it,
+#: glibc returns freed memory to the system at once and stops raising its mmap threshold,
+#: so the engine's short-lived arrays are mapped and unmapped again for every text (a
+#: hundred times the page faults and a fifth more CPU time than the in-process engine).
+_MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
+
+
+def worker_spawn_environment() -> dict[str, Any]:
+    """Return Dask's pre-spawn environment for local workers, without the malloc trim setting.
+
+    The workers then allocate like any other process running the engine (glibc's dynamic
+    thresholds); a partition's memory is freed when it is written, so there is little to trim.
+    """
+    import dask
+
+    spawn = dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {}
+    return {name: value for name, value in spawn.items() if name != _MALLOC_TRIM}
+
 
 @contextmanager
 def dask_client(
@@ -31,9 +49,11 @@ def dask_client(
 
     The local cluster has one worker process per core (or ``workers``), one thread each,
     no dashboard, and passes ``environment`` (the server secret, say) to its workers; it is
-    shut down on exit. Workers of an existing cluster take their settings from their own
-    environment.
+    shut down on exit. Its workers start without Dask's ``MALLOC_TRIM_THRESHOLD_`` (see
+    :func:`worker_spawn_environment`). Workers of an existing cluster take their settings
+    from their own environment.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -42,6 +62,7 @@ def dask_client(
         return
     count = workers or os.cpu_count() or 1
     with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": worker_spawn_environment()}),
         LocalCluster(
             n_workers=count,
             threads_per_worker=1,

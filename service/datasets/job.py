@@ -29,16 +29,18 @@ from service.datasets.errors import (
     PartitionFailed,
 )
 from service.datasets.formats import (
+    ColumnCollector,
     InputFile,
     PartitionSpec,
     list_inputs,
     plan_partitions,
     read_partition,
     serialise,
+    shared_filesystem,
     write_atomically,
 )
 from service.datasets.partition import redact_rows, worker_engine
-from service.datasets.settings import EXTENSIONS, DatasetSettings
+from service.datasets.settings import EXTENSIONS, OUTPUT_VERSION, DatasetSettings
 
 MANIFEST = "_manifest.json"
 DONE_FOLDER = "_done"
@@ -57,6 +59,8 @@ class Job:
     partitions: list[PartitionSpec]
     fingerprint: str
     done: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: (name, kind) of every input column when a CSV or Parquet part needs them all.
+    columns: tuple[tuple[str, str], ...] | None = None
 
     @property
     def total_rows(self) -> int:
@@ -151,21 +155,35 @@ def prepare_job(
     """List the input, check or create the output folder's manifest, and plan partitions.
 
     A folder holding a run of the same input and settings is resumed (its plan is reused);
-    one holding a run of another input or other settings raises OutputMismatch unless
-    ``overwrite`` is set, in which case that earlier output is deleted.
+    one holding a run of another input, other settings or another output version (an
+    earlier release's layout, see OUTPUT_VERSION) raises OutputMismatch unless ``overwrite``
+    is set, in which case that earlier output is deleted: never resumed into, never
+    overwritten silently.
     """
     output_url = output_url.rstrip("/")
-    files = list_inputs(input_url, settings.input_format)
+    fs, path = shared_filesystem(output_url)
+    input_fs, input_path = shared_filesystem(input_url)
+    if type(input_fs) is type(fs) and input_path.rstrip("/") == path.rstrip("/"):
+        raise DatasetInputError("OUTPUT must be a folder other than the input")
+    files = list_inputs(input_url, settings.input_format, exclude=output_url)
     input_digest = hashlib.sha256(
         json.dumps([[f.url, f.size, f.version] for f in files]).encode()
     ).hexdigest()
     fingerprint = hashlib.sha256(f"{input_digest}:{settings.fingerprint()}".encode()).hexdigest()
 
-    fs, path = fsspec.core.url_to_fs(output_url)
-    if any(output_url.rstrip("/") == f.url.rstrip("/") for f in files):
-        raise DatasetInputError("OUTPUT must be a folder other than the input")
+    for file in files:
+        if type(input_fs) is type(fs) and _inside(path, input_fs._strip_protocol(file.url)):
+            raise DatasetInputError(f"OUTPUT must not hold the input: {file.url} is inside it")
     manifest = _read_json(fs, f"{path}/{MANIFEST}")
     if manifest is not None and manifest.get("fingerprint") != fingerprint:
+        earlier = manifest.get("output_version", 1)
+        if not overwrite and earlier != OUTPUT_VERSION:
+            raise OutputMismatch(
+                f"{output_url} holds a run written as output version {earlier}; this version "
+                f"of redact-dataset writes version {OUTPUT_VERSION}, whose parts would not "
+                "match the ones written: choose another output folder, or pass --overwrite "
+                "to delete it and start again"
+            )
         if not overwrite:
             changed = [
                 what
@@ -190,9 +208,12 @@ def prepare_job(
         _clear_output(fs, path)
 
     if manifest is None:
-        files, partitions = plan_partitions(files, settings)
+        collector = ColumnCollector() if _needs_columns(settings) else None
+        files, partitions = plan_partitions(files, settings, collector)
+        columns = None if collector is None else collector.columns(settings)
         manifest = {
             "manifest_version": MANIFEST_VERSION,
+            "output_version": OUTPUT_VERSION,
             "fingerprint": fingerprint,
             "input_fingerprint": input_digest,
             "settings_fingerprint": settings.fingerprint(),
@@ -200,6 +221,7 @@ def prepare_job(
             "settings": {**asdict(settings)},
             "files": [asdict(f) for f in files],
             "partitions": [asdict(p) for p in partitions],
+            "columns": None if columns is None else [list(column) for column in columns],
         }
         fs.makedirs(f"{path}/{DONE_FOLDER}", exist_ok=True)
         write_atomically(f"{output_url}/{MANIFEST}", json.dumps(manifest, indent=1).encode())
@@ -208,11 +230,27 @@ def prepare_job(
             InputFile(**{**f, "columns": tuple(f.get("columns", ()))}) for f in manifest["files"]
         ]
         partitions = [PartitionSpec(**p) for p in manifest["partitions"]]
+        stored = manifest.get("columns")
+        columns = None if stored is None else tuple(tuple(column) for column in stored)
         fs.makedirs(f"{path}/{DONE_FOLDER}", exist_ok=True)
 
-    job = Job(input_url, output_url, settings, files, partitions, fingerprint)
+    job = Job(input_url, output_url, settings, files, partitions, fingerprint, columns=columns)
     job.done = _written_partitions(fs, path, job)
     return job
+
+
+def _needs_columns(settings: DatasetSettings) -> bool:
+    """Tell whether the parts need the input's columns planned: CSV or Parquet from another
+    format (JSON lines keep each record's fields; Parquet to Parquet keeps its schema)."""
+    if settings.output_format == "jsonl":
+        return False
+    return not (settings.input_format == settings.output_format == "parquet")
+
+
+def _inside(folder: str, path: str) -> bool:
+    """Tell whether a path is a folder or inside it (paths of one filesystem)."""
+    folder, path = folder.rstrip("/"), path.rstrip("/")
+    return path == folder or path.startswith(f"{folder}/")
 
 
 def _written_partitions(fs: Any, path: str, job: Job) -> dict[int, dict[str, Any]]:
@@ -255,7 +293,12 @@ def _read_json(fs: Any, path: str) -> dict[str, Any] | None:
 
 
 def redact_partition_task(
-    spec: PartitionSpec, file: InputFile, output_url: str, settings: DatasetSettings, fp: str
+    spec: PartitionSpec,
+    file: InputFile,
+    output_url: str,
+    settings: DatasetSettings,
+    fp: str,
+    columns: tuple[tuple[str, str], ...] | None = None,
 ) -> dict[str, Any]:
     """Read, redact and write one partition, then record it as done; return its counts.
 
@@ -263,7 +306,7 @@ def redact_partition_task(
     message can quote the row it choked on, so only our own and the OS's messages are kept.
     """
     try:
-        return _redact_partition(spec, file, output_url, settings, fp)
+        return _redact_partition(spec, file, output_url, settings, fp, columns)
     except (BadRowError, PartitionFailed):
         raise
     except (DatasetError, OSError) as error:
@@ -275,14 +318,19 @@ def redact_partition_task(
 
 
 def _redact_partition(
-    spec: PartitionSpec, file: InputFile, output_url: str, settings: DatasetSettings, fp: str
+    spec: PartitionSpec,
+    file: InputFile,
+    output_url: str,
+    settings: DatasetSettings,
+    fp: str,
+    columns: tuple[tuple[str, str], ...] | None,
 ) -> dict[str, Any]:
     parsed = read_partition(file, spec, settings)
     result = redact_rows(parsed.frame, settings, file=file.url, row_numbers=parsed.row_numbers)
     name = f"part-{spec.index:05d}"
     write_atomically(
         f"{output_url}/{name}{EXTENSIONS[settings.output_format]}",
-        serialise(result.frame, parsed, settings),
+        serialise(result.frame, parsed, settings, columns),
     )
     bad_rows = sorted(
         [row.to_dict() for row in [*parsed.unparsed, *result.bad_rows]], key=lambda r: r["row"]
@@ -341,6 +389,7 @@ def run_job(
             job.output_url,
             job.settings,
             job.fingerprint,
+            job.columns,
             key=f"redact-partition-{spec.index:05d}-{run_id}",
             pure=False,
         ): spec

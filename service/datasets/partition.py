@@ -14,6 +14,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy
 import pandas as pd
 
 from service.datasets.errors import BadRowError
@@ -64,7 +65,17 @@ def is_missing(value: Any) -> bool:
 
 
 def plain(value: Any) -> Any:
-    """Return a JSON-ready form of a scalar from pandas, numpy or Arrow (None when missing)."""
+    """Return a JSON-ready form of a value from pandas, numpy or Arrow (None when missing).
+
+    Lists and mappings (Parquet's list, struct and map columns) become JSON arrays and
+    objects, their items made plain in turn.
+    """
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, numpy.ndarray):
+        return [plain(item) for item in value.tolist()]
     if is_missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str | bytes):

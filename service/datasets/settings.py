@@ -20,8 +20,9 @@ EXTENSIONS = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
 _FORMAT_OF_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 _FORMAT_OF_SUFFIX.update({".parquet": "parquet", ".pq": "parquet"})
 
-#: Bumped whenever the output of the same input and settings would change.
-OUTPUT_VERSION = 1
+#: Bumped whenever the output of the same input and settings would change (2: CSV and
+#: Parquet parts have every input column with one type; nested values are JSON).
+OUTPUT_VERSION = 2
 
 
 @dataclass(frozen=True)
