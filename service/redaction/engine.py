@@ -114,7 +114,7 @@ class _Request:
     needs_ner: bool
     score_threshold: float
     allow_values: frozenset[str]
-    deny_recognizer: EntityRecognizer | None
+    extra_recognizers: tuple[EntityRecognizer, ...]
     explain: bool
     brand_terms: BrandTerms
 
@@ -247,6 +247,7 @@ class RedactionEngine:
         deny_list: Sequence[str] | None = None,
         return_explanation: bool = False,
         brand_terms: Sequence[str] | None = None,
+        recognizers: Sequence[EntityRecognizer] = (),
     ) -> AnalysisResult:
         """Find personal data in a text.
 
@@ -257,7 +258,8 @@ class RedactionEngine:
         DENY_LIST. The brand's own names, products and handles (the engine's
         ``brand_terms`` plus any given here) are never reported, nor are findings made
         only of well-known brand, product, assistant or place words without a person
-        cue. Findings never overlap and are ordered by position.
+        cue. Findings never overlap and are ordered by position. ``recognizers`` are run
+        for this call only, on top of the engine's, and report whatever types they find.
         """
         _require_text(text, "text")
         request = self._request(
@@ -269,6 +271,7 @@ class RedactionEngine:
             deny_list,
             return_explanation,
             brand_terms,
+            recognizers,
         )
         return AnalysisResult(request.language, self._findings(text, request))
 
@@ -393,6 +396,7 @@ class RedactionEngine:
         deny_list: Sequence[str] | None,
         explain: bool,
         brand_terms: Sequence[str] | None = None,
+        recognizers: Sequence[EntityRecognizer] = (),
     ) -> _Request:
         """Validate the options of one analysis and resolve their defaults."""
         resolved_language = self._language(text, language)
@@ -409,10 +413,10 @@ class RedactionEngine:
             normalize_value(value) for value in _checked_list(allow_list, "allow_list")
         )
         deny_values = _checked_list(deny_list, "deny_list")
-        deny_recognizer = None
+        extra = tuple(recognizers)
         if deny_values:
             # Deny-list values are reported whatever types were asked for.
-            deny_recognizer = _deny_list_recognizer(resolved_language, tuple(deny_values))
+            extra += (_deny_list_recognizer(resolved_language, tuple(deny_values)),)
             if DENY_LIST_ENTITY not in wanted:
                 wanted.append(DENY_LIST_ENTITY)
         elif DENY_LIST_ENTITY in wanted:
@@ -423,7 +427,7 @@ class RedactionEngine:
             needs_ner=any(entity in self._ner_entities[resolved_language] for entity in wanted),
             score_threshold=threshold,
             allow_values=allow_values,
-            deny_recognizer=deny_recognizer,
+            extra_recognizers=extra,
             explain=explain,
             brand_terms=self._brand_terms
             if brand_terms is None
@@ -520,8 +524,8 @@ class RedactionEngine:
             )
             if len(self._selected) < MAX_CACHED_SELECTIONS:
                 self._selected[key] = selected
-        if request.deny_recognizer is not None:
-            selected = (*selected, request.deny_recognizer)
+        if request.extra_recognizers:
+            selected = (*selected, *request.extra_recognizers)
         return selected
 
     def _recognize(
