@@ -202,18 +202,21 @@ def take_reply_check(
     checks_per_window: int,
     window_seconds: int,
 ) -> int | None:
-    """Count one check of an item by the actor's key; return None when allowed, else the
-    seconds until the window ends, after recording `reply.check_refused`."""
-    if actor.key_id is None:
+    """Count one check of an item by the actor's key or console user; return None when
+    allowed, else the seconds until the window ends, after recording `reply.check_refused`."""
+    if actor.key_id is None and actor.user_id is None:
         return None
     q = queries()
     item = conn.execute(q["get_feedback_item_author"], {"id": item_id}).fetchone()
     if item is None:
         # Left to check_reply, which refuses an unknown item with a 422.
         return None
+    if actor.key_id is not None:
+        query, who = q["upsert_reply_check_window"], {"key_id": actor.key_id}
+    else:
+        query, who = q["upsert_reply_check_user_window"], {"user_id": actor.user_id}
     row = conn.execute(
-        q["upsert_reply_check_window"],
-        {"key_id": actor.key_id, "item_id": item_id, "window_seconds": window_seconds},
+        query, {**who, "item_id": item_id, "window_seconds": window_seconds}
     ).fetchone()
     if row["checks"] <= checks_per_window:
         return None
