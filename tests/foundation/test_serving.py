@@ -310,3 +310,30 @@ def test_workers_are_recycled_by_texts_processed_not_requests(recycling_server):
     assert status == 200 and len(json.loads(answer)["items"]) == BATCH
     log = server.log_path.read_text(errors="replace")
     assert '"reason": "texts"' in log and "recycling worker" in log
+
+
+def test_a_worker_over_the_memory_bound_is_recycled(pg_server_url, template_db, tmp_path):
+    """With PRIVACY_WORKER_MAX_RSS_MB below what any worker holds (and no text bound), the
+    worker that answered a request is replaced after it, and its successor serves."""
+    with serving(
+        pg_server_url,
+        template_db,
+        tmp_path,
+        workers=1,
+        settings={
+            "PRIVACY_WORKER_MAX_TEXTS": "0",
+            "PRIVACY_WORKER_MAX_RSS_MB": "1",
+            "PRIVACY_LOG_LEVEL": "INFO",
+        },
+    ) as server:
+        (first,) = server.worker_pids()
+        status, _, _ = parse(raw(server.port, b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n"))
+        assert status == 200
+
+        deadline = time.monotonic() + 60
+        while first in (pids := server.worker_pids()) or not pids:
+            assert time.monotonic() < deadline, f"worker {first} should have been replaced"
+            time.sleep(0.2)
+        server.wait_ready(120)
+        log = server.log_path.read_text(errors="replace")
+        assert '"reason": "memory"' in log and "recycling worker" in log
