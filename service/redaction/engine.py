@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
 import os
 import threading
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,10 @@ ENGLISH_NER_ENTITIES = ("PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"
 #: Distinct (language, entity types) selections of recognizers kept; requests from one
 #: client repeat a handful, so this only bounds memory against odd callers.
 MAX_CACHED_SELECTIONS = 1024
+
+#: Calls let into one open spaCy memory zone before new calls wait for it to close: what the
+#: zone holds (the new words of the calls in it) is bounded even when calls overlap without end.
+MAX_CALLS_PER_ZONE = 32
 
 MAX_LIST_ITEMS = 1000
 MAX_LIST_ITEM_LENGTH = 200
@@ -146,6 +151,16 @@ class RedactionEngine:
         # spaCy does not promise that one pipeline may run in several threads at once; under a
         # threaded server only the pipeline call is serialised, everything around it overlaps.
         self._nlp_lock = threading.Lock()
+        # Every call runs inside spaCy's memory zone (see memory_zone): the words a text adds to
+        # the vocabulary are freed when the zone closes. Concurrent calls share one open zone,
+        # which closes when the last of them ends; once it has let in MAX_CALLS_PER_ZONE calls,
+        # new ones wait for it to close, so it cannot stay open (and grow) under steady load.
+        self.memory_zones = True
+        self._zone = threading.Condition(threading.Lock())
+        self._zone_open: contextlib.ExitStack | None = None
+        self._zone_calls = 0  # calls inside the open zone now
+        self._zone_admitted = 0  # calls let into the open zone since it opened
+        self._zone_depth = threading.local()
         lexicon = DutchLexicon.from_faker()
 
         recognizers: list[EntityRecognizer] = []
@@ -227,6 +242,54 @@ class RedactionEngine:
 
     # ----------------------------------------------------------------- public API
 
+    @contextlib.contextmanager
+    def memory_zone(self) -> Iterator[None]:
+        """Run a block inside spaCy's memory zone of the engine's pipelines.
+
+        Strings, vocabulary and tokenizer entries the texts add while the zone is open are
+        freed when it closes, so a long-running process does not grow with every new word it
+        sees. spaCy objects made inside (docs, tokens, spans, NLP artifacts) must not outlive
+        the block: the engine's calls return plain data only.
+
+        Blocks in several threads share one open zone, which closes when the last of them
+        ends (spaCy zones do not nest); a zone that has let in ``MAX_CALLS_PER_ZONE`` blocks
+        takes no more until it has closed. A block inside a block of the same thread runs in
+        the zone already open. The pipeline itself stays serialised by its own lock, always
+        taken inside the zone, never the other way round.
+        """
+        depth = getattr(self._zone_depth, "value", 0)
+        if depth or not self.memory_zones:
+            self._zone_depth.value = depth + 1
+            try:
+                yield
+            finally:
+                self._zone_depth.value = depth
+            return
+        with self._zone:
+            while self._zone_open is not None and self._zone_admitted >= MAX_CALLS_PER_ZONE:
+                self._zone.wait()
+            if self._zone_open is None:
+                zone = contextlib.ExitStack()
+                with self._nlp_lock:
+                    zone.enter_context(self._nlp.memory_zone())
+                self._zone_open, self._zone_admitted = zone, 0
+            self._zone_calls += 1
+            self._zone_admitted += 1
+        self._zone_depth.value = 1
+        try:
+            yield
+        finally:
+            self._zone_depth.value = 0
+            with self._zone:
+                self._zone_calls -= 1
+                if self._zone_calls == 0:
+                    zone, self._zone_open = self._zone_open, None
+                    try:
+                        with self._nlp_lock:
+                            zone.close()
+                    finally:
+                        self._zone.notify_all()
+
     def supported_entities(self) -> dict[str, list[str]]:
         """Return, per language, the sorted entity types the engine can report."""
         return {language: list(entities) for language, entities in self._supported.items()}
@@ -273,7 +336,8 @@ class RedactionEngine:
             brand_terms,
             recognizers,
         )
-        return AnalysisResult(request.language, self._findings(text, request))
+        with self.memory_zone():
+            return AnalysisResult(request.language, self._findings(text, request))
 
     def redact(
         self,
@@ -294,7 +358,8 @@ class RedactionEngine:
             text, language, entities, score_threshold, allow_list, deny_list, False, brand_terms
         )
         plan = self._plan(operators)
-        return self._redacted(text, request, self._findings(text, request), plan)
+        with self.memory_zone():
+            return self._redacted(text, request, self._findings(text, request), plan)
 
     def redact_batch(
         self,
@@ -347,16 +412,19 @@ class RedactionEngine:
 
         if groups is not None and len(groups) != len(texts):
             raise RedactionInputError("groups", "must hold one key per item")
-        artifacts = self._batch_artifacts(texts, requests)
         plans: dict[Hashable, OperatorPlan] = {}
         results = []
-        for i, (text, request) in enumerate(zip(texts, requests, strict=True)):
-            group = None if groups is None else groups[i]
-            plan = plans.get(group)
-            if plan is None:
-                plan = plans[group] = self._plan(operators)
-            findings = self._findings(text, request, artifacts.get(i))
-            results.append(self._redacted(text, request, findings, plan))
+        with self.memory_zone():
+            # The docs of the whole batch live in one zone; only plain results leave it.
+            artifacts = self._batch_artifacts(texts, requests)
+            for i, (text, request) in enumerate(zip(texts, requests, strict=True)):
+                group = None if groups is None else groups[i]
+                plan = plans.get(group)
+                if plan is None:
+                    plan = plans[group] = self._plan(operators)
+                findings = self._findings(text, request, artifacts.get(i))
+                results.append(self._redacted(text, request, findings, plan))
+            del artifacts
         return results
 
     def decrypt_text(self, text: str) -> tuple[str, int]:

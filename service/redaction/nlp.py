@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -123,6 +124,24 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
             if name not in loaded:
                 loaded[name] = load_ner_pipeline(name)
             self.nlp[model["lang_code"]] = loaded[name]
+
+    def pipelines(self) -> list[Language]:
+        """Return each loaded pipeline once (languages may share one)."""
+        return list({id(nlp): nlp for nlp in self.nlp.values()}.values())
+
+    @contextlib.contextmanager
+    def memory_zone(self) -> Iterator[None]:
+        """Run a block inside spaCy's memory zone of every loaded pipeline.
+
+        Words, strings and tokenizer entries the pipelines add while the block runs are
+        freed when it ends; docs, tokens, spans and artifacts made inside must not be used
+        after it. spaCy zones do not nest and are shared by everything using the pipeline
+        while open, so callers coordinate (see ``RedactionEngine.memory_zone``).
+        """
+        with contextlib.ExitStack() as zones:
+            for nlp in self.pipelines():
+                zones.enter_context(nlp.memory_zone())
+            yield
 
     def is_stopword(self, word: str, language: str) -> bool:
         """Return True if the word is a stop word of the given language."""
