@@ -45,6 +45,7 @@ from service.redaction.operators import (
 )
 from service.redaction.recognizers import build_recognizers
 from service.redaction.recognizers.brands import BrandTerms, drop_brand_findings
+from service.redaction.recognizers.lexicon import common_words, dutch_common_words
 from service.redaction.refine import refine_findings
 from service.workload import count_texts
 
@@ -162,6 +163,9 @@ class RedactionEngine:
         self._zone_admitted = 0  # calls let into the open zone since it opened
         self._zone_depth = threading.local()
         lexicon = DutchLexicon.from_faker()
+        # Calls run in memory zones, in which spaCy keeps no new word: the common ones are
+        # kept for good now, so calls do not tokenize them the slow way every time.
+        self._nlp.warm_up(common_words() | dutch_common_words())
 
         recognizers: list[EntityRecognizer] = []
         self._ner_entities: dict[str, frozenset[str]] = {}

@@ -261,3 +261,21 @@ def test_a_call_in_another_thread_does_not_wait_for_an_open_zone(engine, monkeyp
     assert late == [expected[3]]
     assert not in_zone(engine)
     assert vocabulary_size(engine) == before
+
+
+def test_common_words_are_kept_for_good_when_the_engine_is_built(engine):
+    """Zones keep no new word, so the words most texts are made of are known beforehand."""
+    from service.redaction.recognizers.lexicon import common_words, dutch_common_words
+
+    nlp = engine._nlp.pipelines()[0]
+    words = sorted(common_words() | dutch_common_words())
+    sample = " ".join(
+        f"{word} {word.capitalize()}." for word in words[:: max(1, len(words) // 300)]
+    )
+    with engine.memory_zone():
+        tokens = [token.text for token in nlp.make_doc(sample)]
+    # Tokens the zone made for the sample are gone now; the warmed-up ones are all there.
+    assert len(tokens) > 600 and all(token in nlp.vocab for token in tokens)
+    before = vocabulary_size(engine)
+    engine.analyze("Thanks, but we have not heard from you since last week.")
+    assert vocabulary_size(engine) == before
