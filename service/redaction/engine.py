@@ -29,6 +29,7 @@ from service.redaction.nlp import (
     SPACY_MODEL_PACKAGE,
     InPlaceContextEnhancer,
     LeanSpacyNlpEngine,
+    RecurringWords,
     ner_model_configuration,
 )
 from service.redaction.offline import install_offline_tldextract
@@ -162,6 +163,8 @@ class RedactionEngine:
         self._zone_calls = 0  # calls inside the open zone now
         self._zone_admitted = 0  # calls let into the open zone since it opened
         self._zone_depth = threading.local()
+        # Words that recur across calls are kept for good between zones, within a budget.
+        self._recurring = RecurringWords()
         lexicon = DutchLexicon.from_faker()
         # Calls run in memory zones, in which spaCy keeps no new word: the common ones are
         # kept for good now, so calls do not tokenize them the slow way every time.
@@ -291,6 +294,9 @@ class RedactionEngine:
                     try:
                         with self._nlp_lock:
                             zone.close()
+                            recurring = self._recurring.take()
+                            if recurring:
+                                self._nlp.keep_words(recurring)
                     finally:
                         self._zone.notify_all()
 
@@ -539,6 +545,8 @@ class RedactionEngine:
     def _artifacts(self, text: str, request: _Request) -> NlpArtifacts:
         """Run NER if a requested type needs it, else only the tokenizer (for context)."""
         count_texts(1)
+        if self.memory_zones:
+            self._recurring.note(text)
         with self._nlp_lock:
             if request.needs_ner:
                 return self._nlp.process_text(text, request.language)
@@ -558,6 +566,9 @@ class RedactionEngine:
             if not indexes:
                 continue
             count_texts(len(indexes))
+            if self.memory_zones:
+                for i in indexes:
+                    self._recurring.note(texts[i])
             with self._nlp_lock:
                 processed = list(self._nlp.process_many((texts[i] for i in indexes), language))
             for i, item_artifacts in zip(indexes, processed, strict=True):

@@ -70,6 +70,19 @@ def engine() -> RedactionEngine:
     return RedactionEngine(SECRET)
 
 
+@pytest.fixture
+def learning():
+    """Let the engine keep the words that recur across calls (its default)."""
+
+
+@pytest.fixture(autouse=True)
+def keep_no_recurring_words(request, engine, monkeypatch):
+    """Outside tests that ask for ``learning``, the engine keeps no more recurring words, so
+    the vocabulary must not change at all."""
+    if "learning" not in request.fixturenames:
+        monkeypatch.setattr(engine._recurring, "budget", engine._recurring.kept)
+
+
 def vocabulary_size(engine: RedactionEngine) -> tuple[int, int]:
     """Strings in the store and lexemes in the vocabulary of the engine's pipelines.
 
@@ -111,7 +124,7 @@ def only_plain_data(value) -> bool:
     return value is None or type(value) in (str, int, float, bool)
 
 
-def test_findings_are_the_same_inside_and_outside_the_zone(engine):
+def test_findings_are_the_same_inside_and_outside_the_zone(engine, learning):
     texts = our_texts(300, seed=1)
     inside = everything(engine, texts)
     assert not in_zone(engine)
@@ -278,4 +291,30 @@ def test_common_words_are_kept_for_good_when_the_engine_is_built(engine):
     assert len(tokens) > 600 and all(token in nlp.vocab for token in tokens)
     before = vocabulary_size(engine)
     engine.analyze("Thanks, but we have not heard from you since last week.")
+    assert vocabulary_size(engine) == before
+
+
+def test_words_that_recur_are_kept_within_a_budget_and_fresh_ones_never(
+    engine, learning, monkeypatch
+):
+    nlp = engine._nlp.pipelines()[0]
+    rng = random.Random(13)
+    recurring = [made_up_word(rng) for _ in range(5)]
+    fresh = [made_up_word(rng) for _ in range(60)]
+    kept_before = engine._recurring.kept
+    for n, word in enumerate(fresh):
+        engine.analyze(f"Is the {word} still on sale? Ask about {recurring[n % 5]} too.")
+    assert all(word in nlp.vocab for word in recurring)
+    assert not any(word in nlp.vocab for word in fresh)
+    assert engine._recurring.kept > kept_before
+
+    # Once the budget is spent, nothing more is kept however often it recurs.
+    monkeypatch.setattr(engine._recurring, "budget", engine._recurring.kept + 2)
+    later = [made_up_word(rng) for _ in range(6)]
+    for _ in range(3):
+        engine.redact_batch([(str(n), f"Did {word} arrive?", "en") for n, word in enumerate(later)])
+    assert engine._recurring.kept == engine._recurring.budget
+    assert sum(word in nlp.vocab for word in later) <= 2
+    before = vocabulary_size(engine)
+    engine.redact_batch([(str(n), f"Did {word} arrive?", "en") for n, word in enumerate(later)])
     assert vocabulary_size(engine) == before
