@@ -35,11 +35,15 @@ THREAD_VARIABLES = (
 
 Runner = Callable[[Sequence[str]], None]
 
-#: Each of our modes and the stock mode it is compared with.
+#: Each of our modes and the mode it is compared with: stock Presidio, or (``--zones``) our
+#: engine without spaCy memory zones.
 COMPARISONS = (
     ("ours analyze", "stock analyze"),
     ("ours redact", "stock redact"),
     ("ours redact_batch", "stock batch"),
+    ("ours analyze", "ours analyze, no zone"),
+    ("ours redact", "ours redact, no zone"),
+    ("ours redact_batch", "ours redact_batch, no zone"),
 )
 
 
@@ -122,6 +126,41 @@ def build_runners(*, auto_language: bool = False) -> dict[str, Runner]:
     }
     if auto_language:
         runners["ours analyze, detect"] = ours_analyze_detect
+    return runners
+
+
+def build_zone_runners() -> dict[str, Runner]:
+    """Return our modes twice: with spaCy memory zones (as served) and without.
+
+    Each side has an engine (and pipeline, vocabulary and tokenizer cache) of its own, so
+    the words the side without zones keeps do not speed up the side with them.
+    """
+    _offline_tldextract()
+    from service.redaction import RedactionEngine
+
+    zoned = RedactionEngine(b"k" * 32)
+    unzoned = RedactionEngine(b"k" * 32)
+    unzoned.memory_zones = False
+    runners: dict[str, Runner] = {}
+    for suffix, engine in (("", zoned), (", no zone", unzoned)):
+
+        def analyze(texts: Sequence[str], engine=engine) -> None:
+            for text in texts:
+                engine.analyze(text, language="en", score_threshold=SCORE_THRESHOLD)
+
+        def redact(texts: Sequence[str], engine=engine) -> None:
+            for text in texts:
+                engine.redact(text, language="en", score_threshold=SCORE_THRESHOLD)
+
+        def batch(texts: Sequence[str], engine=engine) -> None:
+            engine.redact_batch(
+                [(str(i), text, "en") for i, text in enumerate(texts)],
+                score_threshold=SCORE_THRESHOLD,
+            )
+
+        runners[f"ours analyze{suffix}"] = analyze
+        runners[f"ours redact{suffix}"] = redact
+        runners[f"ours redact_batch{suffix}"] = batch
     return runners
 
 
@@ -213,6 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also time our analyze without a language (detection included)",
     )
+    parser.add_argument(
+        "--zones",
+        action="store_true",
+        help="compare our engine with and without spaCy memory zones instead of with stock",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write results as JSON here")
     parser.add_argument("--cpu", type=int, default=0, help="CPU to pin the process to")
     args = parser.parse_args(argv)
@@ -220,7 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     texts = [s.text for s in load_synth((args.data or default_data_dir()) / SYNTH_FILE)]
     texts = [t for t in texts if t.strip()][: args.limit]
-    runners = build_runners(auto_language=args.detect_language)
+    if args.zones:
+        runners = build_zone_runners()
+    else:
+        runners = build_runners(auto_language=args.detect_language)
     warm_up = texts[:20]
     for runner in runners.values():
         runner(warm_up)

@@ -7,8 +7,9 @@ the body is read whole (up to the largest body any route accepts) before the app
 it. Errors gunicorn answers itself (a request line or headers too long, malformed headers, a
 bad Content-Length) are problem+json like the application's. A worker is recycled after it has
 put ``PRIVACY_WORKER_MAX_TEXTS`` texts through the language pipeline or grown past
-``PRIVACY_WORKER_MAX_RSS_MB``: spaCy's string store only grows, and a batch of 500 texts is
-one request, so counting requests says nothing about memory.
+``PRIVACY_WORKER_MAX_RSS_MB``, a backstop to the engine's spaCy memory zones (which free the
+words each call adds): a batch of 500 texts is one request, so counting requests says nothing
+about memory.
 """
 
 from __future__ import annotations

@@ -8,13 +8,18 @@ and greeting the customer by first name or handle passes.
 
 The guard must not tell a moderator more than the customer's redacted post does: findings say
 what to do and why in general terms, never whether a value matched the customer's stored data
-(only privacy officers see `belongs_to`). Checks of one item by one key are counted per
-window and refused past a limit (`take_reply_check`), so guesses cannot be tested at speed.
+(only privacy officers see `belongs_to`). So the thread's values are not looked for as
+themselves but by their shape (letters, digits and separators, case ignored): "5512-AB-9981"
+makes every "dddd-LL-dddd" in the reply a finding, and a guess of that shape gets exactly the
+verdict, findings and reasons the real value gets. A moderator learns at most a value's shape,
+and only at the pace checks of one item by one key are allowed (`take_reply_check` counts them
+per window, refuses past a limit and audits the refusal).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +27,8 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from service.archive.identifiers import (
     first_name,
@@ -33,7 +40,7 @@ from service.archive.policies import action_for, get_policy
 from service.audit import Actor, record_event, subject_ref
 from service.db import queries
 from service.errors import Unprocessable
-from service.redaction import DENY_LIST_ENTITY, RedactionEngine
+from service.redaction import RedactionEngine
 from service.triage.checks import hold_reasons, thread_flags_pending_review
 
 MAX_THREAD_DEPTH = 20
@@ -47,8 +54,13 @@ _KIND_ENTITY = {
     "handle": "SOCIAL_HANDLE",
     "name": "PERSON",
 }
-# Names and handles are matched by the greeting rules, not forced in through the deny list.
+# Names and handles are matched by the greeting rules, not looked for by their shape.
 _NOT_DENIED = frozenset({"PERSON", "SOCIAL_HANDLE", "DATE_TIME", "LOCATION", "NRP", "URL"})
+# A shape with fewer letters and digits than this would flag every short number in a reply.
+_MIN_SHAPE_ALNUM = 4
+# What the thread's shape findings are reported as: one name and score for every one of them.
+SHAPE_RECOGNIZER = "ThreadValueRecognizer"
+_SHAPE_SCORE = 1.0
 _ENTITY_WORDS = {
     "EMAIL_ADDRESS": "e-mail addresses",
     "PHONE_NUMBER": "phone numbers",
@@ -90,13 +102,10 @@ class CustomerContext:
         """Tell whether a value found in the reply is one of the customer's."""
         return value_hash(secret, entity_type, value) in self.hashes
 
-    def entity_of(self, value: str) -> str | None:
-        """Return the entity type of a customer value matched by the deny list."""
+    def posted(self, value: str) -> bool:
+        """Tell whether a value is, ignoring case and spacing, one the customer posted."""
         wanted = normalize_name(value)
-        for entity_type, known in self.values:
-            if normalize_name(known) == wanted:
-                return entity_type
-        return None
+        return any(normalize_name(known) == wanted for _, known in self.values)
 
     def greeting(self, entity_type: str, value: str, allowed: list[str]) -> str | None:
         """Return how a name or handle in the reply greets the customer, if allowed."""
@@ -193,18 +202,21 @@ def take_reply_check(
     checks_per_window: int,
     window_seconds: int,
 ) -> int | None:
-    """Count one check of an item by the actor's key; return None when allowed, else the
-    seconds until the window ends, after recording `reply.check_refused`."""
-    if actor.key_id is None:
+    """Count one check of an item by the actor's key or console user; return None when
+    allowed, else the seconds until the window ends, after recording `reply.check_refused`."""
+    if actor.key_id is None and actor.user_id is None:
         return None
     q = queries()
     item = conn.execute(q["get_feedback_item_author"], {"id": item_id}).fetchone()
     if item is None:
         # Left to check_reply, which refuses an unknown item with a 422.
         return None
+    if actor.key_id is not None:
+        query, who = q["upsert_reply_check_window"], {"key_id": actor.key_id}
+    else:
+        query, who = q["upsert_reply_check_user_window"], {"user_id": actor.user_id}
     row = conn.execute(
-        q["upsert_reply_check_window"],
-        {"key_id": actor.key_id, "item_id": item_id, "window_seconds": window_seconds},
+        query, {**who, "item_id": item_id, "window_seconds": window_seconds}
     ).fetchone()
     if row["checks"] <= checks_per_window:
         return None
@@ -246,15 +258,11 @@ def check_reply(
         platform = context.platform
     policy = get_policy(conn, platform)["policy"]
 
-    deny = list(
-        dict.fromkeys(
-            value.strip()
-            for entity, value in (context.values if context else [])
-            if entity not in _NOT_DENIED and 0 < len(value.strip()) <= _MAX_VALUE_CHARS
-        )
-    )[:_MAX_THREAD_VALUES]
+    shapes = thread_shapes(context.values) if context else {}
     analysis = engine.analyze(
-        text, allow_list=policy["allow_values"] or None, deny_list=deny or None
+        text,
+        allow_list=policy["allow_values"] or None,
+        recognizers=(ThreadShapeRecognizer(shapes),) if shapes else (),
     )
 
     findings: list[dict[str, Any]] = []
@@ -264,10 +272,9 @@ def check_reply(
         belongs_to = "unknown"
         if context is not None:
             belongs_to = "other"
-            if entity_type == DENY_LIST_ENTITY:
-                entity_type = context.entity_of(value) or entity_type
-                belongs_to = "customer"
-            elif context.owns(secret, entity_type, value):
+            if context.owns(secret, entity_type, value) or (
+                finding.recognizer == SHAPE_RECOGNIZER and context.posted(value)
+            ):
                 belongs_to = "customer"
         greeting = (
             context.greeting(entity_type, value, policy["greet_customer_by"])
@@ -330,6 +337,115 @@ def check_reply(
         for finding in findings:
             del finding["belongs_to"]
     return result
+
+
+def value_shape(value: str) -> str | None:
+    """Return a regex matching every value of this one's shape, or None for a too weak one.
+
+    Letters stand for any letters and digits for any digits, run by run of the same length;
+    whitespace for any whitespace; other characters for themselves. The match must not touch
+    a further letter or digit on either side.
+    """
+    value = value.strip()
+    if not 0 < len(value) <= _MAX_VALUE_CHARS:
+        return None
+    if sum(ch.isalnum() for ch in value) < _MIN_SHAPE_ALNUM:
+        return None
+    parts: list[str] = []
+    kind, run = "", 0
+
+    def flush() -> None:
+        if kind == "d":
+            parts.append(rf"\d{{{run}}}")
+        elif kind == "l":
+            parts.append(rf"[^\W\d_]{{{run}}}")
+        elif kind == "s":
+            parts.append(r"\s+")
+
+    for ch in value:
+        if ch.isdecimal():
+            this = "d"
+        elif ch.isalpha() and re.fullmatch(r"[^\W\d_]", ch):
+            this = "l"
+        elif ch.isspace():
+            this = "s"
+        else:
+            this = ""
+        if this and this == kind:
+            run += 1
+            continue
+        flush()
+        kind, run = this, 1
+        if not this:
+            parts.append(re.escape(ch))
+    flush()
+    return r"(?<![^\W_])" + "".join(parts) + r"(?![^\W_])"
+
+
+def thread_shapes(values: list[tuple[str, str]]) -> dict[str, str]:
+    """Return the shapes of the thread's values to look for, each with its entity type.
+
+    Names and handles are left to the greeting rules; a shape two types share is reported
+    as the first of them in alphabetical order, so the type depends on the shape alone.
+    """
+    shapes: dict[str, str] = {}
+    for entity_type, value in values:
+        if entity_type in _NOT_DENIED:
+            continue
+        shape = value_shape(value)
+        if shape is None:
+            continue
+        if shape not in shapes and len(shapes) >= _MAX_THREAD_VALUES:
+            continue
+        shapes[shape] = min(entity_type, shapes.get(shape, entity_type))
+    return shapes
+
+
+class ThreadShapeRecognizer(EntityRecognizer):
+    """Find, in a reply, every value shaped like one the customer posted or is known by."""
+
+    def __init__(self, shapes: Mapping[str, str], supported_language: str = "en") -> None:
+        self._patterns = [
+            (re.compile(shape), entity_type) for shape, entity_type in sorted(shapes.items())
+        ]
+        super().__init__(
+            supported_entities=sorted(set(shapes.values())),
+            supported_language=supported_language,
+            name=SHAPE_RECOGNIZER,
+        )
+
+    def load(self) -> None:
+        """Load nothing: the shapes are compiled when the recognizer is made."""
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str] | None = None,
+        nlp_artifacts: NlpArtifacts | None = None,
+    ) -> list[RecognizerResult]:
+        """Return one result per shape match, whatever types were asked for."""
+        results = []
+        for pattern, entity_type in self._patterns:
+            for match in pattern.finditer(text):
+                results.append(
+                    RecognizerResult(
+                        entity_type=entity_type,
+                        start=match.start(),
+                        end=match.end(),
+                        score=_SHAPE_SCORE,
+                        analysis_explanation=AnalysisExplanation(
+                            recognizer=self.name,
+                            original_score=_SHAPE_SCORE,
+                            pattern_name="thread_value_shape",
+                            textual_explanation=f"{self.name}: shaped like a value in the thread",
+                        ),
+                        recognition_metadata={
+                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        },
+                    )
+                )
+        return results
 
 
 def _redacted(text: str, findings: list[Mapping[str, Any]]) -> str:

@@ -7,13 +7,19 @@ from uuid import UUID
 from flask import current_app, g, request
 
 from service.api.redaction import finding_counts
-from service.archive.guard import check_reply
+from service.archive.guard import check_reply, take_reply_check
 from service.archive.ingest import platform_code, platform_codes
 from service.archive.policies import VISIBILITIES
 from service.auth import requires
 from service.console.base import console
 from service.console.pages import highlight, render_page
-from service.errors import BadRequest, DomainError, PayloadTooLarge, problem_type_for
+from service.errors import (
+    BadRequest,
+    DomainError,
+    PayloadTooLarge,
+    TooManyRequests,
+    problem_type_for,
+)
 from service.runtime import current_runtime
 
 # The operators a moderator can try in the playground (encrypt needs a privacy officer to undo).
@@ -59,20 +65,43 @@ def reply_checker():
             in_reply_to = UUID(raw_item) if raw_item else None
         except ValueError as exc:
             raise BadRequest("The thread item is an id like 6f1c0d2e-....") from exc
+        settings = runtime.archive
         with runtime.database.transaction() as conn:
-            verdict = check_reply(
-                conn,
-                g.actor,
-                runtime.engine(),
-                runtime.secret,
-                text=text,
-                visibility=visibility,
-                platform=platform_code(conn, form.get("platform") or None),
-                in_reply_to=in_reply_to,
+            # Held to the same limit per item as an API key: guesses cannot be tried at speed.
+            retry_after = (
+                take_reply_check(
+                    conn,
+                    g.actor,
+                    runtime.secret,
+                    in_reply_to,
+                    checks_per_window=settings.guard_checks_per_item,
+                    window_seconds=settings.guard_window_seconds,
+                )
+                if in_reply_to is not None
+                else None
+            )
+            if retry_after is None:
+                verdict = check_reply(
+                    conn,
+                    g.actor,
+                    runtime.engine(),
+                    runtime.secret,
+                    text=text,
+                    visibility=visibility,
+                    platform=platform_code(conn, form.get("platform") or None),
+                    in_reply_to=in_reply_to,
+                )
+        if retry_after is not None:
+            # Raised after the commit: the refusal stays counted and audited.
+            raise TooManyRequests(
+                f"This item's replies were checked {settings.guard_checks_per_item} times in "
+                f"{settings.guard_window_seconds} s by you; try again in {retry_after} s.",
+                retry_after=retry_after,
             )
     except DomainError as exc:
         status = problem_type_for(exc).status
-        return render_page("reply_checker.html", status, error=exc.detail, **context)
+        page = render_page("reply_checker.html", status, error=exc.detail, **context)
+        return (*page, getattr(exc, "headers", None) or {})
     return render_page(
         "reply_checker.html",
         verdict=verdict,

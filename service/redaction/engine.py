@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
 import os
 import threading
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from service.redaction.nlp import (
     SPACY_MODEL_PACKAGE,
     InPlaceContextEnhancer,
     LeanSpacyNlpEngine,
+    RecurringWords,
     ner_model_configuration,
 )
 from service.redaction.offline import install_offline_tldextract
@@ -44,6 +46,7 @@ from service.redaction.operators import (
 )
 from service.redaction.recognizers import build_recognizers
 from service.redaction.recognizers.brands import BrandTerms, drop_brand_findings
+from service.redaction.recognizers.lexicon import common_words, dutch_common_words
 from service.redaction.refine import refine_findings
 from service.workload import count_texts
 
@@ -71,6 +74,10 @@ ENGLISH_NER_ENTITIES = ("PERSON", "LOCATION", "NRP", "DATE_TIME", "ORGANIZATION"
 #: Distinct (language, entity types) selections of recognizers kept; requests from one
 #: client repeat a handful, so this only bounds memory against odd callers.
 MAX_CACHED_SELECTIONS = 1024
+
+#: Calls let into one open spaCy memory zone before new calls wait for it to close: what the
+#: zone holds (the new words of the calls in it) is bounded even when calls overlap without end.
+MAX_CALLS_PER_ZONE = 32
 
 MAX_LIST_ITEMS = 1000
 MAX_LIST_ITEM_LENGTH = 200
@@ -114,7 +121,7 @@ class _Request:
     needs_ner: bool
     score_threshold: float
     allow_values: frozenset[str]
-    deny_recognizer: EntityRecognizer | None
+    extra_recognizers: tuple[EntityRecognizer, ...]
     explain: bool
     brand_terms: BrandTerms
 
@@ -146,7 +153,22 @@ class RedactionEngine:
         # spaCy does not promise that one pipeline may run in several threads at once; under a
         # threaded server only the pipeline call is serialised, everything around it overlaps.
         self._nlp_lock = threading.Lock()
+        # Every call runs inside spaCy's memory zone (see memory_zone): the words a text adds to
+        # the vocabulary are freed when the zone closes. Concurrent calls share one open zone,
+        # which closes when the last of them ends; once it has let in MAX_CALLS_PER_ZONE calls,
+        # new ones wait for it to close, so it cannot stay open (and grow) under steady load.
+        self.memory_zones = True
+        self._zone = threading.Condition(threading.Lock())
+        self._zone_open: contextlib.ExitStack | None = None
+        self._zone_calls = 0  # calls inside the open zone now
+        self._zone_admitted = 0  # calls let into the open zone since it opened
+        self._zone_depth = threading.local()
+        # Words that recur across calls are kept for good between zones, within a budget.
+        self._recurring = RecurringWords()
         lexicon = DutchLexicon.from_faker()
+        # Calls run in memory zones, in which spaCy keeps no new word: the common ones are
+        # kept for good now, so calls do not tokenize them the slow way every time.
+        self._nlp.warm_up(common_words() | dutch_common_words())
 
         recognizers: list[EntityRecognizer] = []
         self._ner_entities: dict[str, frozenset[str]] = {}
@@ -227,6 +249,57 @@ class RedactionEngine:
 
     # ----------------------------------------------------------------- public API
 
+    @contextlib.contextmanager
+    def memory_zone(self) -> Iterator[None]:
+        """Run a block inside spaCy's memory zone of the engine's pipelines.
+
+        Strings, vocabulary and tokenizer entries the texts add while the zone is open are
+        freed when it closes, so a long-running process does not grow with every new word it
+        sees. spaCy objects made inside (docs, tokens, spans, NLP artifacts) must not outlive
+        the block: the engine's calls return plain data only.
+
+        Blocks in several threads share one open zone, which closes when the last of them
+        ends (spaCy zones do not nest); a zone that has let in ``MAX_CALLS_PER_ZONE`` blocks
+        takes no more until it has closed. A block inside a block of the same thread runs in
+        the zone already open. The pipeline itself stays serialised by its own lock, always
+        taken inside the zone, never the other way round.
+        """
+        depth = getattr(self._zone_depth, "value", 0)
+        if depth or not self.memory_zones:
+            self._zone_depth.value = depth + 1
+            try:
+                yield
+            finally:
+                self._zone_depth.value = depth
+            return
+        with self._zone:
+            while self._zone_open is not None and self._zone_admitted >= MAX_CALLS_PER_ZONE:
+                self._zone.wait()
+            if self._zone_open is None:
+                zone = contextlib.ExitStack()
+                with self._nlp_lock:
+                    zone.enter_context(self._nlp.memory_zone())
+                self._zone_open, self._zone_admitted = zone, 0
+            self._zone_calls += 1
+            self._zone_admitted += 1
+        self._zone_depth.value = 1
+        try:
+            yield
+        finally:
+            self._zone_depth.value = 0
+            with self._zone:
+                self._zone_calls -= 1
+                if self._zone_calls == 0:
+                    zone, self._zone_open = self._zone_open, None
+                    try:
+                        with self._nlp_lock:
+                            zone.close()
+                            recurring = self._recurring.take()
+                            if recurring:
+                                self._nlp.keep_words(recurring)
+                    finally:
+                        self._zone.notify_all()
+
     def supported_entities(self) -> dict[str, list[str]]:
         """Return, per language, the sorted entity types the engine can report."""
         return {language: list(entities) for language, entities in self._supported.items()}
@@ -247,6 +320,7 @@ class RedactionEngine:
         deny_list: Sequence[str] | None = None,
         return_explanation: bool = False,
         brand_terms: Sequence[str] | None = None,
+        recognizers: Sequence[EntityRecognizer] = (),
     ) -> AnalysisResult:
         """Find personal data in a text.
 
@@ -257,7 +331,8 @@ class RedactionEngine:
         DENY_LIST. The brand's own names, products and handles (the engine's
         ``brand_terms`` plus any given here) are never reported, nor are findings made
         only of well-known brand, product, assistant or place words without a person
-        cue. Findings never overlap and are ordered by position.
+        cue. Findings never overlap and are ordered by position. ``recognizers`` are run
+        for this call only, on top of the engine's, and report whatever types they find.
         """
         _require_text(text, "text")
         request = self._request(
@@ -269,8 +344,10 @@ class RedactionEngine:
             deny_list,
             return_explanation,
             brand_terms,
+            recognizers,
         )
-        return AnalysisResult(request.language, self._findings(text, request))
+        with self.memory_zone():
+            return AnalysisResult(request.language, self._findings(text, request))
 
     def redact(
         self,
@@ -291,7 +368,8 @@ class RedactionEngine:
             text, language, entities, score_threshold, allow_list, deny_list, False, brand_terms
         )
         plan = self._plan(operators)
-        return self._redacted(text, request, self._findings(text, request), plan)
+        with self.memory_zone():
+            return self._redacted(text, request, self._findings(text, request), plan)
 
     def redact_batch(
         self,
@@ -344,16 +422,19 @@ class RedactionEngine:
 
         if groups is not None and len(groups) != len(texts):
             raise RedactionInputError("groups", "must hold one key per item")
-        artifacts = self._batch_artifacts(texts, requests)
         plans: dict[Hashable, OperatorPlan] = {}
         results = []
-        for i, (text, request) in enumerate(zip(texts, requests, strict=True)):
-            group = None if groups is None else groups[i]
-            plan = plans.get(group)
-            if plan is None:
-                plan = plans[group] = self._plan(operators)
-            findings = self._findings(text, request, artifacts.get(i))
-            results.append(self._redacted(text, request, findings, plan))
+        with self.memory_zone():
+            # The docs of the whole batch live in one zone; only plain results leave it.
+            artifacts = self._batch_artifacts(texts, requests)
+            for i, (text, request) in enumerate(zip(texts, requests, strict=True)):
+                group = None if groups is None else groups[i]
+                plan = plans.get(group)
+                if plan is None:
+                    plan = plans[group] = self._plan(operators)
+                findings = self._findings(text, request, artifacts.get(i))
+                results.append(self._redacted(text, request, findings, plan))
+            del artifacts
         return results
 
     def decrypt_text(self, text: str) -> tuple[str, int]:
@@ -393,6 +474,7 @@ class RedactionEngine:
         deny_list: Sequence[str] | None,
         explain: bool,
         brand_terms: Sequence[str] | None = None,
+        recognizers: Sequence[EntityRecognizer] = (),
     ) -> _Request:
         """Validate the options of one analysis and resolve their defaults."""
         resolved_language = self._language(text, language)
@@ -409,10 +491,10 @@ class RedactionEngine:
             normalize_value(value) for value in _checked_list(allow_list, "allow_list")
         )
         deny_values = _checked_list(deny_list, "deny_list")
-        deny_recognizer = None
+        extra = tuple(recognizers)
         if deny_values:
             # Deny-list values are reported whatever types were asked for.
-            deny_recognizer = _deny_list_recognizer(resolved_language, tuple(deny_values))
+            extra += (_deny_list_recognizer(resolved_language, tuple(deny_values)),)
             if DENY_LIST_ENTITY not in wanted:
                 wanted.append(DENY_LIST_ENTITY)
         elif DENY_LIST_ENTITY in wanted:
@@ -423,7 +505,7 @@ class RedactionEngine:
             needs_ner=any(entity in self._ner_entities[resolved_language] for entity in wanted),
             score_threshold=threshold,
             allow_values=allow_values,
-            deny_recognizer=deny_recognizer,
+            extra_recognizers=extra,
             explain=explain,
             brand_terms=self._brand_terms
             if brand_terms is None
@@ -463,6 +545,8 @@ class RedactionEngine:
     def _artifacts(self, text: str, request: _Request) -> NlpArtifacts:
         """Run NER if a requested type needs it, else only the tokenizer (for context)."""
         count_texts(1)
+        if self.memory_zones:
+            self._recurring.note(text)
         with self._nlp_lock:
             if request.needs_ner:
                 return self._nlp.process_text(text, request.language)
@@ -482,6 +566,9 @@ class RedactionEngine:
             if not indexes:
                 continue
             count_texts(len(indexes))
+            if self.memory_zones:
+                for i in indexes:
+                    self._recurring.note(texts[i])
             with self._nlp_lock:
                 processed = list(self._nlp.process_many((texts[i] for i in indexes), language))
             for i, item_artifacts in zip(indexes, processed, strict=True):
@@ -520,8 +607,8 @@ class RedactionEngine:
             )
             if len(self._selected) < MAX_CACHED_SELECTIONS:
                 self._selected[key] = selected
-        if request.deny_recognizer is not None:
-            selected = (*selected, request.deny_recognizer)
+        if request.extra_recognizers:
+            selected = (*selected, *request.extra_recognizers)
         return selected
 
     def _recognize(

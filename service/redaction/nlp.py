@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -124,6 +125,50 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
                 loaded[name] = load_ner_pipeline(name)
             self.nlp[model["lang_code"]] = loaded[name]
 
+    def pipelines(self) -> list[Language]:
+        """Return each loaded pipeline once (languages may share one)."""
+        return list({id(nlp): nlp for nlp in self.nlp.values()}.values())
+
+    @contextlib.contextmanager
+    def memory_zone(self) -> Iterator[None]:
+        """Run a block inside spaCy's memory zone of every loaded pipeline.
+
+        Words, strings and tokenizer entries the pipelines add while the block runs are
+        freed when it ends; docs, tokens, spans and artifacts made inside must not be used
+        after it. spaCy zones do not nest and are shared by everything using the pipeline
+        while open, so callers coordinate (see ``RedactionEngine.memory_zone``).
+        """
+        with contextlib.ExitStack() as zones:
+            for nlp in self.pipelines():
+                zones.enter_context(nlp.memory_zone())
+            yield
+
+    def warm_up(self, words: Iterable[str]) -> None:
+        """Tokenize common words once, outside any memory zone, so spaCy keeps them.
+
+        Inside a memory zone spaCy's tokenizer caches nothing and every word that is not yet
+        in the vocabulary gets a fresh, temporary lexeme, so the words most texts are made of
+        would be split and looked up the slow way in every call. Tokenized here, each word
+        (as is, capitalised, and followed by a comma or full stop) and the vocabulary's own
+        words get a lasting lexeme and tokenizer cache entry: a few thousand words, a fixed
+        cost paid once when the engine is built.
+        """
+        for nlp in self.pipelines():
+            known = [lexeme.text for lexeme in nlp.vocab]
+            forms = []
+            for word in sorted({*known, *words}):
+                if word.strip() and not any(char.isspace() for char in word):
+                    for form in dict.fromkeys((word, word.capitalize())):
+                        forms += (form, form + ",", form + ".")
+            for start in range(0, len(forms), 5000):
+                nlp.make_doc(" ".join(forms[start : start + 5000]))
+
+    def keep_words(self, words: list[str]) -> None:
+        """Tokenize words outside any memory zone, so their lexemes and cache entries stay."""
+        for nlp in self.pipelines():
+            for start in range(0, len(words), 5000):
+                nlp.make_doc(" ".join(words[start : start + 5000]))
+
     def is_stopword(self, word: str, language: str) -> bool:
         """Return True if the word is a stop word of the given language."""
         if language == "nl":
@@ -159,6 +204,54 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         """Convert a doc the way Presidio's own batch path expects."""
         return self._artifacts(doc, language, with_entities=True)
+
+
+class RecurringWords:
+    """The words that come back from call to call, kept for good within a fixed budget.
+
+    Calls run in spaCy memory zones, which keep no new word, so a word that is not in the
+    vocabulary is split and looked up the slow way in every call it appears in. Words (spans
+    between spaces) seen in two calls are noted here and handed over, between zones, to be
+    kept for good, up to ``budget`` words in the life of the process: the words a service's
+    texts share (its product names, its customers' handles) cost once, while a word seen only
+    once never stays. Words are remembered as candidates among the last ``window`` distinct
+    words only.
+    """
+
+    def __init__(self, budget: int = 20_000, window: int = 50_000, longest: int = 40) -> None:
+        self.budget = budget
+        self.window = window
+        self.longest = longest
+        self._seen: dict[str, None] = {}
+        self._pending: dict[str, None] = {}
+        self._kept: set[str] = set()
+
+    @property
+    def kept(self) -> int:
+        """How many words have been kept so far."""
+        return len(self._kept)
+
+    def note(self, text: str) -> None:
+        """Note the words of one text that goes through the pipeline."""
+        if len(self._kept) + len(self._pending) >= self.budget:
+            return
+        seen, pending, kept = self._seen, self._pending, self._kept
+        for word in dict.fromkeys(text.split()):
+            if len(word) > self.longest or word in kept:
+                continue
+            if word in seen:
+                pending[word] = None
+            else:
+                seen[word] = None
+        if len(seen) > self.window:
+            seen.clear()
+
+    def take(self) -> list[str]:
+        """Return the words to keep now (within the budget) and count them as kept."""
+        words = list(self._pending)[: max(0, self.budget - len(self._kept))]
+        self._pending.clear()
+        self._kept.update(words)
+        return words
 
 
 class LazyNlpArtifacts(NlpArtifacts):

@@ -400,6 +400,23 @@ RETURNING checks,
     extract(epoch FROM w.window_started_at + make_interval(secs => %(window_seconds)s) - now())
         AS seconds_left;
 
+-- name: upsert_reply_check_user_window
+-- Count one reply check of an item by a console user; as upsert_reply_check_window.
+INSERT INTO reply_check_user_windows AS w (user_id, item_id, window_started_at, checks)
+VALUES (%(user_id)s, %(item_id)s, now(), 1)
+ON CONFLICT (user_id, item_id) DO UPDATE SET
+    checks = CASE
+        WHEN w.window_started_at <= now() - make_interval(secs => %(window_seconds)s) THEN 1
+        ELSE w.checks + 1
+    END,
+    window_started_at = CASE
+        WHEN w.window_started_at <= now() - make_interval(secs => %(window_seconds)s) THEN now()
+        ELSE w.window_started_at
+    END
+RETURNING checks,
+    extract(epoch FROM w.window_started_at + make_interval(secs => %(window_seconds)s) - now())
+        AS seconds_left;
+
 -- name: get_feedback_item_author
 -- Read who wrote an item (for the reply guard's limit), nothing else.
 SELECT id, author_id FROM feedback_items WHERE id = %(id)s;

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from service.archive.guard import value_shape
 from tests.archive.conftest import make_item
 
 SARAH = {
@@ -206,3 +207,83 @@ def test_verdicts_and_policy_changes_are_audited_without_text(
     ).lower()
     for secret_value in ("7700", "sarah", "5512", "brandshop"):
         assert secret_value not in everything
+
+
+def _as_seen(verdict: dict) -> tuple:
+    """Everything a moderator is shown about a reply."""
+    return (
+        verdict["verdict"],
+        verdict["findings"],
+        verdict["reasons"],
+        verdict["text"],
+        verdict.get("suggestion"),
+    )
+
+
+@pytest.mark.parametrize(
+    "template, real, guesses",
+    [
+        # Quoted back without its cue word: no generic recognizer sees it, the thread does.
+        (
+            "Hi Sarah, {} has shipped today.",
+            "5512-AB-9981",
+            ["5512-AB-9982", "8040-QZ-1177", "5512-ab-9981"],
+        ),
+        (
+            "Hi Sarah, we wrote to {} this morning.",
+            "sarah.jones@example.com",
+            ["maria.lopez@example.com", "sarah.jonez@example.org"],
+        ),
+    ],
+)
+def test_guesses_shaped_like_a_stored_value_read_exactly_like_it(check, template, real, guesses):
+    """A moderator who sees <ORDER_NUMBER> cannot find the real value by sending guesses."""
+    own = check(template.format(real))
+    assert own["verdict"] == "block"
+    for guess in guesses:
+        assert _as_seen(check(template.format(guess))) == _as_seen(own), guess
+    # A privacy officer is still told which one is the customer's.
+    officer = check(template.format(real), role="privacy_officer")
+    assert {f["belongs_to"] for f in officer["findings"] if f["action"] == "block"} == {"customer"}
+    officer = check(template.format(guesses[0]), role="privacy_officer")
+    assert {f["belongs_to"] for f in officer["findings"] if f["action"] == "block"} == {"other"}
+
+
+def test_a_bare_number_from_the_thread_and_numbers_of_its_shape_are_alike(
+    module_client, module_auth
+):
+    """The customer's 5-digit order number, quoted bare, reads like any 5-digit number."""
+    response = module_client.post(
+        "/v1/feedback",
+        json={"items": [make_item("c2", "Where is my order 48213? It is a week late.")]},
+        headers=module_auth("privacy_officer"),
+    )
+    item_id = response.get_json()["items"][0]["id"]
+
+    def check(number: str) -> dict:
+        body = {
+            "text": f"Thanks for waiting, {number} left our warehouse today.",
+            "visibility": "public",
+            "in_reply_to": item_id,
+        }
+        reply = module_client.post("/v1/replies/check", json=body, headers=module_auth("moderator"))
+        assert reply.status_code == 200, reply.get_json()
+        return reply.get_json()
+
+    own = check("48213")
+    assert own["verdict"] == "block"
+    assert "48213" not in own["text"]
+    for guess in ("48214", "10000", "99999"):
+        assert _as_seen(check(guess)) == _as_seen(own), guess
+
+
+def test_value_shapes_match_their_kind_and_nothing_around_it():
+    import re
+
+    shape = re.compile(value_shape("5512-AB-9981"))
+    assert shape.fullmatch("5512-AB-9981") and shape.fullmatch("0000-zz-1234")
+    assert not shape.search("5512-AB-99812") and not shape.search("X5512-AB-9981")
+    assert not shape.search("5512-ABC-9981")
+    assert re.compile(value_shape("+44 7700 900123")).search("call +44  7700 900999 now")
+    # Too weak a value would flag every short number in a reply.
+    assert value_shape("123") is None and value_shape("A-1") is None

@@ -64,6 +64,12 @@ def test_repeated_checks_of_one_item_are_rate_limited_and_audited(
     assert (audited[0]["target_id"], audited[0]["outcome"]) == (first, "denied")
     assert audited[0]["subject_ref"].startswith("subj_")
     assert audited[0]["details"] == {"checks": LIMIT + 1, "limit": LIMIT, "window_s": WINDOW}
+    # Every check that was answered is audited against the item, refused ones are not answered.
+    answered = conn.execute(
+        "SELECT count(*) AS n FROM audit_events WHERE action = 'reply.checked' AND target_id = %s",
+        (first,),
+    ).fetchone()["n"]
+    assert answered == LIMIT + 1  # LIMIT by the first key, one by the second
 
     # A new window opens once the old one has passed.
     time.sleep(WINDOW + 0.2)

@@ -13,6 +13,8 @@ import pytest
 from psycopg.rows import dict_row
 
 from service import create_app
+from service.archive.settings import ArchiveSettings
+from service.archive.tasks import sweep_interval
 from service.audit import SYSTEM
 from service.auth import create_key
 from service.db import migrate, start_embedded, stop_embedded
@@ -130,8 +132,23 @@ def app_config(app_config: dict) -> dict:
     return {**app_config, "PRIVACY_SCAN_CHUNK_ITEMS": 100}
 
 
-def test_stalled_jobs_are_requeued_after_the_stall_setting(ingest, db_url, tmp_path, query):
-    stalled_seconds, heartbeat = 3, 1
+@pytest.mark.parametrize(
+    "stalled_seconds, heartbeat",
+    [(3, 1), (None, None)],
+    ids=["short", "readme-defaults"],
+)
+def test_stalled_jobs_are_requeued_after_the_stall_setting(
+    ingest, db_url, tmp_path, query, stalled_seconds, heartbeat
+):
+    """A killed worker's job is queued again within the stall setting plus one heartbeat and one
+    sweep, as the README promises, with short settings and with the defaults (30 s, 10 s)."""
+    defaults = ArchiveSettings()
+    settings = {
+        "PRIVACY_WORKER_HEARTBEAT_SECONDS": "" if heartbeat is None else str(heartbeat),
+        "PRIVACY_WORKER_STALLED_SECONDS": "" if stalled_seconds is None else str(stalled_seconds),
+    }
+    stalled_seconds = stalled_seconds or defaults.stalled_seconds
+    heartbeat = heartbeat or defaults.heartbeat_seconds
     # Long texts in long chunks: the live worker is busy for a while when the other dies, and
     # the sweep must not wait for it.
     ingest(*[make_item(f"s{n}", long_text(n) + (" " + FILLER) * 25) for n in range(300)])
@@ -142,10 +159,6 @@ def test_stalled_jobs_are_requeued_after_the_stall_setting(ingest, db_url, tmp_p
             "WHERE status = 'doing' AND task_name = 'archive:scan_chunk'"
         )
 
-    settings = {
-        "PRIVACY_WORKER_HEARTBEAT_SECONDS": str(heartbeat),
-        "PRIVACY_WORKER_STALLED_SECONDS": str(stalled_seconds),
-    }
     workers = [
         WorkerProcess(db_url, tmp_path / f"w{n}", tmp_path / f"w{n}.log", **settings).start()
         for n in (1, 2)
@@ -172,7 +185,7 @@ def test_stalled_jobs_are_requeued_after_the_stall_setting(ingest, db_url, tmp_p
                     "workers": [job["worker_id"] for job in running],
                 },
             ),
-            timeout=60,
+            timeout=stalled_seconds + heartbeat + 60,
             step=0.1,
             message="the stalled job should be re-queued",
         )
@@ -181,5 +194,8 @@ def test_stalled_jobs_are_requeued_after_the_stall_setting(ingest, db_url, tmp_p
         for worker in workers:
             worker.stop()
     # Silent for the stall setting (plus up to one heartbeat), then the next sweep.
-    assert waited <= stalled_seconds + heartbeat + 3, f"re-queued after {waited:.1f} s"
+    promised = stalled_seconds + heartbeat + sweep_interval(stalled_seconds)
+    assert waited <= promised + 2, f"re-queued after {waited:.1f} s, promised {promised:.1f} s"
+    # Not before the killed worker's last heartbeat can have been stale.
+    assert waited >= stalled_seconds - heartbeat - 1, f"re-queued after {waited:.1f} s"
     assert "retried stalled jobs" in workers[1].log()

@@ -50,3 +50,24 @@ def test_generated_secrets_on_a_shared_database_are_warned_about(app_config, cap
     app.extensions["privacy"].database.close()
     warned = [r for r in caplog.records if "shared database" in r.getMessage()]
     assert warned and warned[0].settings == ["PRIVACY_SECRET_KEY"]
+
+
+def _readme_default(name: str) -> str:
+    row = re.search(rf"^\| `{name}` \| `([^`]*)`", README.read_text(), re.MULTILINE)
+    assert row, f"{name} has no row with a default in README.md"
+    return row.group(1)
+
+
+def test_worker_timing_defaults_are_the_readme_s():
+    """What the README promises for a stalled job holds for the defaults the code uses."""
+    from service.archive.settings import ArchiveSettings
+    from service.archive.tasks import sweep_interval
+
+    defaults = ArchiveSettings()
+    assert float(_readme_default("PRIVACY_WORKER_STALLED_SECONDS")) == defaults.stalled_seconds
+    assert float(_readme_default("PRIVACY_WORKER_HEARTBEAT_SECONDS")) == defaults.heartbeat_seconds
+    # "every min(5, stalled/4) seconds": the sweep never waits behind a long chunk.
+    text = README.read_text()
+    assert "every `min(5, stalled/4)` seconds" in text
+    assert sweep_interval(defaults.stalled_seconds) == min(5, defaults.stalled_seconds / 4)
+    assert load_archive_settings({}) == defaults

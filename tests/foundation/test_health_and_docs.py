@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import psycopg
+import pytest
+
+from service import create_app
+from service.db import ensure_embedded_running, migrate, start_embedded, stop_embedded
 
 
 def test_health_needs_no_key(client):
@@ -75,3 +81,42 @@ def test_docs_ui_is_served_without_internet(client):
     assert asset.status_code == 200
     assert len(asset.get_data()) > 100_000
     asset.close()
+
+
+@pytest.mark.slow
+def test_ready_reflects_a_database_outage_and_recovers(tmp_path, embedded_data_dir):
+    """The database goes away: /ready is 503 problem+json at once, /health stays 200; it comes
+    back: the same process is ready again without a restart."""
+    url = start_embedded(embedded_data_dir)
+    migrate(url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "PRIVACY_DATA_DIR": str(tmp_path),
+            "PRIVACY_SECRET_KEY": "ready-outage-secret-0123456789abcdef01234",
+            "PRIVACY_DB_POOL_MIN": 0,
+            "PRIVACY_DB_TIMEOUT": 2,
+        }
+    )
+    client = app.test_client()
+    try:
+        assert client.get("/ready").get_json() == {"status": "ready"}
+
+        assert stop_embedded(embedded_data_dir)
+        started = time.monotonic()
+        down = client.get("/ready")
+        assert down.status_code == 503 and down.mimetype == "application/problem+json"
+        assert time.monotonic() - started < 10, "the probe must not hang on a dead database"
+        assert client.get("/health").status_code == 200
+
+        # Brought back the way any of the service's processes does when it finds it gone.
+        ensure_embedded_running(embedded_data_dir)
+        deadline = time.monotonic() + 60
+        while (status := client.get("/ready").status_code) != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert status == 200, "/ready should recover once the database is back"
+        assert client.get("/ready").get_json() == {"status": "ready"}
+    finally:
+        app.extensions["privacy"].close()
+        stop_embedded(embedded_data_dir)

@@ -349,3 +349,30 @@ def test_a_clean_shutdown_writes_the_pending_audit_aggregate(
             ).fetchall()
     assert sum(row["details"]["texts"] for row in rows) == 3
     assert all("piet" not in json.dumps(row["details"]) for row in rows)
+
+
+def test_a_worker_over_the_memory_bound_is_recycled(pg_server_url, template_db, tmp_path):
+    """With PRIVACY_WORKER_MAX_RSS_MB below what any worker holds (and no text bound), the
+    worker that answered a request is replaced after it, and its successor serves."""
+    with serving(
+        pg_server_url,
+        template_db,
+        tmp_path,
+        workers=1,
+        settings={
+            "PRIVACY_WORKER_MAX_TEXTS": "0",
+            "PRIVACY_WORKER_MAX_RSS_MB": "1",
+            "PRIVACY_LOG_LEVEL": "INFO",
+        },
+    ) as server:
+        (first,) = server.worker_pids()
+        status, _, _ = parse(raw(server.port, b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n"))
+        assert status == 200
+
+        deadline = time.monotonic() + 60
+        while first in (pids := server.worker_pids()) or not pids:
+            assert time.monotonic() < deadline, f"worker {first} should have been replaced"
+            time.sleep(0.2)
+        server.wait_ready(120)
+        log = server.log_path.read_text(errors="replace")
+        assert '"reason": "memory"' in log and "recycling worker" in log
