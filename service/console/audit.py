@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, g, redirect, request, stream_with_context, url_for
-from marshmallow import EXCLUDE, ValidationError
 
 from schemas.audit import AuditEventQuerySchema, AuditExportQuerySchema
 from service.audit.export import ENCODERS, MEDIA_TYPES
@@ -24,25 +23,13 @@ from service.audit.log import (
 from service.audit.verification import get_verification, request_verification
 from service.audit.witnesses import WitnessStateError, check_state_file, cosigning_witnesses
 from service.auth import requires
-from service.console.base import console
+from service.console.base import console, load_query
 from service.console.pages import render_page
 from service.errors import BadRequest
 from service.runtime import current_runtime
 
 FILTERS = ("since", "until", "actor", "action", "subject_ref", "request_id")
 PAGE_SIZE = 50
-
-
-def _query(schema) -> dict[str, Any]:
-    """Return the page's query (empty fields dropped) as the API's schema loads it."""
-    given = {name: value for name, value in request.args.items() if value.strip()}
-    try:
-        return schema.load(given, unknown=EXCLUDE)
-    except ValidationError as exc:
-        messages = "; ".join(
-            f"{field}: {' '.join(map(str, errors))}" for field, errors in exc.messages.items()
-        )
-        raise BadRequest(f"Check the filters ({messages}).") from exc
 
 
 def _filter(args: dict[str, Any]) -> AuditFilter:
@@ -55,7 +42,7 @@ def audit_events():
     """Browse integrated events with the API's filters, a page at a time."""
     filters = {name: request.args.get(name, "") for name in FILTERS}
     try:
-        args = _query(AuditEventQuerySchema())
+        args = load_query(AuditEventQuerySchema(), "filters")
     except BadRequest as exc:
         return render_page("audit_events.html", 400, filters=filters, events=[], error=exc.detail)
     with current_runtime().database.transaction() as conn:
@@ -82,7 +69,7 @@ def audit_events():
 @requires("auditor")
 def audit_export():
     """Download the signed log (or the filtered part, each event with its proof); recorded."""
-    args = _query(AuditExportQuerySchema())
+    args = load_query(AuditExportQuerySchema(), "filters")
     audit_filter = _filter(args)
     export_format = args["format"]
     database = current_runtime().database

@@ -9,18 +9,21 @@ nobody marked is for admins only.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from marshmallow import EXCLUDE, Schema
+from marshmallow import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
 from service.audit import Actor
 from service.console.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language, translator
 from service.console.pages import render_error
-from service.errors import DomainError, problem_type_for
+from service.errors import BadRequest, DomainError, problem_type_for
 from service.runtime import current_runtime
 from service.users import load_session
 
@@ -202,3 +205,16 @@ def http_error(exc: HTTPException):
         413: "The form is too large.",
     }
     return render_error(exc.code or 500, messages.get(exc.code or 500, exc.description or ""))
+
+
+def load_query(schema: Schema, what: str) -> dict[str, Any]:
+    """Load the page's query string with the API's schema (empty fields dropped); a refusal is
+    a 400 page saying "Check the <what> (...)" with the schema's messages."""
+    given = {name: value for name, value in request.args.items() if value.strip()}
+    try:
+        return schema.load(given, unknown=EXCLUDE)
+    except SchemaError as exc:
+        messages = "; ".join(
+            f"{field}: {' '.join(map(str, errors))}" for field, errors in exc.messages.items()
+        )
+        raise BadRequest(f"Check the {what} ({messages}).") from exc

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Response, request, url_for
-from marshmallow import EXCLUDE, Schema, ValidationError
 
 from schemas.reports import (
     DsrMetricsArgsSchema,
@@ -20,7 +19,7 @@ from schemas.reports import (
     DsrRecordSchema,
 )
 from service.auth import requires
-from service.console.base import console
+from service.console.base import console, load_query
 from service.console.pages import render_page
 from service.dsr.deadlines import REGIMES
 from service.dsr.reports import OUTCOMES, dsr_metrics, dsr_records
@@ -35,18 +34,6 @@ LABEL_WIDTH = 170
 BAR_HEIGHT = 22
 BAR_GAP = 10
 VALUE_SPACE = 40
-
-
-def _args(schema: Schema) -> dict[str, Any]:
-    """Load the page's query with the API's schema (empty fields dropped)."""
-    given = {name: value for name, value in request.args.items() if value.strip()}
-    try:
-        return schema.load(given, unknown=EXCLUDE)
-    except ValidationError as exc:
-        messages = "; ".join(
-            f"{field}: {' '.join(map(str, errors))}" for field, errors in exc.messages.items()
-        )
-        raise BadRequest(f"Check the report's fields ({messages}).") from exc
 
 
 def bar_chart(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
@@ -90,7 +77,7 @@ def reports():
         # As in the API, a report is of one regime: GDPR and CCPA figures never mix.
         return render_page("reports.html", **page, metrics=None)
     try:
-        args = _args(DsrMetricsArgsSchema())
+        args = load_query(DsrMetricsArgsSchema(), "report's fields")
     except BadRequest as exc:
         return render_page("reports.html", 400, **page, metrics=None, error=exc.detail)
     runtime = current_runtime()
@@ -121,7 +108,7 @@ def reports():
 @requires("privacy_officer")
 def report_records():
     """Download the records of one regime's requests received in a period, as CSV."""
-    args = _args(DsrRecordsArgsSchema())
+    args = load_query(DsrRecordsArgsSchema(), "report's fields")
     if args["received_before"] <= args["received_from"]:
         raise BadRequest("The period is empty: received_before must be after received_from.")
     runtime = current_runtime()
