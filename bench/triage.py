@@ -3,13 +3,15 @@
 The set (bench/data/triage/) is written for this project: invented comments in English and
 Dutch, with hard negatives (hyperbole, idioms, jokes, negations). ``dev`` is what the rules
 were tuned on; ``heldout`` was written before any tuning and is never tuned on, so its figures
-are the honest ones; ``heldout2`` and ``heldout3`` were each written before a later round of
-rule changes and are never tuned on either (heldout3 before the rules were touched for it, and
-measured once after); ``heldout4`` was written before the round of changes that followed.
-Errors are listed for dev only.
+are the honest ones; ``heldout2`` was written before a later round of rule changes and is
+never tuned on either. ``heldout3`` was held out for one round (written before the rules were
+touched for it, measured once after) and is development material since: it is tuned on like
+dev. ``heldout4`` was written before that round of changes and is never tuned on. A comment is
+never in both a set tuned on (DEVELOPMENT) and a held-out one. Errors are listed for the
+development sets only.
 
     python -m bench.triage              # table per split and language
-    python -m bench.triage --errors     # also the dev misses and false alarms
+    python -m bench.triage --errors     # also the dev and heldout3 misses and false alarms
     python -m bench.triage --json       # machine-readable
     python -m bench.triage --split dev  # one split only (while tuning: keep held-out unseen)
 """
@@ -29,6 +31,8 @@ from service.triage.rules import builtin_ruleset
 
 DATA = Path(__file__).resolve().parent / "data" / "triage"
 SPLITS = ("dev", "heldout", "heldout2", "heldout3", "heldout4")
+# The splits the rules are tuned on (heldout3 was measured once as held-out, then became dev).
+DEVELOPMENT = ("dev", "heldout3")
 LANGUAGES = ("en", "nl")
 
 
@@ -86,11 +90,11 @@ def score(examples: list[Example]) -> dict[str, dict[str, float | int]]:
 
 
 def errors(examples: list[Example]) -> list[str]:
-    """Describe each dev example whose predicted flags differ from its labels."""
+    """Describe each development example whose predicted flags differ from its labels."""
     ruleset = builtin_ruleset()
     lines = []
     for example in examples:
-        if example.split != "dev":
+        if example.split not in DEVELOPMENT:
             continue
         found = evaluate(ruleset, example.text)
         predicted = {flag.flag for flag in found}
@@ -99,7 +103,7 @@ def errors(examples: list[Example]) -> list[str]:
                 f"{f.flag}:{f.rule_id}:{example.text[f.start : f.end]!r}:{f.score}" for f in found
             )
             lines.append(
-                f"dev.{example.language}:{example.line} gold={sorted(example.flags)} "
+                f"{example.split}.{example.language}:{example.line} gold={sorted(example.flags)} "
                 f"got={sorted(predicted)} [{why}] {example.text}"
             )
     return lines
@@ -112,7 +116,9 @@ def _fmt(value: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    parser.add_argument("--errors", action="store_true", help="list dev errors")
+    parser.add_argument(
+        "--errors", action="store_true", help="list the errors on the development splits"
+    )
     parser.add_argument(
         "--split", choices=SPLITS, action="append", help="only this split (repeatable)"
     )
@@ -147,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"  {_fmt(row['precision']):>9}  {_fmt(row['recall']):>6}"
                 )
     if args.errors:
-        print("\ndev errors:")
+        print("\ndevelopment errors (dev, heldout3):")
         for line in errors(examples):
             print("  " + line)
     return 0
