@@ -91,7 +91,7 @@ def test_blaming_the_product_is_not_self_blame():
         ("my lips go puffy every time I eat the bars", "puffy"),
         ("Mijn oom heeft zijn heup gebroken", "heup gebroken"),
         ("ik heb me gesneden aan het deksel van het blik", "gesneden aan"),
-        ("opa is van de trap gevallen toen de leuning losliet", "losliet"),
+        ("opa is van de trap gevallen toen de leuning losliet", "is van de trap gevallen"),
         ("mijn dochter bloedde uit haar lip door het speelgoed", "bloedde"),
         ("telkens als ik die thee drink jeukt mijn keel", "jeukt"),
         ("Er zat een schroefje in mijn zak nootjes", "schroefje in mijn zak"),
@@ -632,3 +632,112 @@ def test_eleventh_round_harm_families(text, evidence):
 )
 def test_eleventh_round_look_alikes_raise_nothing(text):
     assert "product_safety" not in flags(text)
+
+
+# Families added after held-out 3 became development material; each example is new here.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the blender motor was throwing out sparks",
+        "strong gas smell from the new cooker all evening",
+        "the strap snapped and I injured my shoulder",
+        "the slide has a rough edge and my niece scraped her whole leg",
+        "the e-scooter brakes failed on a hill",
+        "the pedal snapped and I went flying",
+        "the bookcase toppled over on him",
+        "the casing split and you can see the copper inside",
+        "the urn kept boiling till the worktop was soaked",
+        "the air freshener made my daughter reach for her inhaler",
+        "since the new detergent she can't stop itching",
+        "the iron doesnt switch off and the plug gets scorching",
+        "the bottled water tastes of bleach",
+        "we all had a dodgy tummy after the prawn wraps",
+        "de schuur is afgebrand door de accu van de grasmaaier",
+        "na een slok van het drankje had hij dikke lippen",
+        "na die bodylotion is mijn huid vuurrood en branderig",
+        "de trede brak en ik ben lelijk gevallen",
+    ],
+)
+def test_more_everyday_harm_is_a_product_safety_report(text):
+    assert "product_safety" in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "that sale is a health hazard for my savings lol",
+        "loved the injury prevention talk at the gym",
+        "the brakes work perfectly after the service",
+        "the vase toppled over on the carpet, no damage",
+        "the ginger beer burns my throat in the best way",
+        "mijn vrouw werkt op de spoedeisende hulp en is fan van jullie soep",
+        "mijn handen jeuken om die nieuwe puzzel te maken",
+        "de prijs is flink gevallen sinds vorige week",
+        "the charger got really hot at first, all good.",
+    ],
+)
+def test_more_look_alikes_of_harm_raise_nothing(text):
+    assert flags(text) == {}
+
+
+def test_a_fire_hazard_is_still_one_and_a_resolution_keeps_a_strong_report():
+    assert "product_safety" in flags("the loose wiring in that lamp is a fire hazard")
+    assert "product_safety" in flags("the kettle caught fire, all good.")
+
+
+def test_an_injury_claim_or_lawyer_is_legal_not_a_harm_report():
+    assert flags("my personal injury solicitor is on it") == {"legal_threat": "solicitor is on it"}
+
+
+def test_couldnt_stop_is_not_a_negation():
+    assert "product_safety" in flags("she couldn't stop wheezing after the new rug arrived")
+    assert flags("it never caught fire") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("I've been hurting myself again", "self_harm"),
+        ("ik heb mezelf alweer gesneden", "self_harm"),
+    ],
+)
+def test_self_harm_is_not_a_product_report(text, flag):
+    assert set(flags(text)) == {flag}
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("we zien elkaar voor de kantonrechter", "legal_threat"),
+        ("I've reported this to the data protection watchdog", "regulator"),
+        ("your manager keeps making up stories about me", "defamation_claim"),
+        ("door jullie bericht denken mijn buren dat ik een dief ben", "defamation_claim"),
+        ("mijn naam is naar de knoppen door jullie post", "defamation_claim"),
+        ("I can't cope any more", "self_harm"),
+        ("nobody would really notice if I disappeared", "self_harm"),
+        ("I have the tablets ready", "self_harm"),
+        ("vaak wil ik echt niet meer wakker worden", "self_harm"),
+        ("clueless muppets the lot of you", "abuse"),
+        ("I'll knock your teeth in", "abuse"),
+        ("ik kom je morgen in elkaar slaan", "abuse"),
+        ("I flipped £50 into £900 in a week, ask me how", "spam"),
+        ("text me to find out how", "spam"),
+    ],
+)
+def test_more_wording_of_the_other_flags(text, flag):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mijn jurist-buurman zegt dat het klopt",
+        "my lawyer hat says the contract is fine",
+        "after my solicitor's christmas party I needed your hangover soup",
+        "ik sterf van de dorst, wanneer opent de bar?",
+    ],
+)
+def test_more_look_alikes_of_threats_raise_nothing(text):
+    assert flags(text) == {}
