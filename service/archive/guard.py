@@ -212,11 +212,12 @@ def take_reply_check(
         # Left to check_reply, which refuses an unknown item with a 422.
         return None
     if actor.key_id is not None:
-        query, who = q["upsert_reply_check_window"], {"key_id": actor.key_id}
+        checker = {"checker": "key", "checker_id": actor.key_id}
     else:
-        query, who = q["upsert_reply_check_user_window"], {"user_id": actor.user_id}
+        checker = {"checker": "user", "checker_id": actor.user_id}
     row = conn.execute(
-        query, {**who, "item_id": item_id, "window_seconds": window_seconds}
+        q["upsert_reply_check_window"],
+        {**checker, "item_id": item_id, "window_seconds": window_seconds},
     ).fetchone()
     if row["checks"] <= checks_per_window:
         return None

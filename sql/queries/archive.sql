@@ -384,27 +384,11 @@ SET policy = EXCLUDED.policy, updated_at = now(), updated_by = EXCLUDED.updated_
 RETURNING platform, policy, updated_at;
 
 -- name: upsert_reply_check_window
--- Count one reply check of an item by a key; a window older than window_seconds starts afresh.
-INSERT INTO reply_check_windows AS w (key_id, item_id, window_started_at, checks)
-VALUES (%(key_id)s, %(item_id)s, now(), 1)
-ON CONFLICT (key_id, item_id) DO UPDATE SET
-    checks = CASE
-        WHEN w.window_started_at <= now() - make_interval(secs => %(window_seconds)s) THEN 1
-        ELSE w.checks + 1
-    END,
-    window_started_at = CASE
-        WHEN w.window_started_at <= now() - make_interval(secs => %(window_seconds)s) THEN now()
-        ELSE w.window_started_at
-    END
-RETURNING checks,
-    extract(epoch FROM w.window_started_at + make_interval(secs => %(window_seconds)s) - now())
-        AS seconds_left;
-
--- name: upsert_reply_check_user_window
--- Count one reply check of an item by a console user; as upsert_reply_check_window.
-INSERT INTO reply_check_user_windows AS w (user_id, item_id, window_started_at, checks)
-VALUES (%(user_id)s, %(item_id)s, now(), 1)
-ON CONFLICT (user_id, item_id) DO UPDATE SET
+-- Count one reply check of an item by a checker (an API key or a console user); a window
+-- older than window_seconds starts afresh.
+INSERT INTO reply_check_counts AS w (checker, checker_id, item_id, window_started_at, checks)
+VALUES (%(checker)s, %(checker_id)s, %(item_id)s, now(), 1)
+ON CONFLICT (checker, checker_id, item_id) DO UPDATE SET
     checks = CASE
         WHEN w.window_started_at <= now() - make_interval(secs => %(window_seconds)s) THEN 1
         ELSE w.checks + 1

@@ -167,3 +167,40 @@ def test_a_migrations_table_from_before_namespaces_is_upgraded(empty_db):
     applied = migrate(empty_db)
     assert applied[0] == f"{migration_files()[2][0]:04d}_{migration_files()[2][1]}"
     assert recorded(empty_db) == [v for v, _, _ in migration_files()]
+
+
+def test_reply_check_windows_in_progress_survive_the_merge_into_one_table(empty_db, monkeypatch):
+    every = migration_files()
+    monkeypatch.setattr(db, "migration_files", lambda: [m for m in every if m[0] != 59])
+    migrate(empty_db)
+    key_id, user_id, item_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with psycopg.connect(empty_db) as conn:
+        conn.execute(
+            "INSERT INTO api_keys (id, name, role, key_hash) VALUES (%s, 'mod', 'moderator', %s)",
+            [key_id, b"h" * 32],
+        )
+        author = conn.execute("INSERT INTO subjects DEFAULT VALUES RETURNING id").fetchone()[0]
+        conn.execute(
+            "INSERT INTO feedback_items (id, platform, external_id, kind, visibility, author_id,"
+            " text, text_hash, created_at)"
+            " VALUES (%s, 'x', 'post-1', 'comment', 'public', %s, 'hello', %s, now())",
+            [item_id, author, b"t" * 32],
+        )
+        conn.execute(
+            "INSERT INTO reply_check_windows VALUES (%s, %s, now() - interval '5 minutes', 7)",
+            [key_id, item_id],
+        )
+        conn.execute(
+            "INSERT INTO reply_check_user_windows VALUES (%s, %s, now(), 2)", [user_id, item_id]
+        )
+    monkeypatch.setattr(db, "migration_files", lambda: every)
+    assert migrate(empty_db) == ["0059_reply_check_windows_one_table"]
+    with psycopg.connect(empty_db) as conn:
+        rows = conn.execute(
+            "SELECT checker, checker_id, checks FROM reply_check_counts ORDER BY checker"
+        ).fetchall()
+        tables = {
+            r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        }
+    assert rows == [("key", key_id, 7), ("user", user_id, 2)]
+    assert not {"reply_check_windows", "reply_check_user_windows"} & tables
