@@ -101,6 +101,23 @@ def test_web_urls_skip_link_shorteners_and_email_domains():
     assert found(WebUrlRecognizer(), text) == ["https://janblog.nl/over-mij"]
 
 
+def test_links_to_an_opaque_code_are_left_but_links_with_words_are_found():
+    text = (
+        "pics http://snapr.example.com/7hQx2p, http://pix.example.org/p/88412031, "
+        "https://vids.example.com/watch?v=Qm3-xZ81kP and http://fb.me/Kq8tRzVw but "
+        "http://shop.example.com/MarthaKlein and http://blog.example.nl/jan-de-vries"
+    )
+    assert found(WebUrlRecognizer(), text) == [
+        "http://shop.example.com/MarthaKlein",
+        "http://blog.example.nl/jan-de-vries",
+    ]
+
+
+def test_facebook_short_links_to_a_post_are_no_profile():
+    text = "page fb.me/bakkerijdekroon, post http://fb.me/Kq8tRzVw"
+    assert found(ProfileUrlRecognizer(), text) == ["fb.me/bakkerijdekroon"]
+
+
 # -- addresses and postcodes -------------------------------------------------------------
 
 
