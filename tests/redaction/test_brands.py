@@ -30,6 +30,8 @@ def found(engine, text, language="en", **options):
         "we stayed at the Paris Hilton hotel last week",
         "Hi Coolblue, waar blijft mijn wasmachine?",
         "Bedankt Albert Heijn, de bezorger was super",
+        "Pardon me, Sir robot, that answer made no sense",
+        "ok mr chatbot, put me through to a human",
     ],
 )
 def test_brands_products_and_assistants_are_not_people(engine, text):
@@ -60,6 +62,7 @@ def test_a_title_or_introduction_still_makes_a_person(engine):
         v for k, v in found(engine, "please ask for Mrs Sydney at the desk") if k == "PERSON"
     ]
     assert persons and all("Sydney" in v for v in persons)
+    assert ("PERSON", "Mr Hobbs") in found(engine, "Mr Hobbs fixed my boiler")
 
 
 def test_the_brands_own_terms_are_never_reported(engine):

@@ -60,7 +60,7 @@ thermomix roomba nespresso senseo
 
 # Voice assistants and chat assistants: addressed like people, but not people.
 _ASSISTANTS = """
-alexa siri cortana bixby google assistant copilot chatgpt gemini
+alexa siri cortana bixby google assistant copilot chatgpt gemini bot chatbot robot
 """
 
 # Places that are not given names: never a person on their own.
@@ -270,6 +270,26 @@ _GREETING_PREFIX_RE = re.compile(
 )
 
 
+# A title at the start of a finding ("Sir bot"): what follows decides.
+_LEADING_TITLE_RE = re.compile(
+    r"(?i)(?:mr|mrs|ms|mx|miss|dr|prof|sir|madam|dame|lady|lord|dhr|mevr|meneer|mevrouw)\.?[ \t]+"
+)
+
+
+def _title_before_no_name(value: str) -> bool:
+    """Tell whether a finding is a title before lower-case assistant or ordinary words.
+
+    "Sir bot", "mr robot", "Miss nobody": a title makes a person of a name, but a
+    lower-case assistant, brand or everyday word after it is no name.
+    """
+    title = _LEADING_TITLE_RE.match(value)
+    if not title or title.end() >= len(value):
+        return False
+    words = _WORD_RE.findall(value[title.end() :])
+    known = brand_words() | common_words()
+    return bool(words) and all(w.islower() and _fold(w) in known for w in words)
+
+
 def _person_cue_before(text: str, start: int) -> bool:
     """Tell whether a title or a self-introduction ends right before ``start``."""
     return bool(_PERSON_CUE_RE.search(text[max(0, start - 30) : start]))
@@ -328,6 +348,10 @@ def drop_brand_findings(text: str, results: list, brand_terms: BrandTerms) -> li
             words = _WORD_RE.findall(text[result.start : result.end])
             if words and all(w.islower() and w in common for w in words):
                 continue  # "new", "the store": ordinary lower-case words are nobody
+            if result.entity_type == "PERSON" and _title_before_no_name(
+                text[result.start : result.end]
+            ):
+                continue
         value = text[result.start : result.end]
         if brand_terms and (
             brand_terms.covers(value) or any(s <= result.start and result.end <= e for s, e in own)
