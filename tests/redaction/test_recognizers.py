@@ -142,6 +142,24 @@ def test_facebook_short_links_to_a_post_are_no_profile():
         ),
         ("send to PSC 1021, Box 4410\nAPO AE 09123 please", "PSC 1021, Box 4410\nAPO AE 09123"),
         ("my address is 123 main st apt 2", "123 main st apt 2"),
+        ("the hostel is at 4410 Korvenkatu 9 St. near the port", "4410 Korvenkatu 9 St."),
+        ("drop it at 12 rue tavernier St. please", "12 rue tavernier St."),
+        (
+            "3305 Kastanjelaan 7\nHarderwijk\n Netherlands 38441",
+            "3305 Kastanjelaan 7\nHarderwijk\n Netherlands 38441",
+        ),
+        ("912 Ojala tie 14\n Apt. 2\n Oulu", "912 Ojala tie 14\n Apt. 2\n Oulu"),
+        ("the studio is on Marten Kloosweg 41", "Marten Kloosweg 41"),
+        ("the shop is on Rosendal Hage 212", "Rosendal Hage 212"),
+        (
+            "we are at the corner of 18 Lindell Road and Pemberton Avenue today",
+            "the corner of 18 Lindell Road and Pemberton Avenue",
+        ),
+        (
+            "Hotel Adria, Lindenweg 3, Neustadt an Weinstrasse 67433",
+            "Lindenweg 3, Neustadt an Weinstrasse 67433",
+        ),
+        ("office: 17 Grove Road, Springfield il 62704", "17 Grove Road, Springfield il 62704"),
     ],
 )
 def test_street_addresses_are_found_with_unit_and_place_lines(text, address):
@@ -155,6 +173,10 @@ def test_street_addresses_are_found_with_unit_and_place_lines(text, address):
         "I bring 2 bottles to Gate 5",
         "we have 3 kids and a dog on the way",
         "scored 2 goals in the 90th minute",
+        "the match is at 8 tonight",
+        "my slot is on 12 May",
+        "we met on the corner of the room and the hall",
+        "return to page 5 and read it again",
     ],
 )
 def test_sentences_with_numbers_are_not_addresses(text):
