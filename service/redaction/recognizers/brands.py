@@ -68,6 +68,7 @@ _PLACES = """
 paris london berlin milan rome vienna amsterdam rotterdam utrecht eindhoven groningen
 breda zwolle delft leiden haarlem antwerpen gent brugge leuven brussel brussels schiphol
 zaventem heathrow gatwick manchester liverpool glasgow edinburgh dublin madrid lisbon
+britain england scotland wales europe africa asia america
 """
 
 # Places that are also given names ("Sydney", "Florence"): a place only after a place
