@@ -113,6 +113,11 @@ def test_links_to_an_opaque_code_are_left_but_links_with_words_are_found():
     ]
 
 
+def test_a_missing_space_after_a_full_stop_is_no_web_address():
+    text = "it was lovely.It rained later, see lovely.it or Lovely.com"
+    assert found(WebUrlRecognizer(), text) == ["lovely.it", "Lovely.com"]
+
+
 def test_facebook_short_links_to_a_post_are_no_profile():
     text = "page fb.me/bakkerijdekroon, post http://fb.me/Kq8tRzVw"
     assert found(ProfileUrlRecognizer(), text) == ["fb.me/bakkerijdekroon"]
@@ -396,3 +401,15 @@ def test_gated_presidio_recognizers_still_find_their_entities(text, entity_type,
 def test_gated_presidio_recognizers_skip_texts_without_digits():
     text = "no numbers here at all"
     assert all(found(r, text) == [] for r in build_recognizers("en"))
+
+
+def test_a_cue_word_at_the_start_of_a_longer_word_is_no_cue():
+    assert found(OrderNumberRecognizer(), "new drop from CASEYSTUDIO42 and REFILL99 today") == []
+    assert found(OrderNumberRecognizer(), "my order ref: AB12345 please") == ["AB12345"]
+
+
+def test_eras_are_not_dutch_postcodes_but_postcodes_before_a_place_are():
+    from service.redaction.dutch import NlPostcodeRecognizer
+
+    assert found(NlPostcodeRecognizer(), "built in 1350 AD and rebuilt 1502 AD") == []
+    assert found(NlPostcodeRecognizer(), "stuur het naar 2611 AD Delft") == ["2611 AD"]

@@ -94,6 +94,7 @@ _URL_RE = re.compile(
     r")",
     re.I,
 )
+_MISSING_SPACE_RE = re.compile(r"[a-z]{2,}\.[A-Z][a-z]{0,2}")
 _URL_PREFILTER = re.compile(r"\w\.\w")
 _TRAILING_PUNCTUATION = ".,;:!?…"
 
@@ -149,6 +150,8 @@ class WebUrlRecognizer(RuleRecognizer):
             host = url_host(url)
             if host in LINK_SHORTENER_HOSTS or is_opaque_link(url):
                 continue
+            if match.group("bare") and _MISSING_SPACE_RE.fullmatch(url):
+                continue  # "gorgeous.It was": a sentence with no space after the full stop
             if not extract(host).suffix:
                 continue
             yield start, end, (0.6 if match.group("scheme") else 0.5), "url"
