@@ -310,6 +310,37 @@ _COMPOUND_STREET_RE = re.compile(
     rf"[ \t]*(?:{_NUM})\b\.?",
     re.I,
 )
+# Street types that say "street" even with no name before them ("68 St.", "12 Road").
+_PLAIN_STREET_TYPES = frozenset(
+    [
+        "street",
+        "st",
+        "str",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "av",
+        "boulevard",
+        "blvd",
+        "lane",
+        "ln",
+        "drive",
+        "dr",
+        "court",
+        "ct",
+        "place",
+        "pl",
+        "square",
+        "sq",
+        "terrace",
+        "ter",
+        "highway",
+        "hwy",
+        "parkway",
+        "pkwy",
+    ]
+)
 _BARE_NUMBER_STREET_RE = re.compile(rf"{_NUM}\s+[^\W\d_]+\.?", re.I)
 _PREFIX_STREET_RE = re.compile(rf"(?<![\w\-/])(?:{words_pattern(_PREFIX_TYPES)})\.?[ \t]+", re.I)
 _MILITARY_RE = re.compile(
@@ -511,6 +542,18 @@ class StreetAddressRecognizer(RuleRecognizer):
                 if _BARE_NUMBER_STREET_RE.fullmatch(text, start, end):
                     # "Dalmatinova 68 St.": the name came before the number.
                     start = self._extend_back(text, start, lower_mode, foreign=True)
+                    street_type = text[match.start() : end].split()[-1].rstrip(".").lower()
+                    named = any(
+                        w.lower() not in self._vocabulary
+                        for w in re.findall(r"[^\W\d_]+", text[start : match.start()])
+                    )
+                    following = re.match(r"[ \t]+([^\W\d_]+)", text[end : end + 30])
+                    if (
+                        street_type not in _PLAIN_STREET_TYPES
+                        and not named
+                        and not (following and following.group(1).lower() in _STREET_WORDS)
+                    ):
+                        continue  # "25 mill", "3 run": a number and a word, no street name
                 spans.append((start, end, 0.7, "english_street"))
         for match in _COMPOUND_STREET_RE.finditer(text):
             street = match.group("street").rstrip(".")
