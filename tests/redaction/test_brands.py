@@ -32,6 +32,8 @@ def found(engine, text, language="en", **options):
         "Bedankt Albert Heijn, de bezorger was super",
         "Pardon me, Sir robot, that answer made no sense",
         "ok mr chatbot, put me through to a human",
+        "the Whitfield Philharmonic plays on Sunday",
+        "great bread at Okafor Bakery this morning",
     ],
 )
 def test_brands_products_and_assistants_are_not_people(engine, text):
@@ -63,6 +65,7 @@ def test_a_title_or_introduction_still_makes_a_person(engine):
     ]
     assert persons and all("Sydney" in v for v in persons)
     assert ("PERSON", "Mr Hobbs") in found(engine, "Mr Hobbs fixed my boiler")
+    assert ("PERSON", "Lena Whitfield") in found(engine, "Lena Whitfield works at the bakery")
 
 
 def test_the_brands_own_terms_are_never_reported(engine):

@@ -157,6 +157,19 @@ NOT_STREET_WORDS = _listed(
     """
 )
 
+# Capitalised nouns that make the names before them an organisation ("the Hall Orchestra",
+# "Porter Records", "Mendes Ltd"): a firm or band named after people is not a person.
+ORGANISATION_NOUNS = _listed(
+    """
+    orchestra philharmonic choir ensemble quartet records studios studio
+    ltd inc llc plc gmbh bv nv corp corporation company group holdings partners
+    associates foundation institute university college academy school hospital clinic
+    hotel restaurant cafe bakery brewery winery pharmacy museum gallery theatre theater
+    stadium arena airport bank insurance motors industries enterprises solutions
+    consulting labs laboratories publishing press media
+    """
+)
+
 _WORD_RE = re.compile(r"[\w&'’.\-]+")
 
 
@@ -322,11 +335,31 @@ def _brand_name(text: str, start: int, end: int, entity_type: str) -> bool:
     if words[-1] in PRODUCT_NOUNS and any(w in brands or w in places for w in words[:-1]):
         return True  # "zara jeans" taken as one lower-case name
     following = _NEXT_WORD_RE.match(text, end)
+    if (
+        entity_type == "PERSON"
+        and len(words) > 1
+        and words[-1] in ORGANISATION_NOUNS
+        and _is_capital_word(_WORD_RE.findall(value)[-1])
+    ):
+        return True  # "Hall Orchestra" taken as one name
+    if (
+        entity_type == "PERSON"
+        and following
+        and following.group(1).lower() in ORGANISATION_NOUNS
+        and following.group(1)[:1].isupper()
+        and not text[end : following.start(1)].strip(" ")
+    ):
+        return True  # "Davis" in "the Davis Orchestra"
     return bool(
         following
         and following.group(1).lower() in PRODUCT_NOUNS
         and any(w in brands or w in places for w in words)
     )
+
+
+def _is_capital_word(word: str) -> bool:
+    """Tell whether a word starts with a capital letter."""
+    return word[:1].isupper()
 
 
 def drop_brand_findings(text: str, results: list, brand_terms: BrandTerms) -> list:
