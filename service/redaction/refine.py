@@ -156,6 +156,8 @@ def _drop_false_positives(text: str, findings: list[RecognizerResult]) -> list[R
             or not _personal_date(text, *span)
         ):
             continue
+        if kind in ("PERSON", "LOCATION", "ORGANIZATION") and _month_of_a_date(text, *span):
+            continue  # the month of a date taken for a name
         if (
             kind in ("LOCATION", "NRP")
             and _ner_result(finding)
@@ -166,6 +168,24 @@ def _drop_false_positives(text: str, findings: list[RecognizerResult]) -> list[R
             continue
         kept.append(finding)
     return kept
+
+
+_MONTH_WORD_RE = re.compile(
+    r"(?i)(?:jan(?:uary|uari)?|feb(?:ruary|ruari)?|mar(?:ch)?|maart|mrt|apr(?:il)?|may|mei"
+    r"|june?|juni|july?|juli|aug(?:ust|ustus)?|sept?(?:ember)?|oct(?:ober)?|okt(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY_BEFORE_RE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th|e)?[ \t\-/]*$")
+_DAY_AFTER_RE = re.compile(r"[ \t\-/]*\d{1,4}\b")
+
+
+def _month_of_a_date(text: str, start: int, end: int) -> bool:
+    """Tell whether a lone month word stands next to a day or year: "Sep 23", "12th Jan"."""
+    if not _MONTH_WORD_RE.fullmatch(text, start, end):
+        return False
+    return bool(
+        _DAY_BEFORE_RE.search(text[max(0, start - 8) : start]) or _DAY_AFTER_RE.match(text, end)
+    )
 
 
 def _ner_result(finding: RecognizerResult) -> bool:

@@ -215,3 +215,21 @@ def test_model_noise_as_places_or_groups_is_dropped(text, part, kind):
 def test_groups_about_a_person_and_real_places_are_kept(text, part, kind):
     found = [ner(text, part, kind)]
     assert spans(text, refine_findings(text, found, "en")) == [(kind, part)]
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("webinar moved to Sep 14, sign up", "Sep"),
+        ("back in the office on 9th Jan", "Jan"),
+        ("sale ends Tuesday Mar-03-2026", "Mar"),
+    ],
+)
+def test_the_month_of_a_date_is_no_name(text, month):
+    assert refine_findings(text, [ner(text, month, "PERSON")], "en") == []
+
+
+def test_a_month_name_without_a_date_can_be_a_name():
+    text = "ask April about the refund"
+    found = [ner(text, "April", "PERSON")]
+    assert spans(text, refine_findings(text, found, "en")) == [("PERSON", "April")]
