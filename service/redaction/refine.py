@@ -89,7 +89,7 @@ _DATE_PERSONAL_CUE_RE = re.compile(
 # "I'm Dutch", "as a Muslim", "my Indian husband"; "Korean class" or "Austrian snow" is not.
 _GROUP_PERSON_BEFORE_RE = re.compile(
     r"(?i)(?:\b(?:i'?m|i\s+am|am|are|is|was|were|be|being|been|he'?s|she'?s|we'?re|they'?re"
-    r"|you'?re|ur|as|my|his|her|their|our|your|ben|is|zijn|als|mijn|zijn|haar|onze)"
+    r"|you'?re|ur|as|ben|zijn|als)"
     r"(?:\s+(?:not|a|an|so|very|half|proud(?:ly)?|proper|true|real|born|fellow|een|geen|echte))*"
     r")\s+$"
 )
@@ -232,6 +232,8 @@ def _plausible_group(text: str, kind: str, start: int, end: int) -> bool:
     if " " not in folded and folded in common_words() and not known_place:
         return False  # "Please", "Imagine" at the start of a tweet
     if kind == "NRP":
+        # "my Indian neighbour" is about a person through the noun after it; "my Korean
+        # class" is not, so a possessive alone says nothing.
         return bool(
             _GROUP_PERSON_BEFORE_RE.search(text[max(0, start - 40) : start])
             or _GROUP_PERSON_AFTER_RE.match(text[end : end + 20])

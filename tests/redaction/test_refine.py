@@ -192,6 +192,7 @@ def test_day_dates_of_personal_events_are_kept(text, date):
         ("loving the swedish meatballs tonight", "swedish", "NRP"),
         ("Greek yoghurt with honey is the best breakfast", "Greek", "NRP"),
         ("Aussies won the cricket again", "Aussies", "NRP"),
+        ("my Italian course starts today", "Italian", "NRP"),
         ("kinda tired of this weather", "kinda", "LOCATION"),
         ("Sooooo bored at work", "Sooooo", "LOCATION"),
         ("Please fix the app", "Please", "LOCATION"),
