@@ -84,12 +84,23 @@ class GoldEntity:
 
 @dataclass(frozen=True)
 class Sample:
-    """One text with its gold entities; ``pii_free`` marks texts built with no personal data."""
+    """One text with its gold entities; ``pii_free`` marks texts built with no personal data.
+
+    ``no_direct`` marks texts whose labels hold no direct identifier (they may hold
+    organisations, places or dates): a superset of the PII-free texts.
+    """
 
     text: str
     entities: tuple[GoldEntity, ...]
     language: str = "en"
     pii_free: bool = False
+    no_direct: bool | None = None
+
+    def without_direct_identifier(self) -> bool:
+        """Tell whether the text is labelled with no direct identifier at all."""
+        if self.no_direct is not None:
+            return self.no_direct
+        return self.pii_free
 
 
 @dataclass
@@ -105,6 +116,10 @@ class Tally:
     redacted_name_tokens_in_gold: int = 0
     pii_free_texts: int = 0
     pii_free_with_finding: int = 0
+    # Texts without any gold direct identifier, and those of them with a redacted word
+    # outside every gold span (redacting a labelled place or date is not counted).
+    no_direct_texts: int = 0
+    no_direct_with_stray_finding: int = 0
     texts: int = 0
     seconds: float = 0.0
 
@@ -144,6 +159,12 @@ class Tally:
             return float("nan")
         return self.pii_free_with_finding / self.pii_free_texts
 
+    def stray_finding_rate(self) -> float:
+        """Return the share of texts without direct identifiers with a stray redacted word."""
+        if not self.no_direct_texts:
+            return float("nan")
+        return self.no_direct_with_stray_finding / self.no_direct_texts
+
     def as_dict(self) -> dict:
         """Return the tally's figures as plain JSON-ready values."""
         return {
@@ -157,6 +178,9 @@ class Tally:
             "pii_free_texts": self.pii_free_texts,
             "pii_free_with_finding": self.pii_free_with_finding,
             "false_alarm_rate": self.false_alarm_rate(),
+            "no_direct_texts": self.no_direct_texts,
+            "no_direct_with_stray_finding": self.no_direct_with_stray_finding,
+            "stray_finding_rate": self.stray_finding_rate(),
             "texts_per_second": self.texts / self.seconds if self.seconds else None,
             "per_type": {
                 t: {"entities": n, "protected": self.protected.get(t, 0), "recall": self.recall(t)}
@@ -221,20 +245,27 @@ def score_sample(sample: Sample, findings: Iterable[Span], tally: Tally) -> None
         if not tokens:
             continue
         tally.add_entity(entity.entity_type, all(_is_covered(s, e, union) for s, e in tokens))
+    no_direct = sample.without_direct_identifier()
+    if no_direct:
+        tally.no_direct_texts += 1
     if not union:
         return
     gold = [(g.start, g.end) for g in sample.entities]
     handles = [m.span() for m in HANDLE_TOKEN_RE.finditer(text)] if "@" in text else []
+    stray = False
     for match in WORD_RE.finditer(text):
         start, end = match.span()
         if not _overlaps(start, end, union):
             continue
         in_gold = any(gs <= start and end <= ge for gs, ge in gold)
+        stray = stray or not in_gold
         tally.redacted_tokens += 1
         tally.redacted_tokens_in_gold += in_gold
         if not _overlaps(start, end, handles):
             tally.redacted_name_tokens += 1
             tally.redacted_name_tokens_in_gold += in_gold
+    if no_direct and stray:
+        tally.no_direct_with_stray_finding += 1
 
 
 def load_synth(path: Path) -> list[Sample]:
@@ -255,7 +286,12 @@ def _synth_records(path: Path) -> list[tuple[Sample, object]]:
             )
             for span in record["spans"]
         )
-        sample = Sample(record["full_text"], entities, pii_free=not entities)
+        sample = Sample(
+            record["full_text"],
+            entities,
+            pii_free=not entities,
+            no_direct=not any(e.entity_type in DIRECT_IDENTIFIER_TYPES for e in entities),
+        )
         samples.append((sample, record.get("template_id")))
     return samples
 
@@ -349,7 +385,14 @@ def conll_to_sample(tokens: Sequence[tuple[str, str]]) -> Sample:
         close()
     # A text with no gold entity is PII-free, unless it holds an @mention (WNUT-17 leaves
     # most of them unlabelled).
-    return Sample(text, tuple(entities), pii_free=not entities and "@" not in text)
+    unlabelled_mentions = "@" in text
+    return Sample(
+        text,
+        tuple(entities),
+        pii_free=not entities and not unlabelled_mentions,
+        no_direct=not unlabelled_mentions
+        and not any(e.entity_type in DIRECT_IDENTIFIER_TYPES for e in entities),
+    )
 
 
 def load_conll(path: Path) -> list[Sample]:
@@ -420,6 +463,74 @@ def build_stock_analyzer(entities: Sequence[str] | None = None) -> Analyzer:
     return analyze
 
 
+def build_our_typed_analyzer() -> Callable[[str, str], list[tuple[str, int, int, str]]]:
+    """Return the shipped engine's analysis as (type, start, end, recognizer) tuples."""
+    from service.redaction import get_engine
+
+    engine = get_engine(b"k" * 32)
+
+    def analyze(text: str, language: str) -> list[tuple[str, int, int, str]]:
+        findings = engine.analyze(text, language=language, score_threshold=SCORE_THRESHOLD).findings
+        return [(f.entity_type, f.start, f.end, f.recognizer) for f in findings]
+
+    return analyze
+
+
+def is_tuning_set(dataset: str) -> bool:
+    """Tell whether rules may be tuned on a data set (development parts, train splits)."""
+    return dataset.endswith(("-dev", "-train")) and dataset.startswith(
+        ("synth-", "own-", "btc-train", "wnut17-train")
+    )
+
+
+def error_report(
+    samples: Sequence[Sample],
+    analyze: Callable[[str, str], list[tuple[str, int, int, str]]],
+    examples: int,
+) -> str:
+    """Return which finding types fire on PII-free texts and which gold types are missed.
+
+    Counts are texts per (finding type, recognizer) and missed entities per gold type,
+    each with up to ``examples`` examples (the flagged or missed words and the text).
+    """
+    alarms: dict[tuple[str, str], list[str]] = {}
+    missed: dict[str, list[str]] = {}
+    for sample in samples:
+        findings = analyze(sample.text, sample.language)
+        if sample.pii_free:
+            for kind, recognizer in sorted({(f[0], f[3]) for f in findings}):
+                words = [
+                    sample.text[s:e] for k, s, e, r in findings if (k, r) == (kind, recognizer)
+                ]
+                alarms.setdefault((kind, recognizer), []).append(
+                    f"{words!r} in {sample.text[:160]!r}"
+                )
+        union = merge_spans((s, e) for _, s, e, _ in findings)
+        for entity in sample.entities:
+            if entity.entity_type not in DIRECT_IDENTIFIER_TYPES:
+                continue
+            value = sample.text[entity.start : entity.end]
+            tokens = [
+                (entity.start + m.start(), entity.start + m.end()) for m in WORD_RE.finditer(value)
+            ]
+            if tokens and not all(_is_covered(s, e, union) for s, e in tokens):
+                found = [
+                    (k, sample.text[s:e])
+                    for k, s, e, _ in findings
+                    if s < entity.end and entity.start < e
+                ]
+                missed.setdefault(entity.entity_type, []).append(f"{value!r}, found {found!r}")
+    lines = ["PII-free texts with a finding, per type and recognizer:"]
+    for (kind, recognizer), items in sorted(alarms.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"  {len(items):5d}  {kind} ({recognizer})")
+        lines += [f"         {item}" for item in items[:examples]]
+    lines.append("Missed direct identifiers, per gold type:")
+    for kind, items in sorted(missed.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"  {len(items):5d}  {kind}")
+        lines += [f"         {item}" for item in items[:examples]]
+    return "\n".join(lines)
+
+
 def build_our_analyzer(entities: Sequence[str] | None = None) -> Analyzer:
     """Return the shipped redaction engine's analysis as a span function."""
     from service.redaction import get_engine
@@ -481,6 +592,11 @@ def format_table(dataset: str, tallies: dict[str, Tally]) -> str:
     row(
         f"PII-free with finding (n={pii_free})",
         (_fmt(t.false_alarm_rate()) for t in tallies.values()),
+    )
+    no_direct = max(t.no_direct_texts for t in tallies.values())
+    row(
+        f"no direct id., stray word (n={no_direct})",
+        (_fmt(t.stray_finding_rate()) for t in tallies.values()),
     )
     row(
         "texts/second",
@@ -551,18 +667,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, default=None, help="first N texts per data set")
     parser.add_argument("--json", type=Path, default=None, help="write results as JSON here")
+    parser.add_argument(
+        "--show-false-alarms",
+        type=int,
+        default=None,
+        metavar="N",
+        help="for tuning sets only (synth-dev, own dev parts, BTC/WNUT train): list which of "
+        "our finding types fire on PII-free texts and which gold types we miss, N examples each",
+    )
     args = parser.parse_args(argv)
 
     data_dir = args.data or default_data_dir()
     datasets = load_datasets(data_dir, args.datasets.split(","), args.split)
     engines = {name: ENGINE_BUILDERS[name]() for name in args.engines.split(",")}
     results: dict[str, dict[str, dict]] = {}
+    typed = None
     for dataset, samples in datasets.items():
         if args.limit:
             samples = samples[: args.limit]
         tallies = {name: evaluate(samples, analyze) for name, analyze in engines.items()}
         print(format_table(dataset, tallies), flush=True)
         print()
+        if args.show_false_alarms is not None:
+            if is_tuning_set(dataset):
+                typed = typed or build_our_typed_analyzer()
+                print(error_report(samples, typed, args.show_false_alarms), flush=True)
+            else:
+                print(f"{dataset}: errors not listed (held-out or reported split)")
+            print()
         results[dataset] = {name: tally.as_dict() for name, tally in tallies.items()}
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, sort_keys=True), encoding="utf-8")

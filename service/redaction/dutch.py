@@ -586,7 +586,7 @@ class NlPostcodeRecognizer(_GatedPatternRecognizer):
         Pattern("NL postcode with place", _CORE + r"(?=,?\s+['’]?\p{Lu}\p{Ll})", 0.7),
         Pattern(
             "NL postcode",
-            r"(?<![\w-])[1-9]\d{3}\s?(?!SA|SD|SS|GB|MB|KB|TB|KM|KG|KW|MW|PK|HD|CM|MM|AM|PM)"
+            r"(?<![\w-])[1-9]\d{3}\s?(?!SA|SD|SS|GB|MB|KB|TB|KM|KG|KW|MW|PK|HD|CM|MM|AM|PM|AD|BC|CE)"
             r"[A-Z]{2}(?![\w-])",
             0.45,
         ),

@@ -71,6 +71,40 @@ _DAY_DATE_RE = re.compile(
     rf"(?i:\b(?:{_MONTH_STEMS})[a-z]*\.?\s+\d{{1,2}}\b|"
     rf"\b\d{{1,2}}(?:st|nd|rd|th|e)?\s+(?:of\s+)?(?:{_MONTH_STEMS}))"
 )
+# A day date is personal only next to a personal event: a birth or death, the writer's
+# or reader's own doings (I, my, your, we; ik, mijn, je, uw), or a customer event (order,
+# delivery, visit, appointment). "Maintenance on 19 January" or "Comic list out
+# September 22" names nobody.
+_DATE_PERSONAL_CUE_RE = re.compile(
+    r"(?i)\b(?:born|birth|birthday|bday|b-day|dob|d\.o\.b|died|passed\s+away|age[ds]?|i|i'm|i've"
+    r"|i'd|im|me|my|mine|we|we're|we've|our|us|you|you're|your|u|ur|he|she|his|her|him"
+    r"|order(?:ed)?|deliver(?:y|ed)?|ship(?:ped|ment)?|arriv(?:ed|al)|book(?:ed|ing)"
+    r"|appointment|visit(?:ed)?|stay(?:ed)?|flight|paid|bought|purchased|return(?:ed)?"
+    r"|refund(?:ed)?|subscri(?:bed|ption)|geboren|geboortedatum|geb|verjaardag|jarig|overleden"
+    r"|ik|mijn|mij|wij|ons|onze|je|jij|jouw|jullie|uw|hij|zij|haar|zijn|bestel(?:d|ling)"
+    r"|bezorg(?:d|ing)?|lever(?:ing)?|geleverd|afspraak|bezoek|geboekt|boeking|betaald"
+    r"|gekocht|retour|verzonden)\b"
+)
+# A nationality, religion or political group is about a person only in person context:
+# "I'm Dutch", "as a Muslim", "my Indian husband"; "Korean class" or "Austrian snow" is not.
+_GROUP_PERSON_BEFORE_RE = re.compile(
+    r"(?i)(?:\b(?:i'?m|i\s+am|am|are|is|was|were|be|being|been|he'?s|she'?s|we'?re|they'?re"
+    r"|you'?re|ur|as|ben|zijn|als)"
+    r"(?:\s+(?:not|a|an|so|very|half|proud(?:ly)?|proper|true|real|born|fellow|een|geen|echte))*"
+    r")\s+$"
+)
+_GROUP_PERSON_AFTER_RE = re.compile(
+    r"(?i)^[\s\-]+(?:man|men|woman|women|guy|guys|girl|girls|boy|boys|lady|ladies|husband"
+    r"|wife|boyfriend|girlfriend|partner|friend|friends|mother|father|mom|mum|dad|family"
+    r"|neighbou?r|colleague|parents?|kids?|son|daughter|brother|sister|citizen|citizens"
+    r"|national|nationals|origin|descent|background|heritage|roots|passport|nationality"
+    r"|vrouw|man|vriend|vriendin|buurman|buurvrouw|collega|afkomst)\b"
+)
+# Letters of the scripts the English and Dutch pipelines read; a "place" without one is
+# the model guessing on a script it was not trained on.
+_LATIN_LETTER_RE = re.compile(r"[A-Za-z\u00C0-\u024F]")
+# "Awwww", "Sooooo", "YESSSSS": a letter three times in a row is an exclamation.
+_REPEATED_LETTER_RE = re.compile(r"([^\W\d_])\1\1", re.I)
 # Twitter conventions the NER model takes for names or organisations.
 TWITTER_MARKERS = frozenset({"RT", "MT", "HT", "FF", "ICYMI", "via", "Via", "DM", "DMs"})
 
@@ -117,13 +151,94 @@ def _drop_false_positives(text: str, findings: list[RecognizerResult]) -> list[R
             if span != (finding.start, finding.end):
                 finding = _copy(finding, *span)
         if kind == "DATE_TIME" and (
-            _overlaps_any(span, numbers) or not _DAY_DATE_RE.search(text[span[0] : span[1]])
+            _overlaps_any(span, numbers)
+            or not _DAY_DATE_RE.search(text[span[0] : span[1]])
+            or not _personal_date(text, *span)
+        ):
+            continue
+        if kind in ("PERSON", "LOCATION", "ORGANIZATION") and _month_of_a_date(text, *span):
+            continue  # the month of a date taken for a name
+        if (
+            kind in ("LOCATION", "NRP")
+            and _ner_result(finding)
+            and not _plausible_group(text, kind, *span)
         ):
             continue
         if kind in NUMBER_TYPES | {"DATE_TIME"} and _inside_hex_id(text, *span):
             continue
         kept.append(finding)
     return kept
+
+
+_MONTH_WORD_RE = re.compile(
+    r"(?i)(?:jan(?:uary|uari)?|feb(?:ruary|ruari)?|mar(?:ch)?|maart|mrt|apr(?:il)?|may|mei"
+    r"|june?|juni|july?|juli|aug(?:ust|ustus)?|sept?(?:ember)?|oct(?:ober)?|okt(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY_BEFORE_RE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th|e)?[ \t\-/]*$")
+_DAY_AFTER_RE = re.compile(r"[ \t\-/]*\d{1,4}\b")
+
+
+def _month_of_a_date(text: str, start: int, end: int) -> bool:
+    """Tell whether a lone month word stands next to a day or year: "Sep 23", "12th Jan"."""
+    if not _MONTH_WORD_RE.fullmatch(text, start, end):
+        return False
+    return bool(
+        _DAY_BEFORE_RE.search(text[max(0, start - 8) : start]) or _DAY_AFTER_RE.match(text, end)
+    )
+
+
+def _ner_result(finding: RecognizerResult) -> bool:
+    """Tell whether a finding came from the statistical NER model (not a rule or lexicon)."""
+    metadata = finding.recognition_metadata or {}
+    return "Spacy" in str(metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY, ""))
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """Return the sentence (or line) holding the span, at most 80 characters each side."""
+    left = max(0, start - 80)
+    for mark in (". ", "! ", "? ", "\n"):
+        found = text.rfind(mark, left, start)
+        if found != -1:
+            left = max(left, found + len(mark))
+    right = min(len(text), end + 80)
+    for mark in (". ", "! ", "? ", "\n"):
+        found = text.find(mark, end, right)
+        if found != -1:
+            right = min(right, found)
+    return text[left:right]
+
+
+def _personal_date(text: str, start: int, end: int) -> bool:
+    """Tell whether a day date stands next to a personal event (see _DATE_PERSONAL_CUE_RE)."""
+    around = _sentence_around(text, start, end)
+    return bool(_DATE_PERSONAL_CUE_RE.search(around))
+
+
+def _plausible_group(text: str, kind: str, start: int, end: int) -> bool:
+    """Tell whether an NER place or group finding can be one (not noise on other words)."""
+    from service.redaction.recognizers.brands import ambiguous_places, fold, place_words
+    from service.redaction.recognizers.lexicon import common_words, country_names
+
+    value = text[start:end]
+    if not _LATIN_LETTER_RE.search(value) or _REPEATED_LETTER_RE.search(value):
+        return False
+    folded = fold(value)
+    known_place = (
+        folded in country_names() or folded in place_words() or folded in ambiguous_places()
+    )
+    if not any(ch.isupper() for ch in value) and not known_place:
+        return False  # "kinda", "intro": lower-case words the model took for places
+    if " " not in folded and folded in common_words() and not known_place:
+        return False  # "Please", "Imagine" at the start of a tweet
+    if kind == "NRP":
+        # "my Indian neighbour" is about a person through the noun after it; "my Korean
+        # class" is not, so a possessive alone says nothing.
+        return bool(
+            _GROUP_PERSON_BEFORE_RE.search(text[max(0, start - 40) : start])
+            or _GROUP_PERSON_AFTER_RE.match(text[end : end + 20])
+        )
+    return True
 
 
 # A title right before a name is redacted with it: "Dr <PERSON>" would still point at one

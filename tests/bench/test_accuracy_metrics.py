@@ -194,3 +194,63 @@ def test_own_corpus_loads_parts_languages_and_pii_free_flags(tmp_path):
     [heldout] = load_own(path, "heldout")
     assert (dev.language, entity_texts(dev)) == ("nl", [("Ria", "PERSON")])
     assert heldout.pii_free and not heldout.entities
+
+
+def test_texts_without_direct_identifiers_count_stray_words_only():
+    tally = Tally()
+    # Only a place is labelled: redacting it is no stray finding, redacting "Monday" is.
+    place = Sample("Rain in Leeds on Monday", (GoldEntity(8, 13, "GPE"),), no_direct=True)
+    score_sample(place, [(8, 13)], tally)
+    score_sample(place, [(8, 13), (17, 23)], tally)
+    # A PII-free text counts in both rates; a text with a person in neither.
+    score_sample(Sample("Gate 5 please", (), pii_free=True), [(0, 4)], tally)
+    score_sample(Sample("Ann", (GoldEntity(0, 3, "PERSON"),), no_direct=False), [(0, 3)], tally)
+    assert (tally.no_direct_texts, tally.no_direct_with_stray_finding) == (3, 2)
+    assert (tally.pii_free_texts, tally.pii_free_with_finding) == (1, 1)
+
+
+def test_synth_and_conll_mark_texts_without_direct_identifiers(tmp_path):
+    records = [
+        {
+            "full_text": "Visit Oslo",
+            "spans": [
+                {"entity_type": "GPE", "start_position": 6, "end_position": 10, "entity_value": ""}
+            ],
+            "template_id": 1,
+        }
+    ]
+    path = tmp_path / "synth.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    [sample] = load_synth(path)
+    assert sample.without_direct_identifier() and not sample.pii_free
+    tweet = conll_to_sample([("Sunny", "O"), ("Leeds", "B-LOC")])
+    assert tweet.without_direct_identifier() and not tweet.pii_free
+    mention = conll_to_sample([("hi", "O"), ("@", "O"), ("kim", "O")])
+    assert not mention.without_direct_identifier()
+
+
+def test_error_lists_are_for_tuning_sets_only():
+    from bench.accuracy import is_tuning_set
+
+    assert all(
+        is_tuning_set(name)
+        for name in ("synth-dev", "own-en-dev", "own-nl-dev", "btc-train", "wnut17-train")
+    )
+    assert not any(
+        is_tuning_set(name) for name in ("synth-heldout", "own-en-heldout", "btc-dev", "wnut17-dev")
+    )
+
+
+def test_error_report_counts_alarm_types_and_missed_gold_types():
+    from bench.accuracy import error_report
+
+    samples = [
+        Sample("Gate 5 please", (), pii_free=True),
+        Sample("mail Ann", (GoldEntity(5, 8, "PERSON"),)),
+    ]
+    report = error_report(
+        samples,
+        lambda text, language: [("ORDER_NUMBER", 0, 6, "R")] if text.startswith("Gate") else [],
+        1,
+    )
+    assert "1  ORDER_NUMBER (R)" in report and "1  PERSON" in report

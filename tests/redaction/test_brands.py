@@ -30,6 +30,10 @@ def found(engine, text, language="en", **options):
         "we stayed at the Paris Hilton hotel last week",
         "Hi Coolblue, waar blijft mijn wasmachine?",
         "Bedankt Albert Heijn, de bezorger was super",
+        "Pardon me, Sir robot, that answer made no sense",
+        "ok mr chatbot, put me through to a human",
+        "the Whitfield Philharmonic plays on Sunday",
+        "great bread at Okafor Bakery this morning",
     ],
 )
 def test_brands_products_and_assistants_are_not_people(engine, text):
@@ -60,6 +64,8 @@ def test_a_title_or_introduction_still_makes_a_person(engine):
         v for k, v in found(engine, "please ask for Mrs Sydney at the desk") if k == "PERSON"
     ]
     assert persons and all("Sydney" in v for v in persons)
+    assert ("PERSON", "Mr Hobbs") in found(engine, "Mr Hobbs fixed my boiler")
+    assert ("PERSON", "Lena Whitfield") in found(engine, "Lena Whitfield works at the bakery")
 
 
 def test_the_brands_own_terms_are_never_reported(engine):

@@ -101,6 +101,28 @@ def test_web_urls_skip_link_shorteners_and_email_domains():
     assert found(WebUrlRecognizer(), text) == ["https://janblog.nl/over-mij"]
 
 
+def test_links_to_an_opaque_code_are_left_but_links_with_words_are_found():
+    text = (
+        "pics http://snapr.example.com/7hQx2p, http://pix.example.org/p/88412031, "
+        "https://vids.example.com/watch?v=Qm3-xZ81kP and http://fb.me/Kq8tRzVw but "
+        "http://shop.example.com/MarthaKlein and http://blog.example.nl/jan-de-vries"
+    )
+    assert found(WebUrlRecognizer(), text) == [
+        "http://shop.example.com/MarthaKlein",
+        "http://blog.example.nl/jan-de-vries",
+    ]
+
+
+def test_a_missing_space_after_a_full_stop_is_no_web_address():
+    text = "it was lovely.It rained later, see lovely.it or Lovely.com"
+    assert found(WebUrlRecognizer(), text) == ["lovely.it", "Lovely.com"]
+
+
+def test_facebook_short_links_to_a_post_are_no_profile():
+    text = "page fb.me/bakkerijdekroon, post http://fb.me/Kq8tRzVw"
+    assert found(ProfileUrlRecognizer(), text) == ["fb.me/bakkerijdekroon"]
+
+
 # -- addresses and postcodes -------------------------------------------------------------
 
 
@@ -125,6 +147,24 @@ def test_web_urls_skip_link_shorteners_and_email_domains():
         ),
         ("send to PSC 1021, Box 4410\nAPO AE 09123 please", "PSC 1021, Box 4410\nAPO AE 09123"),
         ("my address is 123 main st apt 2", "123 main st apt 2"),
+        ("the hostel is at 4410 Korvenkatu 9 St. near the port", "4410 Korvenkatu 9 St."),
+        ("drop it at 12 rue tavernier St. please", "12 rue tavernier St."),
+        (
+            "3305 Kastanjelaan 7\nHarderwijk\n Netherlands 38441",
+            "3305 Kastanjelaan 7\nHarderwijk\n Netherlands 38441",
+        ),
+        ("912 Ojala tie 14\n Apt. 2\n Oulu", "912 Ojala tie 14\n Apt. 2\n Oulu"),
+        ("the studio is on Marten Kloosweg 41", "Marten Kloosweg 41"),
+        ("the shop is on Rosendal Hage 212", "Rosendal Hage 212"),
+        (
+            "we are at the corner of 18 Lindell Road and Pemberton Avenue today",
+            "the corner of 18 Lindell Road and Pemberton Avenue",
+        ),
+        (
+            "Hotel Adria, Lindenweg 3, Neustadt an Weinstrasse 67433",
+            "Lindenweg 3, Neustadt an Weinstrasse 67433",
+        ),
+        ("office: 17 Grove Road, Springfield il 62704", "17 Grove Road, Springfield il 62704"),
     ],
 )
 def test_street_addresses_are_found_with_unit_and_place_lines(text, address):
@@ -138,6 +178,11 @@ def test_street_addresses_are_found_with_unit_and_place_lines(text, address):
         "I bring 2 bottles to Gate 5",
         "we have 3 kids and a dog on the way",
         "scored 2 goals in the 90th minute",
+        "the match is at 8 tonight",
+        "my slot is on 12 May",
+        "we met on the corner of the room and the hall",
+        "return to page 5 and read it again",
+        "sold 25 mill copies and the 3 run streak",
     ],
 )
 def test_sentences_with_numbers_are_not_addresses(text):
@@ -357,3 +402,15 @@ def test_gated_presidio_recognizers_still_find_their_entities(text, entity_type,
 def test_gated_presidio_recognizers_skip_texts_without_digits():
     text = "no numbers here at all"
     assert all(found(r, text) == [] for r in build_recognizers("en"))
+
+
+def test_a_cue_word_at_the_start_of_a_longer_word_is_no_cue():
+    assert found(OrderNumberRecognizer(), "new drop from CASEYSTUDIO42 and REFILL99 today") == []
+    assert found(OrderNumberRecognizer(), "my order ref: AB12345 please") == ["AB12345"]
+
+
+def test_eras_are_not_dutch_postcodes_but_postcodes_before_a_place_are():
+    from service.redaction.dutch import NlPostcodeRecognizer
+
+    assert found(NlPostcodeRecognizer(), "built in 1350 AD and rebuilt 1502 AD") == []
+    assert found(NlPostcodeRecognizer(), "stuur het naar 2611 AD Delft") == ["2611 AD"]

@@ -153,3 +153,84 @@ def test_real_analysis_of_an_email_leaves_one_finding(stock_style_analyzer):
         ("EMAIL_ADDRESS", "john.smith@example.com"),
         ("ORDER_NUMBER", "12345"),
     ]
+
+
+def ner(text: str, part: str, entity_type: str) -> RecognizerResult:
+    """Return a finding of the NER model over the first occurrence of part."""
+    found = at(text, part, entity_type)
+    found.recognition_metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: "SpacyRecognizer"}
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Server upgrade planned for Sunday 14 March 2027, expect downtime", "14 March 2027"),
+        ("Jazz festival programme announced: 21 June", "21 June"),
+    ],
+)
+def test_day_dates_of_public_events_are_dropped(text, date):
+    assert refine_findings(text, [at(text, date, "DATE_TIME")], "en") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("I was in your shop on 3 May 2026 and nobody helped", "3 May 2026"),
+        ("parcel shipped 12/04 but never arrived", "12/04"),
+        ("she was born 9 July 1988", "9 July 1988"),
+    ],
+)
+def test_day_dates_of_personal_events_are_kept(text, date):
+    found = [at(text, date, "DATE_TIME")]
+    assert spans(text, refine_findings(text, found, "en")) == [("DATE_TIME", date)]
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "kind"),
+    [
+        ("loving the swedish meatballs tonight", "swedish", "NRP"),
+        ("Greek yoghurt with honey is the best breakfast", "Greek", "NRP"),
+        ("Aussies won the cricket again", "Aussies", "NRP"),
+        ("my Italian course starts today", "Italian", "NRP"),
+        ("kinda tired of this weather", "kinda", "LOCATION"),
+        ("Sooooo bored at work", "Sooooo", "LOCATION"),
+        ("Please fix the app", "Please", "LOCATION"),
+        ("ну и погода сегодня", "погода", "LOCATION"),
+    ],
+)
+def test_model_noise_as_places_or_groups_is_dropped(text, part, kind):
+    assert refine_findings(text, [ner(text, part, kind)], "en") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "kind"),
+    [
+        ("I'm Portuguese and proud of it", "Portuguese", "NRP"),
+        ("my Nigerian neighbour lent me a ladder", "Nigerian", "NRP"),
+        ("as a Catholic I find this offensive", "Catholic", "NRP"),
+        ("Snow again in Helsinki", "Helsinki", "LOCATION"),
+        ("flying to london next week", "london", "LOCATION"),
+    ],
+)
+def test_groups_about_a_person_and_real_places_are_kept(text, part, kind):
+    found = [ner(text, part, kind)]
+    assert spans(text, refine_findings(text, found, "en")) == [(kind, part)]
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("webinar moved to Sep 14, sign up", "Sep"),
+        ("back in the office on 9th Jan", "Jan"),
+        ("sale ends Tuesday Mar-03-2026", "Mar"),
+    ],
+)
+def test_the_month_of_a_date_is_no_name(text, month):
+    assert refine_findings(text, [ner(text, month, "PERSON")], "en") == []
+
+
+def test_a_month_name_without_a_date_can_be_a_name():
+    text = "ask April about the refund"
+    found = [ner(text, "April", "PERSON")]
+    assert spans(text, refine_findings(text, found, "en")) == [("PERSON", "April")]

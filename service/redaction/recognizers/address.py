@@ -186,6 +186,7 @@ _COMPOUND_ENDINGS = [
     "trg",
     "ul",
     "náměstí",
+    "útja",
     "třída",
     "nábřeží",
     "stræti",
@@ -284,6 +285,8 @@ _CONNECTORS = frozenset(
         "aan",
     ]
 )
+# Small words inside place names: "Ostrov nad Ohří", "Frankfurt am Main", "Newcastle upon Tyne".
+_PLACE_CONNECTORS = frozenset(["nad", "pod", "am", "an", "im", "upon", "on", "sur", "sous", "en"])
 _UNIT = (
     r"(?:apt|apartment|suite|ste|unit|flat|room|rm|bldg|building|floor|fl)\.?\s*#?\s*"
     r"[A-Za-z]?\d{1,6}[A-Za-z]?\b|#\s?\d{1,6}[A-Za-z]?\b"
@@ -307,6 +310,38 @@ _COMPOUND_STREET_RE = re.compile(
     rf"[ \t]*(?:{_NUM})\b\.?",
     re.I,
 )
+# Street types that say "street" even with no name before them ("68 St.", "12 Road").
+_PLAIN_STREET_TYPES = frozenset(
+    [
+        "street",
+        "st",
+        "str",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "av",
+        "boulevard",
+        "blvd",
+        "lane",
+        "ln",
+        "drive",
+        "dr",
+        "court",
+        "ct",
+        "place",
+        "pl",
+        "square",
+        "sq",
+        "terrace",
+        "ter",
+        "highway",
+        "hwy",
+        "parkway",
+        "pkwy",
+    ]
+)
+_BARE_NUMBER_STREET_RE = re.compile(rf"{_NUM}\s+[^\W\d_]+\.?", re.I)
 _PREFIX_STREET_RE = re.compile(rf"(?<![\w\-/])(?:{words_pattern(_PREFIX_TYPES)})\.?[ \t]+", re.I)
 _MILITARY_RE = re.compile(
     r"\b(?:(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5}|(?:USNS|USNV|USS|USCGC)\s+[^\W\d_]+)"
@@ -324,7 +359,8 @@ _BEFORE_UNIT_RE = re.compile(
 # address follows (address, lives at, ship to, woont op). Each cue starts with one of the
 # letters of the leading look-ahead, which lets other positions fail at once.
 _ADDRESS_CUE_RE = re.compile(
-    r"(?=[adlrsw])(?:\baddress(?:\s+is|\s+to|\s+for|\s*:)?|\baddr\.?:?|\blives?\s+(?:at|on)"
+    r"(?=[adilrsw])(?:\baddress(?:\s+is|\s+to|\s+for|\s*:)?|\baddr\.?:?|\blives?\s+(?:at|on)"
+    r"|\b(?:is|are)\s+(?:located\s+)?(?:on|at)|\breturn(?:ed)?\s+(?:it\s+|this\s+)?to"
     r"|\bliving\s+at|\bloca(?:ted|tion)\s+(?:at|on)|\breside[sd]?\s+(?:at|on)"
     r"|\bsen[dt]\s+(?:it\s+|this\s+|them\s+)?to|\bship(?:ped)?\s+(?:it\s+)?to"
     r"|\bdeliver(?:ed)?\s+(?:it\s+)?to|\bdelivery\s+address|\badres(?:\s+is)?:?"
@@ -335,11 +371,22 @@ _CUED_STREET_RE = re.compile(
     rf"(?:{_NUM}\s+){{0,2}}(?P<words>(?:{_WORD}[ \t]+){{0,3}}{_WORD})[ \t]+{_NUM}\b\.?"
     rf"|(?:{_NUM}[ \t]+){{1,2}}(?P<after>(?:{_WORD}[ \t]*){{1,4}})",
 )
+# "the corner of 5 Elm Street and Oak Avenue": a crossing of two streets.
+_CORNER_RE = re.compile(
+    r"(?i:\b(?:the[ \t]+)?corner[ \t]+of)[ \t]+(?P<first>[^\n,;:!?]{3,60}?)[ \t]+(?:and|&)[ \t]+"
+    r"(?P<second>[^\W_][\w'’.\-]*(?:[ \t]+[^\W_][\w'’.\-]*){0,3})"
+)
+# "72134 Elmwood 35\n": a numbered street line that place and postcode lines follow.
+_NUMBERED_LINE_RE = re.compile(
+    rf"(?<![\w\-/.]){_NUM}[ \t]+(?P<words>(?:{_WORD}[ \t]+){{1,3}}){_NUM}\b\.?"
+    r"(?=[ \t]*,?[ \t]*\r?\n)"
+)
 _GAP_RE = re.compile(r"(?:[ \t]*(?:,|\r?\n|\.(?=[ \t]))[ \t>?*•\-]*)+|[ \t]+")
 _PLACE_TOKEN_RE = re.compile(
     r"\([^\W\d_][^()\n]{0,29}\)|[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}\b|\d{4}[ \t]?[A-Z]{2}\b"
     r"|\d{3}[ \t]\d{2}\b|\d{5}-\d{4}\b|\d{3,6}\b|[^\W\d_][\w'’.\-]*"
 )
+_POSTCODE_AHEAD_RE = re.compile(r"[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?\d{4,6}\b")
 _POSTCODE_TOKEN_RE = re.compile(
     r"\d{3,6}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}"
 )
@@ -491,10 +538,28 @@ class StreetAddressRecognizer(RuleRecognizer):
             if self._plausible_words(
                 text[match.start() : end], lower_mode, drop_last=True
             ) and not _only_connectors(text[match.start() : end]):
-                spans.append((match.start(), end, 0.7, "english_street"))
+                start = match.start()
+                if _BARE_NUMBER_STREET_RE.fullmatch(text, start, end):
+                    # "Dalmatinova 68 St.": the name came before the number.
+                    start = self._extend_back(text, start, lower_mode, foreign=True)
+                    street_type = text[match.start() : end].split()[-1].rstrip(".").lower()
+                    named = any(
+                        w.lower() not in self._vocabulary
+                        for w in re.findall(r"[^\W\d_]+", text[start : match.start()])
+                    )
+                    following = re.match(r"[ \t]+([^\W\d_]+)", text[end : end + 30])
+                    if (
+                        street_type not in _PLAIN_STREET_TYPES
+                        and not named
+                        and not (following and following.group(1).lower() in _STREET_WORDS)
+                    ):
+                        continue  # "25 mill", "3 run": a number and a word, no street name
+                spans.append((start, end, 0.7, "english_street"))
         for match in _COMPOUND_STREET_RE.finditer(text):
-            start = self._extend_back(text, match.start(), lower_mode)
             street = match.group("street").rstrip(".")
+            # A street word of its own ("fejedelem útja 3") may follow lower-case names.
+            standalone = street.lower() in _STREET_WORDS
+            start = self._extend_back(text, match.start(), lower_mode, foreign=standalone)
             named = bool(re.search(r"[^\W\d_]", text[start : match.start()]))
             if not named and (
                 street.lower() in self._vocabulary or not (lower_mode or _is_capitalised(street))
@@ -507,7 +572,10 @@ class StreetAddressRecognizer(RuleRecognizer):
             if span:
                 spans.append((*span, 0.65, "prefix_street"))
         for match in _BEFORE_UNIT_RE.finditer(text):
-            if self._plausible_words(match.group("words"), lower_mode):
+            # With a house number in front, the shape says enough: lower-case foreign
+            # words ("Luite tee 87") are street words.
+            lenient = lower_mode or text[match.start()].isdigit()
+            if self._plausible_words(match.group("words"), lenient):
                 spans.append(
                     (match.start(), _trim(text, match.start(), match.end()), 0.6, "before_unit")
                 )
@@ -515,6 +583,19 @@ class StreetAddressRecognizer(RuleRecognizer):
             span = self._after_cue(text, cue, lower_mode)
             if span:
                 spans.append((*span, 0.6, "after_address_cue"))
+        for match in _NUMBERED_LINE_RE.finditer(text):
+            if not self._plausible_words(match.group("words"), True):
+                continue
+            following = text[match.end() : self._extend(text, match.end(), lower_mode)]
+            if re.search(r"\d{3,}", following) or any(
+                w.lower() in self._countries for w in re.findall(r"[^\W\d_]+", following)
+            ):
+                spans.append((match.start(), match.end(), 0.6, "numbered_line"))
+        if "orner" in text:
+            for match in _CORNER_RE.finditer(text):
+                span = self._corner(text, match, lower_mode)
+                if span:
+                    spans.append((*span, 0.65, "corner"))
         spans += [(m.start(), m.end(), 0.5, "unit") for m in _UNIT_RE.finditer(text)]
         extended = [
             (start, self._extend(text, end, lower_mode), score, rule)
@@ -522,11 +603,32 @@ class StreetAddressRecognizer(RuleRecognizer):
         ]
         yield from _merge(extended)
 
+    def _corner(self, text: str, match: re.Match[str], lower_mode: bool) -> tuple[int, int] | None:
+        """Return the span of "the corner of A and B" when A or B reads as a street."""
+        first, second = match.group("first"), match.group("second")
+        words = re.findall(r"[^\W\d_][\w'’.\-]*", first + " " + second)
+        streety = re.search(r"\d", first + second) or any(
+            w.rstrip(".").lower() in _STREET_WORDS for w in words
+        )
+        if not streety or not self._plausible_words(first, lower_mode or not first.isascii()):
+            return None
+        kept = second.split()
+        while kept and (
+            kept[-1].rstrip(".,").lower() in _STOP_WORDS
+            or not (lower_mode or _is_capitalised(kept[-1]) or kept[-1][0].isdigit())
+        ):
+            kept.pop()
+        if not kept:
+            return None
+        end = match.start("second") + second.index(kept[-1]) + len(kept[-1])
+        return match.start(), _trim(text, match.start(), end)
+
     def _plausible_words(self, phrase: str, lower_mode: bool, drop_last: bool = False) -> bool:
         """Tell whether the words of a street name read like a name, not a sentence."""
         words = re.findall(r"[^\W\d_][\w'’.\-]*", phrase)
         if drop_last:
             words = words[:-1]
+        after_street_word = False
         for word in words:
             bare = word.rstrip(".").lower()
             if bare in _CONNECTORS and bare != "of":
@@ -534,19 +636,31 @@ class StreetAddressRecognizer(RuleRecognizer):
             if bare in _STOP_WORDS:
                 return False
             if bare in _STREET_WORDS:
+                after_street_word = True
                 continue
+            if after_street_word and bare not in self._vocabulary:
+                continue  # "Rue tachkent": a foreign name after the street word
             if not lower_mode and not _is_capitalised(word):
                 return False
         return True
 
-    def _extend_back(self, text: str, start: int, lower_mode: bool) -> int:
-        """Return start moved left over up to two name words and a house number."""
-        for _ in range(2):
+    def _extend_back(self, text: str, start: int, lower_mode: bool, foreign: bool = False) -> int:
+        """Return start moved left over up to two name words and a house number.
+
+        ``foreign`` also takes street words ("ul.") and lower-case words that are no
+        English words ("midtvollen"), up to three words.
+        """
+        for _ in range(3 if foreign else 2):
             match = re.search(r"([^\W\d_][\w'’.\-]*)[ \t]+$", text[max(0, start - 40) : start])
             if not match:
                 break
             word = match.group(1)
-            if word.rstrip(".").lower() in _STOP_WORDS or not (lower_mode or _is_capitalised(word)):
+            bare = word.rstrip(".").lower()
+            if bare in _STOP_WORDS:
+                break
+            if not (lower_mode or _is_capitalised(word)) and not (
+                foreign and (bare in _STREET_WORDS or bare not in self._vocabulary)
+            ):
                 break
             start -= len(match.group())
         number = re.search(
@@ -568,7 +682,12 @@ class StreetAddressRecognizer(RuleRecognizer):
                 break
             bare = word.group(1).rstrip(".").lower()
             if bare in _CONNECTORS or (
-                bare not in _STOP_WORDS and (lower_mode or _is_capitalised(word.group(1)))
+                bare not in _STOP_WORDS
+                and (
+                    lower_mode
+                    or _is_capitalised(word.group(1))
+                    or (consumed and bare not in self._vocabulary)
+                )
             ):
                 consumed += 1
                 position = match.end() + word.end()
@@ -683,8 +802,15 @@ class StreetAddressRecognizer(RuleRecognizer):
                     country = True
                 elif len(value) == 2 and value.isupper():
                     pass  # a state or province code: CO, ON, NY
-                elif bare in _CONNECTORS and words:
+                elif (bare in _CONNECTORS or bare in _PLACE_CONNECTORS) and words:
                     pass
+                elif (
+                    words
+                    and not _is_capitalised(value)
+                    and bare not in _STOP_WORDS
+                    and _POSTCODE_AHEAD_RE.match(text, token.end())
+                ):
+                    pass  # a region written in lower case between city and postcode
                 elif bare in _STOP_WORDS or not (lower_mode or _is_capitalised(value)):
                     break
                 words += 1

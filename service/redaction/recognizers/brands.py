@@ -60,7 +60,7 @@ thermomix roomba nespresso senseo
 
 # Voice assistants and chat assistants: addressed like people, but not people.
 _ASSISTANTS = """
-alexa siri cortana bixby google assistant copilot chatgpt gemini
+alexa siri cortana bixby google assistant copilot chatgpt gemini bot chatbot robot
 """
 
 # Places that are not given names: never a person on their own.
@@ -68,6 +68,7 @@ _PLACES = """
 paris london berlin milan rome vienna amsterdam rotterdam utrecht eindhoven groningen
 breda zwolle delft leiden haarlem antwerpen gent brugge leuven brussel brussels schiphol
 zaventem heathrow gatwick manchester liverpool glasgow edinburgh dublin madrid lisbon
+britain england scotland wales europe africa asia america
 """
 
 # Places that are also given names ("Sydney", "Florence"): a place only after a place
@@ -153,6 +154,19 @@ NOT_STREET_WORDS = _listed(
     revision room round row season seat section series size spoor stage stand step
     support terminal tier track tram type unit update version volume ward week windows
     year zone loket kanaal stap versie niveau pagina deel
+    """
+)
+
+# Capitalised nouns that make the names before them an organisation ("the Hall Orchestra",
+# "Porter Records", "Mendes Ltd"): a firm or band named after people is not a person.
+ORGANISATION_NOUNS = _listed(
+    """
+    orchestra philharmonic choir ensemble quartet records studios studio
+    ltd inc llc plc gmbh bv nv corp corporation company group holdings partners
+    associates foundation institute university college academy school hospital clinic
+    hotel restaurant cafe bakery brewery winery pharmacy museum gallery theatre theater
+    stadium arena airport bank insurance motors industries enterprises solutions
+    consulting labs laboratories publishing press media
     """
 )
 
@@ -270,6 +284,26 @@ _GREETING_PREFIX_RE = re.compile(
 )
 
 
+# A title at the start of a finding ("Sir bot"): what follows decides.
+_LEADING_TITLE_RE = re.compile(
+    r"(?i)(?:mr|mrs|ms|mx|miss|dr|prof|sir|madam|dame|lady|lord|dhr|mevr|meneer|mevrouw)\.?[ \t]+"
+)
+
+
+def _title_before_no_name(value: str) -> bool:
+    """Tell whether a finding is a title before lower-case assistant or ordinary words.
+
+    "Sir bot", "mr robot", "Miss nobody": a title makes a person of a name, but a
+    lower-case assistant, brand or everyday word after it is no name.
+    """
+    title = _LEADING_TITLE_RE.match(value)
+    if not title or title.end() >= len(value):
+        return False
+    words = _WORD_RE.findall(value[title.end() :])
+    known = brand_words() | common_words()
+    return bool(words) and all(w.islower() and _fold(w) in known for w in words)
+
+
 def _person_cue_before(text: str, start: int) -> bool:
     """Tell whether a title or a self-introduction ends right before ``start``."""
     return bool(_PERSON_CUE_RE.search(text[max(0, start - 30) : start]))
@@ -301,11 +335,31 @@ def _brand_name(text: str, start: int, end: int, entity_type: str) -> bool:
     if words[-1] in PRODUCT_NOUNS and any(w in brands or w in places for w in words[:-1]):
         return True  # "zara jeans" taken as one lower-case name
     following = _NEXT_WORD_RE.match(text, end)
+    if (
+        entity_type == "PERSON"
+        and len(words) > 1
+        and words[-1] in ORGANISATION_NOUNS
+        and _is_capital_word(_WORD_RE.findall(value)[-1])
+    ):
+        return True  # "Hall Orchestra" taken as one name
+    if (
+        entity_type == "PERSON"
+        and following
+        and following.group(1).lower() in ORGANISATION_NOUNS
+        and following.group(1)[:1].isupper()
+        and not text[end : following.start(1)].strip(" ")
+    ):
+        return True  # "Davis" in "the Davis Orchestra"
     return bool(
         following
         and following.group(1).lower() in PRODUCT_NOUNS
         and any(w in brands or w in places for w in words)
     )
+
+
+def _is_capital_word(word: str) -> bool:
+    """Tell whether a word starts with a capital letter."""
+    return word[:1].isupper()
 
 
 def drop_brand_findings(text: str, results: list, brand_terms: BrandTerms) -> list:
@@ -328,6 +382,10 @@ def drop_brand_findings(text: str, results: list, brand_terms: BrandTerms) -> li
             words = _WORD_RE.findall(text[result.start : result.end])
             if words and all(w.islower() and w in common for w in words):
                 continue  # "new", "the store": ordinary lower-case words are nobody
+            if result.entity_type == "PERSON" and _title_before_no_name(
+                text[result.start : result.end]
+            ):
+                continue
         value = text[result.start : result.end]
         if brand_terms and (
             brand_terms.covers(value) or any(s <= result.start and result.end <= e for s, e in own)

@@ -119,6 +119,9 @@ class _CueNumberRecognizer(RuleRecognizer):
         """Yield the identifier after each cue word."""
         for match in self.pattern.finditer(text):
             identifier = match.group("id")
+            before = text[match.start("id") - 1]
+            if before.isalpha() and identifier[0].isalpha():
+                continue  # "REFINERY29": the cue was the start of a word, not a cue
             digits = sum(ch.isdigit() for ch in identifier)
             if digits < 3 and len(identifier) < 6:
                 continue

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from service.redaction.recognizers.base import RuleRecognizer
+from service.redaction.recognizers.web import is_opaque_code
 
 # An @ that starts a handle: not glued to a preceding word character, dot or @, so
 # the local part of an e-mail address (jan@example.com) never qualifies.
@@ -120,6 +121,8 @@ class ProfileUrlRecognizer(RuleRecognizer):
             user = match.group("user").lstrip("@").lower()
             if not user or user in _NON_PROFILE_PATHS:
                 continue
+            if "fb.me/" in match.group().lower() and is_opaque_code(match.group("user")):
+                continue  # a Facebook short link to a post, not a page name
             end = match.end()
             while end > match.start() and text[end - 1] in ".,;:!?":
                 end -= 1

@@ -60,8 +60,26 @@ LINK_SHORTENER_HOSTS = frozenset(
         "amzn.to",
         "spoti.fi",
         "apple.co",
+        "ht.ly",
+        "tl.gd",
+        "post.ly",
+        "fb.me",
+        "trib.al",
+        "bbc.in",
+        "nyti.ms",
+        "on.fb.me",
+        "tmblr.co",
+        "instagr.am",
+        "db.tt",
+        "flic.kr",
     }
 )
+# A link whose path is only an opaque code ("/2pdvtr", "/p/45666421", "?v=aWISNF3k") points
+# at a photo, post or video and names nobody; a path with words ("/LoisCollis",
+# "/jan-de-vries") may name its owner and is kept.
+_PATH_TOKEN_RE = re.compile(r"[^/?&=#]+")
+_CAMEL_WORDS_RE = re.compile(r"(?:[A-Z][a-z]{2,})+")
+_LINK_KIND_WORDS = frozenset({"p", "x", "v", "t", "s", "watch", "photo", "video", "post", "img"})
 # Bare host names (no scheme, no www) are only taken with these common suffixes:
 # the full suffix list contains words ("how", "so", "me") that follow a missing space.
 _BARE_SUFFIXES = (
@@ -76,8 +94,32 @@ _URL_RE = re.compile(
     r")",
     re.I,
 )
+_MISSING_SPACE_RE = re.compile(r"[a-z]{2,}\.[A-Z][a-z]{0,2}")
 _URL_PREFILTER = re.compile(r"\w\.\w")
 _TRAILING_PUNCTUATION = ".,;:!?…"
+
+
+def is_opaque_code(token: str) -> bool:
+    """Tell whether a path or query token is a random-looking code, not a word or name."""
+    if not 4 <= len(token) <= 16 or not re.fullmatch(r"[A-Za-z0-9_\-]+", token):
+        return False
+    has_digit = any(ch.isdigit() for ch in token)
+    letters = [ch for ch in token if ch.isalpha()]
+    if has_digit:
+        return bool(letters) or len(token) >= 6
+    mixed = any(ch.islower() for ch in letters) and any(ch.isupper() for ch in letters)
+    return mixed and not _CAMEL_WORDS_RE.fullmatch(token)
+
+
+def is_opaque_link(url: str) -> bool:
+    """Tell whether a URL's path and query are only opaque codes (and link-kind words)."""
+    rest = re.sub(r"^[a-z]+://", "", url, flags=re.I)
+    _, _, path = rest.partition("/")
+    tokens = _PATH_TOKEN_RE.findall(path)
+    if not tokens:
+        return False
+    codes = [t for t in tokens if t.lower() not in _LINK_KIND_WORDS]
+    return len(tokens) <= 3 and len(codes) == 1 and is_opaque_code(codes[0])
 
 
 def url_host(url: str) -> str:
@@ -106,8 +148,10 @@ class WebUrlRecognizer(RuleRecognizer):
                 end -= 1
             url = text[start:end]
             host = url_host(url)
-            if host in LINK_SHORTENER_HOSTS:
+            if host in LINK_SHORTENER_HOSTS or is_opaque_link(url):
                 continue
+            if match.group("bare") and _MISSING_SPACE_RE.fullmatch(url):
+                continue  # "gorgeous.It was": a sentence with no space after the full stop
             if not extract(host).suffix:
                 continue
             yield start, end, (0.6 if match.group("scheme") else 0.5), "url"
