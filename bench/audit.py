@@ -103,28 +103,40 @@ def integrate_all(url: str, settings) -> float:
     return time.perf_counter() - started
 
 
-def _writer(url: str, index: int, seconds: float, ready, start, counts, durable: bool) -> None:
-    actor = Actor(key_id=uuid.uuid4(), role="moderator", request_id=f"writer{index}")
+def _writer(
+    url: str, index: int, seconds: float, ready, start, counts, cpu, durable: bool, delay: int
+) -> None:
+    key_id = uuid.uuid4()
     done = 0
     with psycopg.connect(url, autocommit=True) as conn:
         if not durable:
             conn.execute("SET synchronous_commit = off")
+        if delay:
+            conn.execute(f"SET commit_delay = {int(delay)}")
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
         ready.release()
         start.wait()
+        client, server = time.process_time(), _backend_cpu(pid)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
+            # What an API action does: its own request id, one event in its transaction.
+            actor = Actor(key_id=key_id, role="moderator", request_id=uuid.uuid4().hex)
             with conn.transaction():
                 record_event(conn, actor, "bench.appended", target_type="item", details={"n": 1})
             done += 1
+        cpu[2 * index] = time.process_time() - client
+        cpu[2 * index + 1] = _backend_cpu(pid) - server
     counts[index] = done
 
 
 def append_rate(
-    url: str, settings, writers: int, seconds: float, *, durable: bool = True
-) -> tuple[int, float]:
-    """Append from `writers` processes with the signer running; return (events, events/s).
+    url: str, settings, writers: int, seconds: float, *, durable: bool = True, delay: int = 0
+) -> tuple[int, float, float, float]:
+    """Append from `writers` processes with the signer running.
 
-    `durable=False` commits without waiting for the WAL flush: the cost of the append itself.
+    Returns (events, events/s, client and server CPU microseconds per event over all writers
+    and their backends). `durable=False` commits without waiting for the WAL flush: the cost of
+    the append itself. `delay` sets the writers' `commit_delay` (microseconds, group commit).
     """
     stop = threading.Event()
     signer = threading.Thread(target=run_signer, args=(url, settings, stop), daemon=True)
@@ -132,9 +144,12 @@ def append_rate(
     time.sleep(1.0)  # the signer has its lock and is polling
     context = multiprocessing.get_context("spawn")
     counts = context.Array("q", writers)
+    cpu = context.Array("d", 2 * writers)
     ready, start = context.Semaphore(0), context.Event()
     processes = [
-        context.Process(target=_writer, args=(url, i, seconds, ready, start, counts, durable))
+        context.Process(
+            target=_writer, args=(url, i, seconds, ready, start, counts, cpu, durable, delay)
+        )
         for i in range(writers)
     ]
     for process in processes:
@@ -149,7 +164,9 @@ def append_rate(
     stop.set()
     signer.join()
     total = sum(counts)
-    return total, total / elapsed
+    client = sum(cpu[0::2]) / max(total, 1) * 1e6
+    server = sum(cpu[1::2]) / max(total, 1) * 1e6
+    return total, total / elapsed, client, server
 
 
 def _backend_cpu(pid: int) -> float:
@@ -167,13 +184,16 @@ def append_cpu(url: str, count: int) -> dict[str, tuple[float, float]]:
     anything. CPU time, unlike wall time, barely depends on what else the machine runs, and
     2 cores / (client + server) bounds the rate of such transactions.
     """
-    actor = Actor(None, "system", request_id="bench")
-    kinds = {
-        "audit event": lambda conn, n: record_event(
-            conn, actor, "bench.cpu", target_type="item", target_id=n, details={"n": n}
-        ),
-        "empty transaction": lambda conn, n: conn.execute("SELECT 1"),
-    }
+
+    def event(conn: psycopg.Connection, n: int) -> None:
+        actor = Actor(None, "system", request_id=uuid.uuid4().hex)  # as a request has its own
+        record_event(conn, actor, "bench.cpu", target_type="item", target_id=n, details={"n": n})
+
+    def empty(conn: psycopg.Connection, n: int) -> None:
+        Actor(None, "system", request_id=uuid.uuid4().hex)
+        conn.execute("SELECT 1")
+
+    kinds = {"audit event": event, "empty transaction": empty}
     figures = {}
     with psycopg.connect(url, row_factory=dict_row) as conn:
         pid = conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
@@ -255,6 +275,13 @@ def main() -> None:
     parser.add_argument("--append-seconds", type=float, default=10.0)
     parser.add_argument("--proofs", type=int, default=200, help="Proofs of each kind timed.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    parser.add_argument(
+        "--commit-delay",
+        type=int,
+        default=0,
+        help="Also append with this commit_delay (microseconds; needs a superuser connection).",
+    )
+    parser.add_argument("--append-only", action="store_true", help="Stop after the append figures.")
     args = parser.parse_args()
 
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -278,10 +305,14 @@ def main() -> None:
             f"{seconds:.1f} s = {args.events / seconds:,.0f} events/s"
         )
 
-        appended, rate = append_rate(url, settings, args.writers, args.append_seconds)
+        appended, rate, client, server = append_rate(
+            url, settings, args.writers, args.append_seconds
+        )
         print(
             f"append: {rate:,.0f} events/s with {args.writers} writer processes, one event per "
-            f"transaction, signer running ({appended:,} events in {args.append_seconds:.0f} s)"
+            f"transaction, signer running ({appended:,} events in {args.append_seconds:.0f} s, "
+            f"load average {os.getloadavg()[0]:.1f}); CPU per event, all writers: client "
+            f"{client:.0f} us + server {server:.0f} us = {client + server:.0f} us"
         )
         delays = signature_delays(url)
         for kind, (client, server) in append_cpu(url, 5000).items():
@@ -289,12 +320,24 @@ def main() -> None:
                 f"CPU per {kind}, one writer: client {client:.0f} us + server {server:.0f} us "
                 f"= {client + server:.0f} us (2 cores: at most {2e6 / (client + server):,.0f}/s)"
             )
-        fast, fast_rate = append_rate(
+        if args.commit_delay:
+            grouped, grouped_rate, client, server = append_rate(
+                url, settings, args.writers, args.append_seconds, delay=args.commit_delay
+            )
+            print(
+                f"append with commit_delay={args.commit_delay} us (group commit): "
+                f"{grouped_rate:,.0f} events/s ({grouped:,} events, load average "
+                f"{os.getloadavg()[0]:.1f}); CPU per event: client {client:.0f} us + server "
+                f"{server:.0f} us = {client + server:.0f} us"
+            )
+        fast, fast_rate, client, server = append_rate(
             url, settings, args.writers, args.append_seconds, durable=False
         )
         print(
             f"append without waiting for the WAL flush (synchronous_commit=off, breakdown): "
-            f"{fast_rate:,.0f} events/s ({fast:,} events)"
+            f"{fast_rate:,.0f} events/s ({fast:,} events, load average "
+            f"{os.getloadavg()[0]:.1f}); CPU per event: client {client:.0f} us + server "
+            f"{server:.0f} us = {client + server:.0f} us"
         )
         if delays:
             print(
@@ -303,6 +346,9 @@ def main() -> None:
                 f"p99 {_percentile(delays, 0.99):.2f} s, max {delays[-1]:.2f} s "
                 f"over {len(delays):,} events"
             )
+        if args.append_only:
+            app.extensions["privacy"].close()
+            return
 
         with psycopg.connect(url, row_factory=dict_row) as conn:
             _, raw = create_key(conn, Actor(None, "system"), name="bench", role="auditor")
