@@ -1,6 +1,7 @@
 """Audit log benchmark: appends, commit-to-signature delay, proofs and verification at 1M events.
 
     .venv/bin/python -m bench.audit [--events 1000000] [--writers 8] [--append-seconds 10]
+        [--commit-delay US] [--append-only]
 
 Runs in a scratch database on the embedded PostgreSQL (`.data/bench`), or on the server of
 DATABASE_URL, and drops it afterwards (unless --keep). Figures:
@@ -8,7 +9,9 @@ DATABASE_URL, and drops it afterwards (unless --keep). Figures:
 - bulk load and integration: events copied in, then given tree positions and signed by the
   signer (its own throughput);
 - append: `--writers` processes each appending one event per transaction (`record_event`, as
-  actions do) while the signer runs beside them; events/s;
+  actions do, each with its own request id) while the signer runs beside them; events/s, CPU
+  per event summed over the writers and their backends, events per WAL flush (group commit);
+  again with `--commit-delay` if given, and without waiting for the WAL flush;
 - CPU per transaction of one writer, client and server backend, for an audit event and for an
   empty transaction: what bounds the append rate on a small machine;
 - commit-to-signature delay: for every appended event, from its `occurred_at` (just before its
@@ -129,14 +132,21 @@ def _writer(
     counts[index] = done
 
 
+def _wal_syncs(url: str) -> int:
+    """Return how many times the server has flushed its WAL to disk (all processes)."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT wal_sync FROM pg_stat_wal").fetchone()[0]
+
+
 def append_rate(
     url: str, settings, writers: int, seconds: float, *, durable: bool = True, delay: int = 0
-) -> tuple[int, float, float, float]:
+) -> tuple[int, float, float, float, float]:
     """Append from `writers` processes with the signer running.
 
     Returns (events, events/s, client and server CPU microseconds per event over all writers
-    and their backends). `durable=False` commits without waiting for the WAL flush: the cost of
-    the append itself. `delay` sets the writers' `commit_delay` (microseconds, group commit).
+    and their backends, events per WAL flush). `durable=False` commits without waiting for the
+    WAL flush: the cost of the append itself. `delay` sets the writers' `commit_delay`
+    (microseconds, group commit).
     """
     stop = threading.Event()
     signer = threading.Thread(target=run_signer, args=(url, settings, stop), daemon=True)
@@ -156,9 +166,11 @@ def append_rate(
         process.start()
     for _ in processes:
         ready.acquire()  # every writer is connected: start them together
+    syncs = _wal_syncs(url)
     start.set()
     for process in processes:
         process.join()
+    syncs = _wal_syncs(url) - syncs
     elapsed = seconds  # every writer appends for exactly this long
     time.sleep(settings.audit.max_delay * 2 + 1.0)  # the last events get signed
     stop.set()
@@ -166,13 +178,16 @@ def append_rate(
     total = sum(counts)
     client = sum(cpu[0::2]) / max(total, 1) * 1e6
     server = sum(cpu[1::2]) / max(total, 1) * 1e6
-    return total, total / elapsed, client, server
+    return total, total / elapsed, client, server, total / max(syncs, 1)
 
 
 def _backend_cpu(pid: int) -> float:
-    """Return the CPU seconds a PostgreSQL backend (a local process) has used."""
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
+    """Return the CPU seconds a PostgreSQL backend (a local process) has used (NaN if remote)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # a server on another machine (DATABASE_URL)
+        return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -305,14 +320,15 @@ def main() -> None:
             f"{seconds:.1f} s = {args.events / seconds:,.0f} events/s"
         )
 
-        appended, rate, client, server = append_rate(
+        appended, rate, client, server, grouped = append_rate(
             url, settings, args.writers, args.append_seconds
         )
         print(
             f"append: {rate:,.0f} events/s with {args.writers} writer processes, one event per "
             f"transaction, signer running ({appended:,} events in {args.append_seconds:.0f} s, "
             f"load average {os.getloadavg()[0]:.1f}); CPU per event, all writers: client "
-            f"{client:.0f} us + server {server:.0f} us = {client + server:.0f} us"
+            f"{client:.0f} us + server {server:.0f} us = {client + server:.0f} us; "
+            f"{grouped:.1f} events per WAL flush"
         )
         delays = signature_delays(url)
         for kind, (client, server) in append_cpu(url, 5000).items():
@@ -321,16 +337,16 @@ def main() -> None:
                 f"= {client + server:.0f} us (2 cores: at most {2e6 / (client + server):,.0f}/s)"
             )
         if args.commit_delay:
-            grouped, grouped_rate, client, server = append_rate(
+            delayed, delayed_rate, client, server, grouped = append_rate(
                 url, settings, args.writers, args.append_seconds, delay=args.commit_delay
             )
             print(
                 f"append with commit_delay={args.commit_delay} us (group commit): "
-                f"{grouped_rate:,.0f} events/s ({grouped:,} events, load average "
+                f"{delayed_rate:,.0f} events/s ({delayed:,} events, load average "
                 f"{os.getloadavg()[0]:.1f}); CPU per event: client {client:.0f} us + server "
-                f"{server:.0f} us = {client + server:.0f} us"
+                f"{server:.0f} us = {client + server:.0f} us; {grouped:.1f} events per WAL flush"
             )
-        fast, fast_rate, client, server = append_rate(
+        fast, fast_rate, client, server, _ = append_rate(
             url, settings, args.writers, args.append_seconds, durable=False
         )
         print(
