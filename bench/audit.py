@@ -1,6 +1,7 @@
 """Audit log benchmark: appends, commit-to-signature delay, proofs and verification at 1M events.
 
     .venv/bin/python -m bench.audit [--events 1000000] [--writers 8] [--append-seconds 10]
+        [--commit-delay US] [--append-only]
 
 Runs in a scratch database on the embedded PostgreSQL (`.data/bench`), or on the server of
 DATABASE_URL, and drops it afterwards (unless --keep). Figures:
@@ -8,7 +9,9 @@ DATABASE_URL, and drops it afterwards (unless --keep). Figures:
 - bulk load and integration: events copied in, then given tree positions and signed by the
   signer (its own throughput);
 - append: `--writers` processes each appending one event per transaction (`record_event`, as
-  actions do) while the signer runs beside them; events/s;
+  actions do, each with its own request id) while the signer runs beside them; events/s, CPU
+  per event summed over the writers and their backends, events per WAL flush (group commit);
+  again with `--commit-delay` if given, and without waiting for the WAL flush;
 - CPU per transaction of one writer, client and server backend, for an audit event and for an
   empty transaction: what bounds the append rate on a small machine;
 - commit-to-signature delay: for every appended event, from its `occurred_at` (just before its
@@ -103,28 +106,47 @@ def integrate_all(url: str, settings) -> float:
     return time.perf_counter() - started
 
 
-def _writer(url: str, index: int, seconds: float, ready, start, counts, durable: bool) -> None:
-    actor = Actor(key_id=uuid.uuid4(), role="moderator", request_id=f"writer{index}")
+def _writer(
+    url: str, index: int, seconds: float, ready, start, counts, cpu, durable: bool, delay: int
+) -> None:
+    key_id = uuid.uuid4()
     done = 0
     with psycopg.connect(url, autocommit=True) as conn:
         if not durable:
             conn.execute("SET synchronous_commit = off")
+        if delay:
+            conn.execute(f"SET commit_delay = {int(delay)}")
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
         ready.release()
         start.wait()
+        client, server = time.process_time(), _backend_cpu(pid)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
+            # What an API action does: its own request id, one event in its transaction.
+            actor = Actor(key_id=key_id, role="moderator", request_id=uuid.uuid4().hex)
             with conn.transaction():
                 record_event(conn, actor, "bench.appended", target_type="item", details={"n": 1})
             done += 1
+        cpu[2 * index] = time.process_time() - client
+        cpu[2 * index + 1] = _backend_cpu(pid) - server
     counts[index] = done
 
 
-def append_rate(
-    url: str, settings, writers: int, seconds: float, *, durable: bool = True
-) -> tuple[int, float]:
-    """Append from `writers` processes with the signer running; return (events, events/s).
+def _wal_syncs(url: str) -> int:
+    """Return how many times the server has flushed its WAL to disk (all processes)."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT wal_sync FROM pg_stat_wal").fetchone()[0]
 
-    `durable=False` commits without waiting for the WAL flush: the cost of the append itself.
+
+def append_rate(
+    url: str, settings, writers: int, seconds: float, *, durable: bool = True, delay: int = 0
+) -> tuple[int, float, float, float, float]:
+    """Append from `writers` processes with the signer running.
+
+    Returns (events, events/s, client and server CPU microseconds per event over all writers
+    and their backends, events per WAL flush). `durable=False` commits without waiting for the
+    WAL flush: the cost of the append itself. `delay` sets the writers' `commit_delay`
+    (microseconds, group commit).
     """
     stop = threading.Event()
     signer = threading.Thread(target=run_signer, args=(url, settings, stop), daemon=True)
@@ -132,30 +154,40 @@ def append_rate(
     time.sleep(1.0)  # the signer has its lock and is polling
     context = multiprocessing.get_context("spawn")
     counts = context.Array("q", writers)
+    cpu = context.Array("d", 2 * writers)
     ready, start = context.Semaphore(0), context.Event()
     processes = [
-        context.Process(target=_writer, args=(url, i, seconds, ready, start, counts, durable))
+        context.Process(
+            target=_writer, args=(url, i, seconds, ready, start, counts, cpu, durable, delay)
+        )
         for i in range(writers)
     ]
     for process in processes:
         process.start()
     for _ in processes:
         ready.acquire()  # every writer is connected: start them together
+    syncs = _wal_syncs(url)
     start.set()
     for process in processes:
         process.join()
+    syncs = _wal_syncs(url) - syncs
     elapsed = seconds  # every writer appends for exactly this long
     time.sleep(settings.audit.max_delay * 2 + 1.0)  # the last events get signed
     stop.set()
     signer.join()
     total = sum(counts)
-    return total, total / elapsed
+    client = sum(cpu[0::2]) / max(total, 1) * 1e6
+    server = sum(cpu[1::2]) / max(total, 1) * 1e6
+    return total, total / elapsed, client, server, total / max(syncs, 1)
 
 
 def _backend_cpu(pid: int) -> float:
-    """Return the CPU seconds a PostgreSQL backend (a local process) has used."""
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
+    """Return the CPU seconds a PostgreSQL backend (a local process) has used (NaN if remote)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # a server on another machine (DATABASE_URL)
+        return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -167,13 +199,16 @@ def append_cpu(url: str, count: int) -> dict[str, tuple[float, float]]:
     anything. CPU time, unlike wall time, barely depends on what else the machine runs, and
     2 cores / (client + server) bounds the rate of such transactions.
     """
-    actor = Actor(None, "system", request_id="bench")
-    kinds = {
-        "audit event": lambda conn, n: record_event(
-            conn, actor, "bench.cpu", target_type="item", target_id=n, details={"n": n}
-        ),
-        "empty transaction": lambda conn, n: conn.execute("SELECT 1"),
-    }
+
+    def event(conn: psycopg.Connection, n: int) -> None:
+        actor = Actor(None, "system", request_id=uuid.uuid4().hex)  # as a request has its own
+        record_event(conn, actor, "bench.cpu", target_type="item", target_id=n, details={"n": n})
+
+    def empty(conn: psycopg.Connection, n: int) -> None:
+        Actor(None, "system", request_id=uuid.uuid4().hex)
+        conn.execute("SELECT 1")
+
+    kinds = {"audit event": event, "empty transaction": empty}
     figures = {}
     with psycopg.connect(url, row_factory=dict_row) as conn:
         pid = conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
@@ -255,6 +290,13 @@ def main() -> None:
     parser.add_argument("--append-seconds", type=float, default=10.0)
     parser.add_argument("--proofs", type=int, default=200, help="Proofs of each kind timed.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
+    parser.add_argument(
+        "--commit-delay",
+        type=int,
+        default=0,
+        help="Also append with this commit_delay (microseconds; needs a superuser connection).",
+    )
+    parser.add_argument("--append-only", action="store_true", help="Stop after the append figures.")
     args = parser.parse_args()
 
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
@@ -278,10 +320,15 @@ def main() -> None:
             f"{seconds:.1f} s = {args.events / seconds:,.0f} events/s"
         )
 
-        appended, rate = append_rate(url, settings, args.writers, args.append_seconds)
+        appended, rate, client, server, grouped = append_rate(
+            url, settings, args.writers, args.append_seconds
+        )
         print(
             f"append: {rate:,.0f} events/s with {args.writers} writer processes, one event per "
-            f"transaction, signer running ({appended:,} events in {args.append_seconds:.0f} s)"
+            f"transaction, signer running ({appended:,} events in {args.append_seconds:.0f} s, "
+            f"load average {os.getloadavg()[0]:.1f}); CPU per event, all writers: client "
+            f"{client:.0f} us + server {server:.0f} us = {client + server:.0f} us; "
+            f"{grouped:.1f} events per WAL flush"
         )
         delays = signature_delays(url)
         for kind, (client, server) in append_cpu(url, 5000).items():
@@ -289,12 +336,24 @@ def main() -> None:
                 f"CPU per {kind}, one writer: client {client:.0f} us + server {server:.0f} us "
                 f"= {client + server:.0f} us (2 cores: at most {2e6 / (client + server):,.0f}/s)"
             )
-        fast, fast_rate = append_rate(
+        if args.commit_delay:
+            delayed, delayed_rate, client, server, grouped = append_rate(
+                url, settings, args.writers, args.append_seconds, delay=args.commit_delay
+            )
+            print(
+                f"append with commit_delay={args.commit_delay} us (group commit): "
+                f"{delayed_rate:,.0f} events/s ({delayed:,} events, load average "
+                f"{os.getloadavg()[0]:.1f}); CPU per event: client {client:.0f} us + server "
+                f"{server:.0f} us = {client + server:.0f} us; {grouped:.1f} events per WAL flush"
+            )
+        fast, fast_rate, client, server, _ = append_rate(
             url, settings, args.writers, args.append_seconds, durable=False
         )
         print(
             f"append without waiting for the WAL flush (synchronous_commit=off, breakdown): "
-            f"{fast_rate:,.0f} events/s ({fast:,} events)"
+            f"{fast_rate:,.0f} events/s ({fast:,} events, load average "
+            f"{os.getloadavg()[0]:.1f}); CPU per event: client {client:.0f} us + server "
+            f"{server:.0f} us = {client + server:.0f} us"
         )
         if delays:
             print(
@@ -303,6 +362,9 @@ def main() -> None:
                 f"p99 {_percentile(delays, 0.99):.2f} s, max {delays[-1]:.2f} s "
                 f"over {len(delays):,} events"
             )
+        if args.append_only:
+            app.extensions["privacy"].close()
+            return
 
         with psycopg.connect(url, row_factory=dict_row) as conn:
             _, raw = create_key(conn, Actor(None, "system"), name="bench", role="auditor")

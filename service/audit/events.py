@@ -12,7 +12,6 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from service.audit.canonical import canonical_json, canonical_text, format_timestamp
 from service.db import queries
@@ -101,9 +100,24 @@ def subject_ref(secret: bytes, subject_id: UUID | str) -> str:
     return "subj_" + mac[:32]
 
 
-def _check_details(details: dict[str, Any]) -> dict[str, Any]:
-    # Round-trip through canonical JSON so what is hashed is exactly what is stored.
-    return _jsonb_stable(json.loads(canonical_json(details)))
+# Detail values that canonical JSON renders as themselves and jsonb gives back unchanged.
+_PLAIN_DETAIL_TYPES = frozenset((str, int, bool, type(None)))
+
+
+def _check_details(details: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Return the details as jsonb will give them back, and their canonical JSON text.
+
+    What is hashed is exactly what is stored: a flat object of text keys and plain values is
+    taken as it is; anything else (floats, nesting, tuples, other keys) goes through canonical
+    JSON and back.
+    """
+    if type(details) is dict and all(
+        type(key) is str and type(value) in _PLAIN_DETAIL_TYPES for key, value in details.items()
+    ):
+        stable = dict(sorted(details.items()))
+    else:
+        stable = _jsonb_stable(json.loads(canonical_json(details)))
+    return stable, canonical_text(stable)
 
 
 def _jsonb_stable(value: Any) -> Any:
@@ -127,6 +141,18 @@ def _jsonb_stable(value: Any) -> Any:
     return value
 
 
+def _insert_cursor(conn: psycopg.Connection) -> psycopg.Cursor:
+    """Return the connection's own cursor for appending events, made on its first event.
+
+    A cursor keeps the value adapters it has looked up; a new cursor per event would look them
+    up again every time. It lives as long as the connection (which one thread uses at a time).
+    """
+    cursor = conn.__dict__.get("_audit_insert_cursor")
+    if cursor is None or cursor.closed:
+        cursor = conn.__dict__["_audit_insert_cursor"] = conn.cursor()
+    return cursor
+
+
 def record_event(
     conn: psycopg.Connection,
     actor: Actor,
@@ -144,11 +170,19 @@ def record_event(
     event commits with the action or not at all; the signer then gives it its tree position.
     The row holds the event's leaf (the bytes the tree commits to) beside the same values in
     columns, which only serve to find events.
+
+    One statement, one round trip, prepared by the driver after a few calls: the timestamp and
+    the details are encoded once, for the leaf, and the column values are sent as that same
+    text, so what the columns hold cannot differ from what the leaf says.
     """
+    occurred_at = datetime.now(UTC)
+    stamp = format_timestamp(occurred_at)
+    stable, details_text = _check_details(details) if details else ({}, "{}")
+    actor_id = actor.actor_id
     event: dict[str, Any] = {
-        "occurred_at": datetime.now(UTC),
+        "occurred_at": occurred_at,
         "actor_type": actor.actor_type,
-        "actor_key_id": str(actor.actor_id) if actor.actor_id else None,
+        "actor_key_id": str(actor_id) if actor_id else None,
         "actor_role": actor.role,
         "action": action,
         "target_type": target_type,
@@ -156,12 +190,29 @@ def record_event(
         "subject_ref": subject_ref,
         "request_id": actor.request_id,
         "outcome": outcome,
-        "details": _check_details(details or {}),
+        "details": stable,
     }
-    leaf = leaf_bytes(event)
-    row = conn.execute(
-        queries()["insert_audit_event"],
-        {**event, "details": Jsonb(event["details"]), "leaf": leaf},
-    ).fetchone()
+    leaf = leaf_bytes({**event, "occurred_at": stamp})
+    row = (
+        _insert_cursor(conn)
+        .execute(
+            queries()["insert_audit_event"],
+            (
+                stamp,
+                event["actor_type"],
+                event["actor_key_id"],
+                event["actor_role"],
+                action,
+                target_type,
+                event["target_id"],
+                subject_ref,
+                event["request_id"],
+                outcome,
+                details_text,
+                leaf,
+            ),
+        )
+        .fetchone()
+    )
     event["id"] = row["id"] if isinstance(row, dict) else row[0]
     return event

@@ -1,13 +1,11 @@
 -- name: insert_audit_event
--- Append one audit event (its tree position is given later by the signer).
+-- Append one audit event (its tree position is given later by the signer). Positional values, in
+-- this order: occurred_at (the leaf's text), actor_type, actor_key_id, actor_role, action,
+-- target_type, target_id, subject_ref, request_id, outcome, details (the leaf's JSON text), leaf.
 INSERT INTO audit_events (
     occurred_at, actor_type, actor_key_id, actor_role, action, target_type, target_id,
     subject_ref, request_id, outcome, details, leaf
-) VALUES (
-    %(occurred_at)s, %(actor_type)s, %(actor_key_id)s, %(actor_role)s, %(action)s,
-    %(target_type)s, %(target_id)s, %(subject_ref)s, %(request_id)s, %(outcome)s, %(details)s,
-    %(leaf)s
-)
+) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 RETURNING id;
 
 -- name: get_audit_snapshot_xmin
