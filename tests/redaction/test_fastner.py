@@ -111,12 +111,18 @@ def test_without_threadpoolctl_the_model_keeps_thincs_blis(monkeypatch):
 
 
 def test_our_person_model_runs_fused_before_the_english_ner():
-    from service.redaction.nlp import PERSON_COMPONENT, PERSON_MODEL_DIR, load_ner_pipeline
+    from service.redaction.nlp import (
+        PERSON_COMPONENT,
+        PERSON_MODEL_DIR,
+        PLAIN_WORD_FILTER,
+        WEAK_NAMES,
+        load_ner_pipeline,
+    )
 
     nlp = load_ner_pipeline(SPACY_MODEL_PACKAGE)
     plain = spacy.load(PERSON_MODEL_DIR)  # the shipped model as spaCy runs it
 
-    assert nlp.pipe_names == [PERSON_COMPONENT, "ner"]
+    assert nlp.pipe_names == [PERSON_COMPONENT, PLAIN_WORD_FILTER, "ner", WEAK_NAMES]
     for text in [*TEXTS, "lol me and jessica kowalski were at the game"]:
         # The names our model finds are kept as they are; the English NER adds around them.
         assert set(entities(plain(text))) <= set(entities(nlp(text)))

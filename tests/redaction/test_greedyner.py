@@ -5,17 +5,23 @@ from __future__ import annotations
 import numpy
 import pytest
 import spacy
+from spacy.tokens import Span
 
 from service.redaction import greedyner
+from service.redaction import nlp as nlp_module
 from service.redaction.fastner import speed_up_ner
 from service.redaction.greedyner import (
+    WEAK_SPANS_KEY,
     GreedyNerComponent,
     GreedyNerDecoder,
     speed_up_decoding,
 )
 from service.redaction.nlp import (
     PERSON_COMPONENT,
+    PERSON_RECALL_MARGIN,
+    PLAIN_WORD_FILTER,
     SPACY_MODEL_PACKAGE,
+    WEAK_NAMES,
     add_person_model,
     load_ner_pipeline,
 )
@@ -35,8 +41,7 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def spacy_nlp() -> spacy.language.Language:
+def spacy_pipeline() -> spacy.language.Language:
     """Our NER pipeline (person model, then English NER) decoded by spaCy's own loop."""
     nlp = spacy.load(
         SPACY_MODEL_PACKAGE, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer"]
@@ -48,10 +53,25 @@ def spacy_nlp() -> spacy.language.Language:
 
 
 @pytest.fixture(scope="module")
-def greedy_nlp() -> spacy.language.Language:
-    """The same pipeline as the engine loads it, with the numpy decoder."""
+def spacy_nlp() -> spacy.language.Language:
+    """The engine's pipeline with spaCy's own loop (so no recall margin)."""
+    return spacy_pipeline()
+
+
+def greedy_pipeline(margin: float) -> spacy.language.Language:
+    """The engine's pipeline with the numpy decoder and the given recall margin."""
     nlp = load_ner_pipeline(SPACY_MODEL_PACKAGE)
-    assert all(isinstance(nlp.get_pipe(name), GreedyNerComponent) for name in nlp.pipe_names)
+    nlp.get_pipe(PERSON_COMPONENT).decoder.margin = margin
+    return nlp
+
+
+@pytest.fixture(scope="module")
+def greedy_nlp() -> spacy.language.Language:
+    """The same pipeline as the engine loads it, with the numpy decoder, at margin 0."""
+    nlp = greedy_pipeline(0.0)
+    assert all(
+        isinstance(nlp.get_pipe(name), GreedyNerComponent) for name in (PERSON_COMPONENT, "ner")
+    )
     return nlp
 
 
@@ -60,7 +80,8 @@ def annotations(doc) -> numpy.ndarray:
 
 
 def test_the_decoder_gives_spacys_entities_one_by_one_and_in_batches(spacy_nlp, greedy_nlp):
-    assert greedy_nlp.pipe_names == spacy_nlp.pipe_names == [PERSON_COMPONENT, "ner"]
+    expected = [PERSON_COMPONENT, PLAIN_WORD_FILTER, "ner", WEAK_NAMES]
+    assert greedy_nlp.pipe_names == spacy_nlp.pipe_names == expected
     for text in TEXTS:
         assert numpy.array_equal(annotations(greedy_nlp(text)), annotations(spacy_nlp(text)))
     batched = list(greedy_nlp.pipe(TEXTS, batch_size=3))
@@ -98,7 +119,7 @@ def test_a_decoder_that_disagrees_with_spacy_is_not_used(monkeypatch):
         SPACY_MODEL_PACKAGE, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer"]
     )
     original = nlp.get_pipe("ner")
-    monkeypatch.setattr(GreedyNerDecoder, "_decode", lambda self, doc, features: [])
+    monkeypatch.setattr(GreedyNerDecoder, "_decode", lambda self, doc, features: ([], []))
 
     assert speed_up_decoding(nlp, ["ner"]) == []
     assert nlp.get_pipe("ner") is original
@@ -113,3 +134,86 @@ def test_beam_search_components_keep_spacys_decoder():
     with pytest.raises(ValueError, match="beam"):
         GreedyNerDecoder(nlp.get_pipe("ner"))
     assert speed_up_decoding(nlp, ["ner"]) == []
+
+
+def test_the_engine_runs_the_person_model_with_its_recall_margin():
+    assert PERSON_RECALL_MARGIN > 0
+    nlp = load_ner_pipeline(SPACY_MODEL_PACKAGE)
+    assert nlp.get_pipe(PERSON_COMPONENT).decoder.margin == PERSON_RECALL_MARGIN
+    with pytest.raises(ValueError, match="negative"):
+        GreedyNerDecoder(nlp.get_pipe(PERSON_COMPONENT).original, margin=-1.0)
+
+
+def test_the_margin_opens_names_the_model_alone_misses(greedy_nlp):
+    text = "cant wait to see oluwaseun and the others at the show"
+    shipped = greedy_pipeline(PERSON_RECALL_MARGIN)
+    people = [
+        {ent.text for ent in nlp(text).ents if ent.label_ == "PERSON"}
+        for nlp in (greedy_nlp, shipped)
+    ]
+    assert "oluwaseun" not in people[0]
+    assert "oluwaseun" in people[1]
+    assert WEAK_SPANS_KEY not in shipped(text).spans  # handed over, not left behind
+
+
+def test_a_larger_margin_never_finds_fewer_names(greedy_nlp):
+    texts = [*TEXTS, "went to the match w jamie and priya yesterday lol"]
+    shipped = greedy_pipeline(PERSON_RECALL_MARGIN)
+    found = [
+        {
+            (text, token.i)
+            for text in texts
+            for ent in nlp(text).ents
+            if ent.label_ == "PERSON"
+            for token in ent
+        }
+        for nlp in (greedy_nlp, shipped)
+    ]
+    assert found[0] < found[1]
+
+
+def test_one_word_names_that_are_plain_words_are_dropped(greedy_nlp):
+    doc = greedy_nlp.make_doc("that goal was legend , Legend and Sarah and rose said")
+    doc.set_ents(
+        [Span(doc, i, i + 1, label="PERSON") for i in (3, 5, 7, 9)] + [Span(doc, 0, 1, label="ORG")]
+    )
+    kept = {(ent.text, ent.label_) for ent in nlp_module.drop_plain_word_names(doc).ents}
+    # A lower-case dictionary word goes; a capitalised one, listed names and other
+    # labels stay.
+    assert kept == {("Legend", "PERSON"), ("Sarah", "PERSON"), ("rose", "PERSON"), ("that", "ORG")}
+
+
+def test_weak_names_give_way_to_names_places_and_brands_not_to_numbers(greedy_nlp):
+    text = "flew to Berlin w kofi and Tom Asante on 3 Oyelaran with Lufthansa , Capital"
+    doc = greedy_nlp.make_doc(text)
+    words = [token.text for token in doc]
+    at = {word: words.index(word) for word in words}
+    doc.set_ents(
+        [
+            Span(doc, at["Berlin"], at["Berlin"] + 1, label="GPE"),
+            Span(doc, at["Tom"], at["Tom"] + 1, label="PERSON"),
+            Span(doc, at["3"], at["3"] + 1, label="CARDINAL"),
+            Span(doc, at["Lufthansa"], at["Lufthansa"] + 1, label="ORG"),
+        ]
+    )
+    doc.spans[WEAK_SPANS_KEY] = [
+        Span(doc, at[word], at[word] + length, label="PERSON")
+        for word, length in (
+            ("Berlin", 1),
+            ("kofi", 1),
+            ("Tom", 2),
+            ("3", 2),
+            ("Lufthansa", 1),
+            ("Capital", 1),  # a dictionary word
+            ("on", 6),  # longer than a name
+        )
+    ]
+    ents = {(ent.text, ent.label_) for ent in nlp_module.add_weak_names(doc).ents}
+    assert ents == {
+        ("Berlin", "GPE"),
+        ("kofi", "PERSON"),
+        ("Tom", "PERSON"),
+        ("3 Oyelaran", "PERSON"),
+        ("Lufthansa", "ORG"),
+    }
+    assert WEAK_SPANS_KEY not in doc.spans
