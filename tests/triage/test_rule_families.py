@@ -1049,3 +1049,47 @@ def test_self_harm_in_indirect_words_routes_to_a_human(text):
 )
 def test_self_harm_look_alikes_raise_nothing(text):
     assert "self_harm" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The hair straighteners stayed on after I switched them off"),
+        ("product_safety", "The heater came back on by itself in the night"),
+        ("product_safety", "My son's scooter handlebar snapped off and he went face down"),
+        ("product_safety", "The hummus tasted fizzy and we were both ill all night"),
+        ("product_safety", "The cot has a gap at the side big enough for a baby's head"),
+        ("product_safety", "The blind cord was looped round my daughter's neck"),
+        ("product_safety", "The pram brake doesn't hold, it rolled into the road"),
+        ("product_safety", "The kids' paint made my daughter's hands red raw"),
+        ("product_safety", "The oven door glass cracked and fell out in pieces"),
+        ("product_safety", "The shower screen shattered on its own"),
+        ("product_safety", "I got a nasty electric tingle from the fridge door"),
+        ("product_safety", "There's a recall on this model and nobody has contacted us"),
+        ("legal_threat", "I've already booked a consultation with a solicitor about this"),
+        ("legal_threat", "I've instructed a firm to recover my costs"),
+        ("legal_threat", "I'm issuing a claim through the online court"),
+        ("legal_threat", "You're going to be hearing from the lawyers"),
+    ],
+)
+def test_more_harm_and_legal_wording(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The ball rolled into the road but the kids loved the set"),
+        ("product_safety", "My son rolled down the hill laughing, great day at your park"),
+        ("product_safety", "The credits rolled and we all cried, lovely cinema"),
+        ("product_safety", "The scarf looks gorgeous round her neck"),
+        ("product_safety", "Felt a tingle of excitement opening the box"),
+        ("product_safety", "The lamp switched itself on in the night, spooky but fine"),
+        ("product_safety", "The TV turns on by itself"),
+        ("legal_threat", "I booked a consultation with a solicitor for my will, lovely flowers"),
+        ("legal_threat", "I want to issue a claim on my warranty for the broken zip"),
+        ("legal_threat", "You're going to be hearing from me about how great this was"),
+    ],
+)
+def test_more_harm_and_legal_look_alikes(flag, text):
+    assert flag not in flags(text)
