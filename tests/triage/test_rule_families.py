@@ -1093,3 +1093,54 @@ def test_more_harm_and_legal_wording(flag, text):
 )
 def test_more_harm_and_legal_look_alikes(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "Smoke was coming from the back of the telly"),
+        ("product_safety", "The bike frame cracked and I came off at speed"),
+        ("product_safety", "The bottle steriliser boiled dry and melted"),
+        ("product_safety", "The kettle switched itself on in the middle of the night"),
+        ("product_safety", "The walker's wheel locked and my mum fell"),
+        ("product_safety", "Er kwam een steekvlam uit de oven"),
+        ("product_safety", "Ons manneke heeft een batterijke binnengekregen"),
+        ("legal_threat", "My claims management company will be in touch"),
+        ("legal_threat", "Papers will be served this week"),
+        ("legal_threat", "Wij eisen schadevergoeding voor de kapotte vloer"),
+        ("self_harm", "I don't see a way out anymore and I've been thinking about ending things"),
+        ("self_harm", "I've started cutting again"),
+        ("self_harm", "I just want it all to stop, for good"),
+        ("self_harm", "I'm so tired of living"),
+        ("self_harm", "Ik zie geen uitweg meer"),
+        ("self_harm", "Ik ben het leven beu"),
+        ("abuse", "You're all a bunch of useless thieving bastards"),
+        ("abuse", "Ik kom je opzoeken en dan zul je wat beleven"),
+    ],
+)
+def test_smoke_bikes_flemish_diminutives_claims_self_harm_and_threats(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        (
+            "product_safety",
+            "Even if it had caught fire I would not be surprised by your service lol",
+        ),
+        ("self_harm", "The blade started cutting again after I sharpened it"),
+        ("self_harm", "I want the noise to stop for good, it's the fan"),
+        ("self_harm", "I'm done with life admin, please just auto-renew"),
+        ("self_harm", "Thinking about ending things with my gym, is your app better?"),
+        ("self_harm", "Ik zie geen toekomst meer in dit abonnement"),
+        ("self_harm", "Ik trek het niet meer met jullie klantenservice"),
+        ("self_harm", "Ik ben weer aan het snijden voor het kerstdiner, jullie messen zijn top"),
+        ("abuse", "A bunch of flowers arrived, lovely"),
+        ("abuse", "What a bunch of legends your staff are"),
+        ("abuse", "Ik kom je opzoeken in de winkel, ik wil die jas passen"),
+        ("abuse", "Wait till I get my hands on the new model"),
+    ],
+)
+def test_hypotheticals_frustration_and_friendly_look_alikes(flag, text):
+    assert flag not in flags(text)
