@@ -1144,3 +1144,42 @@ def test_smoke_bikes_flemish_diminutives_claims_self_harm_and_threats(flag, text
 )
 def test_hypotheticals_frustration_and_friendly_look_alikes(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The toy's eyes pulled off in seconds and my baby had one in her mouth"),
+        ("product_safety", "The wall bracket pulled out and the TV landed on the sofa by my kid"),
+        ("product_safety", "The garden lights shorted in the rain and tripped the whole house"),
+        ("product_safety", "The dog food has made three of our dogs seriously unwell"),
+        ("product_safety", "The earbuds burnt the inside of my ear"),
+        ("product_safety", "De kachel is omgevallen en het tapijt is geschroeid"),
+        ("product_safety", "Het deksel van de snelkookpan vloog eraf"),
+        ("product_safety", "Mijn kind kreeg het lijmpje in zijn ogen en moest naar de oogarts"),
+        ("product_safety", "De speelgoedpijl heeft het oog van mijn zoon geraakt"),
+        ("product_safety", "Er zat een blauwe pleister in mijn salade"),
+        ("legal_threat", "Ik schakel rechtsbijstand in"),
+    ],
+)
+def test_toy_parts_falling_furniture_shorts_pets_ill_and_dutch_separable_verbs(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My kid burnt the toast using your toaster, teenagers eh",
+        "I've got a sore throat from cheering at the match, love the scarf",
+        "The chilli sauce burned my mouth in the best way",
+        "This mint tea is so strong it burns my nose, love it",
+        "Our dog loves chewing the squeaky toy",
+        "The price tag came off in my hand, no big deal",
+        "My toddler's eyes lit up when she saw the toy",
+        "Haha die reclame is echt ziek goed",
+        "Ik word er ziek van, al drie weken geen antwoord",
+        "Die prijzen zijn echt moordend",
+    ],
+)
+def test_burnt_toast_cheering_and_strong_flavours_are_not_harm(text):
+    assert "product_safety" not in flags(text)
