@@ -1183,3 +1183,44 @@ def test_toy_parts_falling_furniture_shorts_pets_ill_and_dutch_separable_verbs(f
 )
 def test_burnt_toast_cheering_and_strong_flavours_are_not_harm(text):
     assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "I will be holding your company legally responsible"),
+        ("legal_threat", "I've got a legal firm looking into your terms"),
+        ("legal_threat", "I will take every legal step available"),
+        ("legal_threat", "Ik ga naar het vredegerecht"),
+        ("legal_threat", "We spannen een zaak aan tegen jullie"),
+        ("legal_threat", "Ge moogt een brief van den advocaat verwachten"),
+        ("regulator", "Ik ga naar de Consumentenbond en de ACM"),
+        ("product_safety", "The child lock is useless, my two year old opened the bleach"),
+        ("product_safety", "No warning on the label and my son's skin blistered"),
+        ("product_safety", "The oil splattered out of the fryer onto my arm"),
+        ("product_safety", "It hasn't caught fire yet but it smells of burning every time"),
+        ("product_safety", "Not only did it overheat, it actually caught fire"),
+    ],
+)
+def test_liability_law_firms_flemish_courts_child_access_and_hot_splashes(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "I work at a law firm and your coffee keeps me going"),
+        ("legal_threat", "We won't be taking legal action, the refund came through"),
+        ("legal_threat", "I'd rather not involve lawyers, please just fix it"),
+        ("legal_threat", "Ik heb geen zin in een rechtszaak, los het gewoon op"),
+        ("legal_threat", "Ik heb gisteren een advocaatje gedronken bij jullie"),
+        ("regulator", "I won't bother with the ombudsman, thanks for the quick fix"),
+        ("product_safety", "Not a single spark, not a drop of smoke, very safe heater"),
+        ("product_safety", "It never once overheated in five years"),
+        ("product_safety", "These wings are so hot my mouth is on fire, perfect"),
+        ("product_safety", "Our sales exploded this quarter thanks to your software"),
+        ("product_safety", "My daughter choked up during the speech"),
+    ],
+)
+def test_refusals_of_legal_steps_and_safe_products_raise_nothing(flag, text):
+    assert flag not in flags(text)
