@@ -1224,3 +1224,44 @@ def test_liability_law_firms_flemish_courts_child_access_and_hot_splashes(flag, 
 )
 def test_refusals_of_legal_steps_and_safe_products_raise_nothing(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The seatbelt buckle on the booster seat won't lock"),
+        ("product_safety", "Water leaked from the dishwasher into the plug socket"),
+        ("product_safety", "The bike's brakes went and I crashed into a wall"),
+        ("product_safety", "I cut myself badly on the broken glass of the lamp you delivered"),
+        ("product_safety", "The kids' slide cracked and my son's hand got pinched in the gap"),
+        ("product_safety", "De fietsstoel brak tijdens het fietsen"),
+        ("product_safety", "De ketel bleef koken en is helemaal zwart geworden"),
+        ("product_safety", "De rem van de kinderwagen schiet los"),
+        ("product_safety", "Mijn hond heeft bloed in zijn ontlasting sinds jullie nieuwe voer"),
+        ("product_safety", "Den hoverboard is beginnen roken en stinken"),
+    ],
+)
+def test_restraints_water_in_electrics_brakes_going_and_dutch_failures(flag, text):
+    assert flag in flags(text)
+
+
+def test_an_accidental_cut_on_the_product_is_safety_not_self_harm():
+    assert set(flags("I cut myself badly on the broken glass of the lamp you delivered")) == {
+        "product_safety"
+    }
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The brakes went squeaky after a month, annoying"),
+        ("product_safety", "My water bottle is always near the socket on my desk"),
+        ("product_safety", "Ik blijf koken met jullie pannen, top kwaliteit"),
+        ("product_safety", "My computer crashed into a blue screen"),
+        ("self_harm", "I cut myself a slice of your cake"),
+        ("product_safety", "The pushchair folds really easily, great design"),
+        ("product_safety", "De kinderwagen is fantastisch"),
+    ],
+)
+def test_everyday_mentions_of_brakes_water_cooking_and_cutting_raise_nothing(flag, text):
+    assert flag not in flags(text)
