@@ -1265,3 +1265,37 @@ def test_an_accidental_cut_on_the_product_is_safety_not_self_harm():
 )
 def test_everyday_mentions_of_brakes_water_cooking_and_cutting_raise_nothing(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The string lights gave my son a shock when he touched a bulb"),
+        ("product_safety", "The hand blender started whirring on its own when plugged in"),
+        ("product_safety", "The mandoline nearly took my finger off"),
+        ("product_safety", "Het speelgoed heeft losse magneetjes die er zomaar uit vallen"),
+        ("self_harm", "I keep thinking everyone would be happier without me"),
+        ("self_harm", "I've written goodbye letters to my family"),
+        ("self_harm", "I just want to go to sleep and never wake up"),
+        ("self_harm", "Ik wil slapen en nooit meer wakker worden"),
+        ("self_harm", "Iedereen is echt beter af zonder mij"),
+    ],
+)
+def test_shocks_given_blades_starting_loose_magnets_and_goodbyes(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The price gave me a shock, but I paid"),
+        ("product_safety", "Your advert gave me a jolt of nostalgia"),
+        ("self_harm", "I left a note for my neighbour to take the parcel"),
+        ("self_harm", "I'm ready to go, just waiting for my order"),
+        ("self_harm", "Ik wil slapen, ik ben moe na die lange dag"),
+        ("self_harm", "Mijn zoon is gelukkiger zonder zijn oude fiets"),
+        ("self_harm", "Everyone would be happier without these ads"),
+    ],
+)
+def test_surprises_notes_and_tiredness_are_not_harm(flag, text):
+    assert flag not in flags(text)
