@@ -1299,3 +1299,27 @@ def test_shocks_given_blades_starting_loose_magnets_and_goodbyes(flag, text):
 )
 def test_surprises_notes_and_tiredness_are_not_harm(flag, text):
     assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This sale is straight fire, grabbed three hoodies",
+        "Your new burger is a killer, best lunch in ages",
+        "I'd sue you for making me this addicted to your crisps lol",
+        "The brakes on my new bike are amazing, stops on a dime",
+        "Sparks will fly when my wife sees this necklace",
+        "My heart exploded when the puppy treats arrived",
+        "I was shocked how fast delivery was",
+        "I'll see you in court... the tennis court, for our match lol",
+        "The new scent is toxic-free and gentle",
+        "Zero sparks, zero smells, the heater is great",
+        "No injuries, no fuss, just a great trampoline",
+        "Mijn advocaat en ik gaan samen lunchen bij jullie",
+        "De pizza was gloeiend heet en superlekker",
+        "Ik kreeg een schok toen ik de prijs zag",
+        "Ik ben gevallen voor jullie nieuwe collectie",
+    ],
+)
+def test_praise_surprise_and_social_mentions_raise_nothing(text):
+    assert flags(text) == {}
