@@ -49,8 +49,14 @@ _SHORT_TEXT = 280
 _NEGATION_WINDOW = 4
 
 _SENTENCE_END = re.compile(r"[.!?\n]+|$")
+# "and" / "en" starts a new clause for negation when a new subject or a time word follows it
+# ("it wouldn't pop up and flames came out"; "didn't spark and catch fire" stays one clause).
 _CLAUSE_BREAK = re.compile(
-    r"[,;:()\u2014\u2013]|\s-\s|\b(?:but|though|although|however|maar|alleen|echter)\b",
+    r"[,;:()\u2014\u2013]|\s-\s|\b(?:but|though|although|however|maar|alleen|echter)\b"
+    r"|\band (?=(?:the|a|an|it|then|suddenly|now|flames|smoke|sparks|i|he|she|we|they|my|his|her"
+    r"|our|their)\b)"
+    r"|\ben (?=(?:de|het|een|toen|ineens|opeens|plots|ik|hij|zij|ze|we|wij|mijn|zijn|haar|ons"
+    r"|onze)\b)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[\w'’]+", re.UNICODE)
@@ -67,9 +73,10 @@ class Rule:
     exceptions: tuple[re.Pattern[str], ...] = ()
     # One of these must match near the match (its sentence or a neighbouring one), if any.
     context: tuple[re.Pattern[str], ...] = ()
-    # Per pattern, lower-case strings one of which every match starts with (None: no gate):
-    # a text containing none of them is not scanned with that pattern.
-    gates: tuple[frozenset[str] | None, ...] = ()
+    # Per pattern, an alternation of lower-case strings one of which every match starts with
+    # (None: no gate; see gate_pattern): a text containing none of them is not scanned with
+    # that pattern. One search of the lower-cased text is cheaper than a test per string.
+    gates: tuple[re.Pattern[str] | None, ...] = ()
     negatable: bool = True
     joke_factor: float = 0.3
     hedge_factor: float = 0.7
@@ -121,7 +128,7 @@ def evaluate(ruleset: RuleSet, text: str) -> list[Flag]:
     for rule in ruleset.rules:
         gates = rule.gates or (None,) * len(rule.patterns)
         for pattern, gate in zip(rule.patterns, gates, strict=True):
-            if gate is not None and not any(prefix in lowered for prefix in gate):
+            if gate is not None and gate.search(lowered) is None:
                 continue
             for match in pattern.finditer(text):
                 if match.end() == match.start():
@@ -156,7 +163,7 @@ def _score(
         ]
         if not _any(rule.context, near):
             return None
-    if rule.negatable and _negated(ruleset.cues, text[start : match.start()]):
+    if rule.negatable and _negated(ruleset.cues, text[start : match.start()], match.group()):
         return None
     score = rule.score
     if text_joke or _any(ruleset.cues.jokes, sentence):
@@ -168,9 +175,16 @@ def _score(
     return round(score, 3)
 
 
-def _negated(cues: Cues, before: str) -> bool:
-    """Tell whether the words just before a match, in its clause, negate it."""
-    clause = _CLAUSE_BREAK.split(before)[-1]
+def _negated(cues: Cues, before: str, matched: str = "") -> bool:
+    """Tell whether the words just before a match, in its clause, negate it.
+
+    The match's first word is read with the words before it, so that "and flames" can start a
+    new clause; it is not itself a negation cue.
+    """
+    head = _WORD.match(matched)
+    head_word = head.group() if head else ""
+    clause = _CLAUSE_BREAK.split(before + head_word)[-1]
+    clause = clause[: len(clause) - len(head_word)]
     if any(exception.search(clause) for exception in cues.negation_exceptions):
         return False
     words = [w.lower().replace("’", "'") for w in _WORD.findall(clause)][-_NEGATION_WINDOW:]
@@ -196,6 +210,13 @@ def _any(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
 
 _MAX_PREFIXES = 64
 _MIN_PREFIX = 3
+
+
+def gate_pattern(prefixes: frozenset[str] | None) -> re.Pattern[str] | None:
+    """Return a pattern that finds any of a pattern's literal prefixes (None for no gate)."""
+    if not prefixes:
+        return None
+    return re.compile("|".join(re.escape(prefix) for prefix in sorted(prefixes)))
 
 
 def literal_prefixes(pattern: str) -> frozenset[str] | None:

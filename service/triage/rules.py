@@ -26,7 +26,7 @@ from psycopg.types.json import Jsonb
 from service.audit import Actor, record_event
 from service.db import queries
 from service.errors import Unprocessable
-from service.triage.engine import FLAGS, Cues, Rule, RuleSet, literal_prefixes
+from service.triage.engine import FLAGS, Cues, Rule, RuleSet, gate_pattern, literal_prefixes
 
 _PACKAGE = Path(__file__).resolve().parent
 RULES_FILE = _PACKAGE / "rules.toml"
@@ -128,7 +128,7 @@ def _compile(raw: Mapping[str, Any]) -> Rule:
         flag=raw["flag"],
         score=float(raw.get("score", 0.9)),
         patterns=tuple(_regex(p) for p in raw["patterns"]),
-        gates=tuple(literal_prefixes(p) for p in raw["patterns"]),
+        gates=tuple(gate_pattern(literal_prefixes(p)) for p in raw["patterns"]),
         exceptions=tuple(_regex(p) for p in raw.get("exceptions", [])),
         context=tuple(_regex(p) for p in raw.get("context", [])),
         negatable=bool(raw.get("negatable", True)),

@@ -741,3 +741,585 @@ def test_more_wording_of_the_other_flags(text, flag):
 )
 def test_more_look_alikes_of_threats_raise_nothing(text):
     assert flags(text) == {}
+
+
+# Families written after held-out 4 became development material. Positive and look-alike
+# wording is our own; each family is tested on wording it was not written from.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The brake pedal went to the floor and the brakes failed completely on the motorway",
+        "Halfway down the hill the steering seized and I ended up in a hedge",
+        "The front wheel of the pushchair fell off while my baby was in it",
+        "One of the tyres you fitted blew out at 60 mph",
+        "The airbag light keeps flashing and the garage says it won't deploy in a crash",
+        "The harness on the high chair came undone by itself and he nearly tumbled out",
+        "The seat belt unlatched on its own during the school run",
+        "De remmen van de scooter reageerden nauwelijks en ik reed zo de sloot in",
+        "Het voorwiel kwam tijdens het rijden los",
+        "De airbag sprong zomaar open terwijl ik reed",
+        "De gordelsluiting klikt niet goed vast meer, mijn dochter kan zo los",
+        "Het stuur blokkeerde in de bocht",
+    ],
+)
+def test_vehicle_and_restraint_failures_are_product_safety(text):
+    assert "product_safety" in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The wheels came off our marketing campaign in week two",
+        "the wheels came off my diet when your biscuits arrived",
+        "My brain locked up during the exam, nothing to do with your pens",
+        "The brakes never failed once in ten years, great bikes",
+        "The steering committee failed to agree, unrelated but funny",
+        "The car seat fits perfectly and the buckle is easy to use",
+        "The tyres were delivered late",
+        "Mijn fiets heeft nieuwe remmen en ze werken perfect",
+        "De remmen werken prima na de beurt",
+        "Het wiel van mijn winkelwagentje piepte",
+    ],
+)
+def test_vehicle_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The blender lid shot off and hot soup went everywhere",
+        "The safety valve burst and steam sprayed across the kitchen",
+        "The glass shattered in my hand when I poured the hot water in",
+        "The thermostat failed and the iron kept heating until the plate glowed",
+        "The heater's cut-out never kicked in and the curtains started smouldering",
+        "We had to use the fire blanket on the air fryer",
+        "The grease in the pan flared up and I lost my eyebrows",
+        "The fairy lights set the tree alight",
+        "The dryer caught light while we were out",
+        "It wouldn't switch off and smoke poured out of the vent",
+        "De broodrooster is beginnen smeulen en de keuken stond vol rook",
+        "De friteuse vatte vuur, we hebben de brandweer gebeld",
+        "We moesten de blusdeken pakken",
+    ],
+)
+def test_fire_and_bursting_in_everyday_words_are_product_safety(text):
+    assert "product_safety" in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This deal is fire",
+        "Killer price, bought three",
+        "These trainers are fire and the delivery was quick",
+        "That ending blew my mind, five stars",
+        "Black Friday blew up my inbox",
+        "The door flew open in the wind and the parcel got wet",
+        "Sparks flew on our first date at your restaurant ❤️",
+        "My heart swelled with pride at the school play",
+        "The lava cake exploded with flavour",
+        "We called the fire brigade for a cat stuck up a tree, your ladder was too short",
+        "Mijn broer is beginnen roken op zijn vijftiende",
+        "De brandweer kwam op bezoek bij de school",
+        "De vonken vlogen eraf tijdens de vergadering",
+    ],
+)
+def test_fire_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
+
+
+def test_and_with_a_new_subject_ends_the_reach_of_a_negation():
+    assert "product_safety" in flags("The kettle wouldn't click off and flames came out the base")
+    assert "product_safety" in flags("Hij wilde niet uitschakelen en de stekker is gesmolten")
+    # Without a new subject the negation still covers the next verb.
+    assert "product_safety" not in flags("It didn't spark and catch fire, it just stopped working")
+    assert "product_safety" not in flags("It didn't overheat and the battery lasts all day")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There were black specks all through the porridge oats",
+        "I bit down on something hard in the sandwich, it was a piece of metal",
+        "Found sharp fragments in the baby food jar",
+        "Pretty sure it's glass, it crunched when I chewed the rice",
+        "The button batteries pop out of the toy's back far too easily",
+        "Caught my toddler sucking on a magnet from the fridge set",
+        "Our puppy was chewing on one of the batteries from the remote",
+        "Ik kreeg een scherfje glas in mijn mond bij de soep",
+        "Er zaten stukjes plastiek in de boterham",
+        "Er zaten harde zwarte deeltjes in de flesvoeding",
+        "De fietsaccu is opgezwollen en de behuizing barst open",
+        "Mijn zoontje zat op een knoopcel te sabbelen",
+        "Het batterijklepje van de afstandsbediening gaat zomaar open",
+        "We moesten met hem naar de spoed, hij had een magneetje ingeslikt",
+        "Mijn dochter heeft brandblaren van de strijkbout",
+    ],
+)
+def test_foreign_bodies_small_parts_and_swelling_batteries_are_product_safety(text):
+    assert "product_safety" in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Love the chocolate chunks in these cookies",
+        "The sauce comes in a glass jar which is nice",
+        "The bread has lovely dark seeds and a hard crust",
+        "Tiny bits of real fruit in the yoghurt, delicious",
+        "My baby loves chewing on the giraffe teether",
+        "Our dog loves chewing the squeaky toy",
+        "De vaas kwam in scherven aan, slecht verpakt",
+        "Er zaten lekkere stukjes chocolade in het koekje",
+        "De batterij is niet opgezwollen, alleen wat krassen",
+        "Mijn telefoonbatterij is snel leeg",
+        "Ik werk op de spoed en bestel hier altijd mijn koffie",
+    ],
+)
+def test_foreign_body_look_alikes_raise_nothing(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'I got burned by your "discount", same as last week',
+        "My wallet is bleeding after this sale",
+        "These brownies are lethal, I ate four",
+        "That new lipstick is toxic in the best way",
+        "I swear these crisps are toxic, I can't stop eating them",
+        "He laughed so hard he choked on his tea",
+        "Ze moest zo lachen dat ze zich verslikte in haar koffie",
+        "De frietjes waren gloeiend heet, heerlijk!",
+        "The laptop gets warm when gaming, the manual says that's normal",
+        "Ik zag op het journaal een terugroepactie van een ander merk",
+        "My plans fell off a cliff when the order was delayed",
+    ],
+)
+def test_praise_money_laughter_and_normal_warmth_are_not_harm(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My daughter got burned.",
+        "I got zapped by the toaster",
+        "The laptop gets really hot on my lap, is that normal?",
+        "Er is een terugroepactie voor deze kinderwagen, de mijne is van die serie",
+    ],
+)
+def test_short_burns_zaps_worried_questions_and_own_recalls_are_product_safety(text):
+    assert "product_safety" in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "My dad is a solicitor and he is writing to your complaints team"),
+        ("legal_threat", "My best mate is an attorney, he's taking this on for me"),
+        ("legal_threat", "Our legal representatives will contact you"),
+        ("legal_threat", "My insurer's legal team are looking at it"),
+        ("legal_threat", "You'll be hearing from my solicitor"),
+        ("legal_threat", "Time to lawyer up, I think"),
+        ("legal_threat", "This is formal notice of my claim"),
+        ("legal_threat", "I will explore every legal option open to me"),
+        ("legal_threat", "Dat ga ik via mijnen advocaat laten regelen"),
+        ("legal_threat", "Ge gaat nog horen van mijn advocaat"),
+        ("legal_threat", "We gaan een procedure opstarten tegen de fabrikant"),
+        ("legal_threat", "Ik ga mijn schade op jullie verhalen"),
+        ("regulator", "Forwarded all your emails to Trading Standards"),
+        ("regulator", "I've passed the photos to the Office for Product Safety"),
+        ("regulator", "Reported the charger to OPSS this morning"),
+        ("regulator", "I've cc'd the ICO on this"),
+        ("regulator", "Ik heb de Economische Inspectie ingelicht"),
+        ("regulator", "Ik stuur dit door naar de FOD Economie"),
+        ("regulator", "Ik heb de NVWA getipt over die pot"),
+        ("regulator", "Dit gaat naar de ombudsdienst voor telecommunicatie"),
+    ],
+)
+def test_legal_and_regulator_families(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "I'd sue for a pizza like that lol"),
+        ("legal_threat", "My sister is a lawyer and she loves your scarves"),
+        ("legal_threat", "Got this mug for my lawyer's birthday"),
+        ("legal_threat", "My solicitor loved the hamper"),
+        ("legal_threat", "My husband is a lawyer and works too much, he needs this massage chair"),
+        ("legal_threat", "Mijn zus is advocaat en dol op jullie jurken"),
+        ("legal_threat", "Ik wil een procedure starten voor retour"),
+        ("regulator", "No need for the ombudsman, you sorted it"),
+        ("regulator", "I saw a CMA report about supermarkets on the news"),
+        ("regulator", "I read the ICO guidance and it seems you do this right"),
+        ("regulator", "Mijn nicht werkt bij het FAVV en is fan van jullie"),
+        ("regulator", "Ik heb de ombudsman niet nodig, jullie hebben het opgelost"),
+    ],
+)
+def test_legal_and_regulator_look_alikes_raise_nothing(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("defamation_claim", "Your manager told the whole street that I shoplifted"),
+        ("defamation_claim", "The driver is telling people my son damaged the van"),
+        ("defamation_claim", "I want that review retracted, it's all lies"),
+        ("defamation_claim", "Retract the statement you posted about me"),
+        ("defamation_claim", "That is a complete fabrication"),
+        ("defamation_claim", "I was falsely accused of fraud by your staff"),
+        ("defamation_claim", "Jullie medewerker vertelt aan andere klanten dat ik gestolen heb"),
+        ("defamation_claim", "De chauffeur vertelt rond dat wij hem bedreigd hebben"),
+        ("defamation_claim", "Ik eis een rectificatie"),
+        ("defamation_claim", "Dat is een verzonnen verhaal en een valse beschuldiging"),
+        ("abuse", "Your manager is a spineless little weasel"),
+        ("abuse", "You lot are parasites"),
+        ("abuse", "I hope your warehouse burns down with you in it"),
+        ("abuse", "Refund me now, scumbags!"),
+        ("abuse", "Die manager is een vieze rat"),
+        ("abuse", "Stelletje aasgieren"),
+        ("abuse", "Ik hoop dat jullie winkel afbrandt"),
+        ("spam", "Work 3 hours a day and make a full-time income from your phone"),
+        ("spam", "Earn a second income from home, DM me"),
+        ("spam", "Guaranteed profits every month with my crypto trading group"),
+        ("spam", "Claim your reward via this link"),
+        ("spam", "U heeft een waardebon van 250 euro gewonnen"),
+        ("spam", "Claim je prijs nu via deze link"),
+        ("spam", "Gegarandeerd rendement van 20% per maand"),
+    ],
+)
+def test_defamation_abuse_and_spam_families(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The retractable lead broke after a day",
+        "She told everyone I was right about the delivery",
+        "They told people that we are the best shop in town",
+        "Hij zei tegen iedereen dat ik gelijk had",
+        "Found a worm in my salad",
+        "There was soap scum all over the new shower screen",
+        "Er zat een worm in mijn salade",
+        "De klantenservice is een slak, het duurt weken",
+        "You guys are legends, thank you",
+        "Your CEO is a genius",
+        "I hope your shop goes from strength to strength",
+        "Ik hoop dat jullie winkel nog lang blijft bestaan",
+        "Guaranteed delivery by Friday, thank you",
+        "Ask me how I got such a great deal, your sale!",
+        "My lawyer recommended your shop",
+    ],
+)
+def test_defamation_abuse_and_spam_look_alikes_raise_none_of_them(text):
+    # A worm in a salad is a food-safety report, not an insult.
+    assert not set(flags(text)) & {"defamation_claim", "abuse", "spam", "legal_threat"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Soms denk ik dat het voor iedereen makkelijker is als ik er niet meer ben",
+        "Ik doe mezelf soms pijn als het te veel wordt",
+        "Ik snij weer in mijn armen",
+        "Everyone would be better off if I wasn't here",
+        "It would be easier for my family if I was gone",
+    ],
+)
+def test_self_harm_in_indirect_words_routes_to_a_human(text):
+    assert "self_harm" in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ik doe mezelf geen pijn meer, het gaat beter",
+        "Better if I'm not around when the delivery comes, leave it with a neighbour",
+        "I'm so tired I could die, need your coffee",
+        "This queue is killing me",
+    ],
+)
+def test_self_harm_look_alikes_raise_nothing(text):
+    assert "self_harm" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The hair straighteners stayed on after I switched them off"),
+        ("product_safety", "The heater came back on by itself in the night"),
+        ("product_safety", "My son's scooter handlebar snapped off and he went face down"),
+        ("product_safety", "The hummus tasted fizzy and we were both ill all night"),
+        ("product_safety", "The cot has a gap at the side big enough for a baby's head"),
+        ("product_safety", "The blind cord was looped round my daughter's neck"),
+        ("product_safety", "The pram brake doesn't hold, it rolled into the road"),
+        ("product_safety", "The kids' paint made my daughter's hands red raw"),
+        ("product_safety", "The oven door glass cracked and fell out in pieces"),
+        ("product_safety", "The shower screen shattered on its own"),
+        ("product_safety", "I got a nasty electric tingle from the fridge door"),
+        ("product_safety", "There's a recall on this model and nobody has contacted us"),
+        ("legal_threat", "I've already booked a consultation with a solicitor about this"),
+        ("legal_threat", "I've instructed a firm to recover my costs"),
+        ("legal_threat", "I'm issuing a claim through the online court"),
+        ("legal_threat", "You're going to be hearing from the lawyers"),
+    ],
+)
+def test_more_harm_and_legal_wording(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The ball rolled into the road but the kids loved the set"),
+        ("product_safety", "My son rolled down the hill laughing, great day at your park"),
+        ("product_safety", "The credits rolled and we all cried, lovely cinema"),
+        ("product_safety", "The scarf looks gorgeous round her neck"),
+        ("product_safety", "Felt a tingle of excitement opening the box"),
+        ("product_safety", "The lamp switched itself on in the night, spooky but fine"),
+        ("product_safety", "The TV turns on by itself"),
+        ("legal_threat", "I booked a consultation with a solicitor for my will, lovely flowers"),
+        ("legal_threat", "I want to issue a claim on my warranty for the broken zip"),
+        ("legal_threat", "You're going to be hearing from me about how great this was"),
+    ],
+)
+def test_more_harm_and_legal_look_alikes(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "Smoke was coming from the back of the telly"),
+        ("product_safety", "The bike frame cracked and I came off at speed"),
+        ("product_safety", "The bottle steriliser boiled dry and melted"),
+        ("product_safety", "The kettle switched itself on in the middle of the night"),
+        ("product_safety", "The walker's wheel locked and my mum fell"),
+        ("product_safety", "Er kwam een steekvlam uit de oven"),
+        ("product_safety", "Ons manneke heeft een batterijke binnengekregen"),
+        ("legal_threat", "My claims management company will be in touch"),
+        ("legal_threat", "Papers will be served this week"),
+        ("legal_threat", "Wij eisen schadevergoeding voor de kapotte vloer"),
+        ("self_harm", "I don't see a way out anymore and I've been thinking about ending things"),
+        ("self_harm", "I've started cutting again"),
+        ("self_harm", "I just want it all to stop, for good"),
+        ("self_harm", "I'm so tired of living"),
+        ("self_harm", "Ik zie geen uitweg meer"),
+        ("self_harm", "Ik ben het leven beu"),
+        ("abuse", "You're all a bunch of useless thieving bastards"),
+        ("abuse", "Ik kom je opzoeken en dan zul je wat beleven"),
+    ],
+)
+def test_smoke_bikes_flemish_diminutives_claims_self_harm_and_threats(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        (
+            "product_safety",
+            "Even if it had caught fire I would not be surprised by your service lol",
+        ),
+        ("self_harm", "The blade started cutting again after I sharpened it"),
+        ("self_harm", "I want the noise to stop for good, it's the fan"),
+        ("self_harm", "I'm done with life admin, please just auto-renew"),
+        ("self_harm", "Thinking about ending things with my gym, is your app better?"),
+        ("self_harm", "Ik zie geen toekomst meer in dit abonnement"),
+        ("self_harm", "Ik trek het niet meer met jullie klantenservice"),
+        ("self_harm", "Ik ben weer aan het snijden voor het kerstdiner, jullie messen zijn top"),
+        ("abuse", "A bunch of flowers arrived, lovely"),
+        ("abuse", "What a bunch of legends your staff are"),
+        ("abuse", "Ik kom je opzoeken in de winkel, ik wil die jas passen"),
+        ("abuse", "Wait till I get my hands on the new model"),
+    ],
+)
+def test_hypotheticals_frustration_and_friendly_look_alikes(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The toy's eyes pulled off in seconds and my baby had one in her mouth"),
+        ("product_safety", "The wall bracket pulled out and the TV landed on the sofa by my kid"),
+        ("product_safety", "The garden lights shorted in the rain and tripped the whole house"),
+        ("product_safety", "The dog food has made three of our dogs seriously unwell"),
+        ("product_safety", "The earbuds burnt the inside of my ear"),
+        ("product_safety", "De kachel is omgevallen en het tapijt is geschroeid"),
+        ("product_safety", "Het deksel van de snelkookpan vloog eraf"),
+        ("product_safety", "Mijn kind kreeg het lijmpje in zijn ogen en moest naar de oogarts"),
+        ("product_safety", "De speelgoedpijl heeft het oog van mijn zoon geraakt"),
+        ("product_safety", "Er zat een blauwe pleister in mijn salade"),
+        ("legal_threat", "Ik schakel rechtsbijstand in"),
+    ],
+)
+def test_toy_parts_falling_furniture_shorts_pets_ill_and_dutch_separable_verbs(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My kid burnt the toast using your toaster, teenagers eh",
+        "I've got a sore throat from cheering at the match, love the scarf",
+        "The chilli sauce burned my mouth in the best way",
+        "This mint tea is so strong it burns my nose, love it",
+        "Our dog loves chewing the squeaky toy",
+        "The price tag came off in my hand, no big deal",
+        "My toddler's eyes lit up when she saw the toy",
+        "Haha die reclame is echt ziek goed",
+        "Ik word er ziek van, al drie weken geen antwoord",
+        "Die prijzen zijn echt moordend",
+    ],
+)
+def test_burnt_toast_cheering_and_strong_flavours_are_not_harm(text):
+    assert "product_safety" not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "I will be holding your company legally responsible"),
+        ("legal_threat", "I've got a legal firm looking into your terms"),
+        ("legal_threat", "I will take every legal step available"),
+        ("legal_threat", "Ik ga naar het vredegerecht"),
+        ("legal_threat", "We spannen een zaak aan tegen jullie"),
+        ("legal_threat", "Ge moogt een brief van den advocaat verwachten"),
+        ("regulator", "Ik ga naar de Consumentenbond en de ACM"),
+        ("product_safety", "The child lock is useless, my two year old opened the bleach"),
+        ("product_safety", "No warning on the label and my son's skin blistered"),
+        ("product_safety", "The oil splattered out of the fryer onto my arm"),
+        ("product_safety", "It hasn't caught fire yet but it smells of burning every time"),
+        ("product_safety", "Not only did it overheat, it actually caught fire"),
+    ],
+)
+def test_liability_law_firms_flemish_courts_child_access_and_hot_splashes(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("legal_threat", "I work at a law firm and your coffee keeps me going"),
+        ("legal_threat", "We won't be taking legal action, the refund came through"),
+        ("legal_threat", "I'd rather not involve lawyers, please just fix it"),
+        ("legal_threat", "Ik heb geen zin in een rechtszaak, los het gewoon op"),
+        ("legal_threat", "Ik heb gisteren een advocaatje gedronken bij jullie"),
+        ("regulator", "I won't bother with the ombudsman, thanks for the quick fix"),
+        ("product_safety", "Not a single spark, not a drop of smoke, very safe heater"),
+        ("product_safety", "It never once overheated in five years"),
+        ("product_safety", "These wings are so hot my mouth is on fire, perfect"),
+        ("product_safety", "Our sales exploded this quarter thanks to your software"),
+        ("product_safety", "My daughter choked up during the speech"),
+    ],
+)
+def test_refusals_of_legal_steps_and_safe_products_raise_nothing(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The seatbelt buckle on the booster seat won't lock"),
+        ("product_safety", "Water leaked from the dishwasher into the plug socket"),
+        ("product_safety", "The bike's brakes went and I crashed into a wall"),
+        ("product_safety", "I cut myself badly on the broken glass of the lamp you delivered"),
+        ("product_safety", "The kids' slide cracked and my son's hand got pinched in the gap"),
+        ("product_safety", "De fietsstoel brak tijdens het fietsen"),
+        ("product_safety", "De ketel bleef koken en is helemaal zwart geworden"),
+        ("product_safety", "De rem van de kinderwagen schiet los"),
+        ("product_safety", "Mijn hond heeft bloed in zijn ontlasting sinds jullie nieuwe voer"),
+        ("product_safety", "Den hoverboard is beginnen roken en stinken"),
+    ],
+)
+def test_restraints_water_in_electrics_brakes_going_and_dutch_failures(flag, text):
+    assert flag in flags(text)
+
+
+def test_an_accidental_cut_on_the_product_is_safety_not_self_harm():
+    assert set(flags("I cut myself badly on the broken glass of the lamp you delivered")) == {
+        "product_safety"
+    }
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The brakes went squeaky after a month, annoying"),
+        ("product_safety", "My water bottle is always near the socket on my desk"),
+        ("product_safety", "Ik blijf koken met jullie pannen, top kwaliteit"),
+        ("product_safety", "My computer crashed into a blue screen"),
+        ("self_harm", "I cut myself a slice of your cake"),
+        ("product_safety", "The pushchair folds really easily, great design"),
+        ("product_safety", "De kinderwagen is fantastisch"),
+    ],
+)
+def test_everyday_mentions_of_brakes_water_cooking_and_cutting_raise_nothing(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The string lights gave my son a shock when he touched a bulb"),
+        ("product_safety", "The hand blender started whirring on its own when plugged in"),
+        ("product_safety", "The mandoline nearly took my finger off"),
+        ("product_safety", "Het speelgoed heeft losse magneetjes die er zomaar uit vallen"),
+        ("self_harm", "I keep thinking everyone would be happier without me"),
+        ("self_harm", "I've written goodbye letters to my family"),
+        ("self_harm", "I just want to go to sleep and never wake up"),
+        ("self_harm", "Ik wil slapen en nooit meer wakker worden"),
+        ("self_harm", "Iedereen is echt beter af zonder mij"),
+    ],
+)
+def test_shocks_given_blades_starting_loose_magnets_and_goodbyes(flag, text):
+    assert flag in flags(text)
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("product_safety", "The price gave me a shock, but I paid"),
+        ("product_safety", "Your advert gave me a jolt of nostalgia"),
+        ("self_harm", "I left a note for my neighbour to take the parcel"),
+        ("self_harm", "I'm ready to go, just waiting for my order"),
+        ("self_harm", "Ik wil slapen, ik ben moe na die lange dag"),
+        ("self_harm", "Mijn zoon is gelukkiger zonder zijn oude fiets"),
+        ("self_harm", "Everyone would be happier without these ads"),
+    ],
+)
+def test_surprises_notes_and_tiredness_are_not_harm(flag, text):
+    assert flag not in flags(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This sale is straight fire, grabbed three hoodies",
+        "Your new burger is a killer, best lunch in ages",
+        "I'd sue you for making me this addicted to your crisps lol",
+        "The brakes on my new bike are amazing, stops on a dime",
+        "Sparks will fly when my wife sees this necklace",
+        "My heart exploded when the puppy treats arrived",
+        "I was shocked how fast delivery was",
+        "I'll see you in court... the tennis court, for our match lol",
+        "The new scent is toxic-free and gentle",
+        "Zero sparks, zero smells, the heater is great",
+        "No injuries, no fuss, just a great trampoline",
+        "Mijn advocaat en ik gaan samen lunchen bij jullie",
+        "De pizza was gloeiend heet en superlekker",
+        "Ik kreeg een schok toen ik de prijs zag",
+        "Ik ben gevallen voor jullie nieuwe collectie",
+    ],
+)
+def test_praise_surprise_and_social_mentions_raise_nothing(text):
+    assert flags(text) == {}
