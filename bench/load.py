@@ -4,7 +4,9 @@ Both servers run on loopback under gunicorn with the same number of workers (our
 class we ship, gevent, unless `--worker-class sync`; stock on sync workers); wrk (a C load
 generator, so the client costs little CPU) sends real bodies from a Lua script, in interleaved
 rounds, so drift in the machine's load hits both alike. Per mode and server it prints req/s, p50,
-p99 and non-2xx answers, our ratio to stock, and each worker's resident memory before and after.
+p99 and non-2xx answers, the workers' CPU milliseconds per request (user + system, from /proc:
+unlike req/s it holds when other work shares the machine), our ratios to stock, and each
+worker's resident memory before and after.
 
     .venv/bin/python bench/load.py                          # redact, comment and batch modes
     .venv/bin/python bench/load.py --modes redact --seconds 60 --rounds 3

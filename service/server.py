@@ -163,9 +163,11 @@ class BufferedBody:
         stream = environ["wsgi.input"]
         chunks: list[bytes] = []
         size = 0
+        # With a Content-Length the server's reader ends there: no read to learn it has.
+        expected = None if chunked or not length else int(length)
         try:
             with self.timeout_factory(self.settings.body_timeout):
-                while size <= limit:
+                while size <= limit and size != expected:
                     chunk = stream.read(min(64 * 1024, limit + 1 - size))
                     if not chunk:
                         break

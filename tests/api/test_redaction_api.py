@@ -272,3 +272,34 @@ def test_answers_are_what_the_response_schemas_dump(app, client, mod):
     assert [list(item) for item in batch.get_json()["items"]] == [
         list(item) for item in expected["items"]
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "Call Kim on 07700 900123"},
+        {"text": "Bel Sanne", "language": "nl"},
+        {"text": "", "language": None},
+        {"text": "x", "language": "en", "entities": ["PERSON"]},
+        {"text": "x", "score_threshold": 0.5},
+        {"text": 3},
+        {"text": "x", "language": 7},
+        {"language": "en"},
+        {"text": "x", "colour": "red"},
+        [{"text": "x"}],
+    ],
+)
+def test_the_quick_redact_body_load_is_marshmallows(body):
+    from marshmallow import Schema, ValidationError
+
+    from schemas.redaction import RedactRequestSchema
+
+    schema = RedactRequestSchema()
+
+    def outcome(load):
+        try:
+            return "ok", load(body)
+        except ValidationError as error:
+            return "error", error.messages
+
+    assert outcome(schema.load) == outcome(lambda data: Schema.load(schema, data))
