@@ -4,7 +4,9 @@ Both servers run on loopback under gunicorn with the same number of workers (our
 class we ship, gevent, unless `--worker-class sync`; stock on sync workers); wrk (a C load
 generator, so the client costs little CPU) sends real bodies from a Lua script, in interleaved
 rounds, so drift in the machine's load hits both alike. Per mode and server it prints req/s, p50,
-p99 and non-2xx answers, our ratio to stock, and each worker's resident memory before and after.
+p99 and non-2xx answers, the workers' CPU milliseconds per request (user + system, from /proc:
+unlike req/s it holds when other work shares the machine), our ratios to stock, and each
+worker's resident memory before and after.
 
     .venv/bin/python bench/load.py                          # redact, comment and batch modes
     .venv/bin/python bench/load.py --modes redact --seconds 60 --rounds 3
@@ -329,6 +331,11 @@ def run_wrk(wrk: str, script: Path, target: Target, mode: str, bodies: Path, arg
     }
 
 
+def cpu_ms(cpu_s: float, requests: int) -> float:
+    """Return milliseconds of worker CPU per request."""
+    return round(cpu_s * 1000 / requests, 3) if requests else 0.0
+
+
 def combine(runs: list[dict]) -> dict:
     """Merge rounds: totals for counts; the worst round's latencies (honest, not averaged)."""
     requests = sum(r["requests"] for r in runs)
@@ -336,6 +343,9 @@ def combine(runs: list[dict]) -> dict:
     return {
         "requests": requests,
         "req_per_s": round(requests / seconds, 1) if seconds else 0.0,
+        "cpu_ms_per_request": cpu_ms(
+            sum(r["cpu_ms_per_request"] * r["requests"] for r in runs) / 1000, requests
+        ),
         "p50_ms": max(r["p50_ms"] for r in runs),
         "p99_ms": max(r["p99_ms"] for r in runs),
         "non_2xx": sum(r["non_2xx"] for r in runs),
@@ -392,9 +402,11 @@ def main() -> None:
                     after = target.cpu()
                     # How the work split between the workers: an uneven split means some
                     # connections queue behind a busier worker.
-                    result["worker_cpu_s"] = [
-                        round(after[pid] - before.get(pid, 0.0), 1) for pid in sorted(after)
-                    ]
+                    spent = [after[pid] - before.get(pid, 0.0) for pid in sorted(after)]
+                    result["worker_cpu_s"] = [round(s, 1) for s in spent]
+                    # Worker CPU per request: unlike req/s, it holds when other work shares
+                    # the machine (wrk's and the master's CPU are not in it).
+                    result["cpu_ms_per_request"] = cpu_ms(sum(spent), result["requests"])
                     runs.setdefault((mode, target.name), []).append(result)
                     print(f"round {round_no + 1} {mode:8} {target.name:6} {json.dumps(result)}")
         rss_end = {t.name: t.rss() for t in targets}
@@ -414,7 +426,10 @@ def main() -> None:
             },
         }
         print()
-        print(f"{'mode':8} {'server':6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+        print(
+            f"{'mode':8} {'server':6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}"
+            f" {'CPU ms/req':>10}"
+        )
         for mode in modes:
             report["modes"][mode] = {}
             for target in targets:
@@ -424,13 +439,18 @@ def main() -> None:
                     f"{mode:8} {target.name:6} {combined['req_per_s']:8.1f} "
                     f"{combined['p50_ms']:8.1f} {combined['p99_ms']:8.1f} "
                     f"{combined['non_2xx'] + combined['socket_errors']:8d}"
+                    f" {combined['cpu_ms_per_request']:10.2f}"
                 )
             if len(targets) == 2:
                 ours = report["modes"][mode]["ours"]["req_per_s"]
                 stock = report["modes"][mode]["stock"]["req_per_s"]
                 ratio = round(ours / stock, 2) if stock else None
                 report["modes"][mode]["ratio"] = ratio
-                print(f"{mode:8} ratio  {ratio}x")
+                ours_cpu = report["modes"][mode]["ours"]["cpu_ms_per_request"]
+                stock_cpu = report["modes"][mode]["stock"]["cpu_ms_per_request"]
+                cpu_ratio = round(stock_cpu / ours_cpu, 2) if ours_cpu else None
+                report["modes"][mode]["cpu_ratio"] = cpu_ratio
+                print(f"{mode:8} ratio  {ratio}x req/s, {cpu_ratio}x less CPU per request")
         for target in targets:
             rss = report["rss_mb"][target.name]
             print(f"RSS per worker, {target.name}: start {rss['start']} MiB, end {rss['end']} MiB")

@@ -67,8 +67,27 @@ class AnalyzeRequestSchema(DetectionOptionsSchema):
     return_explanation = fields.Boolean(load_default=False)
 
 
+_PLAIN_REDACT_KEYS = frozenset({"text", "language"})
+
+
 class RedactRequestSchema(RedactionOptionsSchema):
     text = fields.String(required=True, metadata={"example": "Mail me at sarah@example.com"})
+
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        # Most calls send a text and perhaps its language: for those the fields' load is
+        # known (strings stay themselves), so it is not run field by field. Anything else,
+        # an error included, goes through marshmallow.
+        if (
+            many is None
+            and not self.many
+            and partial is None
+            and type(data) is dict
+            and data.keys() <= _PLAIN_REDACT_KEYS
+            and type(data.get("text")) is str
+            and (data.get("language") is None or type(data["language"]) is str)
+        ):
+            return dict(data)
+        return super().load(data, many=many, partial=partial, unknown=unknown)
 
 
 class BatchItemSchema(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import types
 import uuid
 from typing import Any
 
@@ -35,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None, *, runtime: Runtime | None 
         runtime = bootstrap(config)
     settings = runtime.config
     app = Flask(__name__)
+    _remember_sync_functions(app)
     app.config.update(settings)
     app.config.update(
         MAX_CONTENT_LENGTH=settings["PRIVACY_MAX_BODY_BYTES"],
@@ -93,6 +95,30 @@ def create_app(config: dict[str, Any] | None = None, *, runtime: Runtime | None 
         hops = settings["PRIVACY_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
+
+
+def _remember_sync_functions(app: Flask) -> None:
+    """Ask once per function, not on every call, whether it is a coroutine function.
+
+    Flask asks for every hook and view of every request (inspect's checks cost more than some
+    hooks); a plain function stays one, so the answer is remembered for plain functions (and
+    the functions of bound methods). Coroutine functions still go to Flask each time.
+    """
+    flask_ensure_sync = app.ensure_sync
+    plain: set = set()
+
+    def ensure_sync(func):
+        function = getattr(func, "__func__", func)
+        if type(function) is not types.FunctionType:
+            return flask_ensure_sync(func)
+        if function in plain:
+            return func
+        wrapped = flask_ensure_sync(func)
+        if wrapped is func:
+            plain.add(function)
+        return wrapped
+
+    app.ensure_sync = ensure_sync
 
 
 def _register_docs_assets(app: Flask) -> None:
@@ -155,9 +181,10 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def start_request() -> None:
-        g.started = time.perf_counter()
-        supplied = request.headers.get("X-Request-ID", "")
-        g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        context = g._get_current_object()
+        context.started = time.perf_counter()
+        supplied = request.environ.get("HTTP_X_REQUEST_ID", "")
+        context.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
 
     app.before_request(authenticate_request)
 
@@ -166,18 +193,19 @@ def _register_request_hooks(app: Flask) -> None:
         # After authentication: a client without a key learns nothing about a route's body.
         # A body on a write must be JSON in UTF-8 (the console's forms excepted); an empty
         # body is left to the schema to judge.
+        req = request._get_current_object()
         if not (
-            request.method in _BODY_METHODS
-            and request.blueprint not in app.extensions.get("privacy.html_blueprints", ())
-            and request.url_rule is not None
-            and (request.content_length or request.headers.get("Transfer-Encoding"))
+            req.method in _BODY_METHODS
+            and req.blueprint not in app.extensions.get("privacy.html_blueprints", ())
+            and req.url_rule is not None
+            and (req.content_length or req.headers.get("Transfer-Encoding"))
         ):
             return
-        if not request.is_json:
+        if not req.is_json:
             raise UnsupportedMediaType(
-                f"Send the body as application/json, not {request.mimetype or 'no content type'}."
+                f"Send the body as application/json, not {req.mimetype or 'no content type'}."
             )
-        charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+        charset = req.mimetype_params.get("charset", "utf-8").strip().lower()
         if charset not in ("utf-8", "utf8"):
             raise UnsupportedMediaType(
                 f"Send the body in UTF-8 (RFC 8259), not in {charset[:40]}.",
@@ -187,14 +215,17 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def log_request(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        if not log.isEnabledFor(logging.INFO):
+            return response  # the line would be dropped: not built either
         actor = g.get("actor")
+        path = request.path
         log.info(
             "request",
             extra={
                 "request_id": g.get("request_id"),
                 "method": request.method,
                 # A download link's token opens a package: it never reaches a log.
-                "path": "/p/<token>" if request.path.startswith("/p/") else request.path,
+                "path": "/p/<token>" if path.startswith("/p/") else path,
                 "status": response.status_code,
                 "duration_ms": round(
                     (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2

@@ -203,25 +203,39 @@ class FailureLimiter:
                 self._buckets.popitem(last=False)
 
 
-def _bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
+def _bearer_token(req) -> str | None:
+    header = req.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
 
 
-def _required_roles(app: Flask) -> frozenset[str] | None:
-    """Return the roles the matched view requires, or None when no route matched."""
-    if request.url_rule is None or request.endpoint is None:
+def _required_roles(app: Flask, req) -> frozenset[str] | None:
+    """Return the roles the matched view requires, or None when no route matched.
+
+    Worked out once per endpoint and method (views and their marks are fixed once the app
+    serves), then remembered.
+    """
+    endpoint = req.endpoint
+    if req.url_rule is None or endpoint is None:
         return None
-    if request.endpoint in app.extensions.get("privacy.public_endpoints", ()):
+    known = app.extensions.setdefault("privacy.required_roles", {})
+    key = (endpoint, req.method)
+    roles = known.get(key)
+    if roles is None:
+        roles = known[key] = _view_roles(app, endpoint, req.method)
+    return roles
+
+
+def _view_roles(app: Flask, endpoint: str, method: str) -> frozenset[str]:
+    if endpoint in app.extensions.get("privacy.public_endpoints", ()):
         return PUBLIC
-    view = app.view_functions.get(request.endpoint)
+    view = app.view_functions.get(endpoint)
     view_class = getattr(view, "view_class", None)
     handler = view
     if view_class is not None:
-        method = request.method.lower()
+        method = method.lower()
         if method == "head":
             method = "get"
         handler = getattr(view_class, method, None)
@@ -253,13 +267,15 @@ def _deny(error: Unauthorized | Forbidden, reason: str, key: dict | None) -> Non
 
 def authenticate_request() -> None:
     """Check the bearer key and role for the matched route (a Flask before_request hook)."""
-    g.actor = Actor(key_id=None, role=None, request_id=g.get("request_id"))
-    if request.method == "OPTIONS":
+    req = request._get_current_object()
+    context = g._get_current_object()
+    context.actor = Actor(key_id=None, role=None, request_id=context.get("request_id"))
+    if req.method == "OPTIONS":
         return
-    required = _required_roles(current_app)
+    required = _required_roles(current_app._get_current_object(), req)
     if required is None or required == PUBLIC:
         return
-    token = _bearer_token()
+    token = _bearer_token(req)
     if token is None:
         _deny(
             Unauthorized("Send an API key as `Authorization: Bearer <key>`."), "missing_key", None
@@ -271,7 +287,7 @@ def authenticate_request() -> None:
         _deny(Unauthorized("This API key has been revoked."), "revoked_key", key)
     if key["role"] not in required:
         _deny(Forbidden(f"The role '{key['role']}' may not use this endpoint."), "wrong_role", key)
-    g.actor = Actor(key_id=key["id"], role=key["role"], request_id=g.get("request_id"))
+    context.actor = Actor(key_id=key["id"], role=key["role"], request_id=context.get("request_id"))
 
 
 def _look_up_key(token: str) -> dict | None:

@@ -7,9 +7,10 @@ their database, secrets and settings from it; nothing of the kind lives in modul
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from service.archive.settings import ArchiveSettings, load_archive_settings
@@ -45,6 +46,10 @@ class Runtime:
     audit: AuditSettings
     archive: ArchiveSettings
     dsr: DsrSettings
+    # (pid, PRIVACY_BRAND_TERMS) -> engine: a request asks for it without parsing settings.
+    _engine: tuple[tuple[int, Any], RedactionEngine] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def database_url(self) -> str:
@@ -53,12 +58,18 @@ class Runtime:
 
     def engine(self) -> RedactionEngine:
         """Return the process's redaction engine for this secret, built on first use."""
+        key = (os.getpid(), self.config.get("PRIVACY_BRAND_TERMS"))
+        cached = self._engine
+        if cached is not None and cached[0] == key:
+            return cached[1]
         # Imported here: loading Presidio and spaCy is what makes the engine heavy, and a CLI
         # command that never redacts should not pay for it.
         from service.redaction import get_engine
         from service.redaction.engine import parse_brand_terms
 
-        return get_engine(self.secret, parse_brand_terms(self.config.get("PRIVACY_BRAND_TERMS")))
+        engine = get_engine(self.secret, parse_brand_terms(key[1]))
+        self._engine = (key, engine)
+        return engine
 
     def connect(self, **kwargs: Any) -> psycopg.Connection:
         """Open a connection outside the pool (a CLI command, a long export)."""

@@ -163,9 +163,11 @@ class BufferedBody:
         stream = environ["wsgi.input"]
         chunks: list[bytes] = []
         size = 0
+        # With a Content-Length the server's reader ends there: no read to learn it has.
+        expected = None if chunked or not length else int(length)
         try:
             with self.timeout_factory(self.settings.body_timeout):
-                while size <= limit:
+                while size <= limit and size != expected:
                     chunk = stream.read(min(64 * 1024, limit + 1 - size))
                     if not chunk:
                         break
@@ -258,11 +260,64 @@ class _ServiceWorkerMixin:
             self.alive = False
 
 
+def _one_write_response_class():
+    """Return gunicorn's HTTP/1 response class, made to send its head with the first body bytes
+    in one write: a JSON answer then costs one system call (and one packet) instead of two."""
+    from gunicorn.http import wsgi
+
+    base = wsgi.Response
+    if not hasattr(base, "_emit_body"):
+        return base  # a gunicorn without the hook: its own two writes
+
+    class OneWriteResponse(base):
+        one_write = True
+        _deferring = False
+        _head = b""
+
+        def send_headers(self):
+            if not self._deferring or self.headers_sent:
+                return super().send_headers()
+            lines = self.default_headers()
+            lines.extend(f"{name}: {value}\r\n" for name, value in self.headers)
+            self._head = util.to_bytestring("{}\r\n".format("".join(lines)), "latin-1")
+            self.headers_sent = True
+
+        def _emit_body(self, data):
+            head, self._head = self._head, b""
+            if not head:
+                return super()._emit_body(data)
+            if self.chunked:
+                data = b"%X\r\n%s\r\n" % (len(data), data)
+            util.write(self.sock, head + data)
+
+        def write(self, arg):
+            # Only within write: sendfile and close send their head as gunicorn does.
+            self._deferring = not self.headers_sent
+            try:
+                super().write(arg)
+            finally:
+                self._deferring = False
+                head, self._head = self._head, b""
+                if head:  # the write sent no body bytes (none allowed, or none left)
+                    util.write(self.sock, head)
+
+    return OneWriteResponse
+
+
+def _install_response_class() -> None:
+    # In the worker (after the fork): gunicorn builds each response from this module global.
+    from gunicorn.http import wsgi
+
+    if not getattr(wsgi.Response, "one_write", False):
+        wsgi.Response = _one_write_response_class()
+
+
 class SyncServiceWorker(_ServiceWorkerMixin, SyncWorker):
     """A sync worker (one request at a time, no slow-client protection), for comparison."""
 
     def load_wsgi(self):
         super().load_wsgi()
+        _install_response_class()
         self.wsgi = BufferedBody(self.wsgi, _front, _no_timeout)
 
 
@@ -295,6 +350,7 @@ def _gevent_worker_class():
 
         def load_wsgi(self):
             super().load_wsgi()
+            _install_response_class()
             self.gate = FifoGate(self.wsgi)
             self.wsgi = BufferedBody(self.gate, _front, _gevent_timeout)
 
@@ -327,7 +383,11 @@ class FifoGate:
     the longest waiter (no barging). The turn passes on the next turn of the event loop (a
     zero timer), not as a callback: the hub runs up to fifty callbacks before it looks at the
     sockets again, so a chain of hand-offs would keep requests that have just arrived from
-    even joining the queue. Probes (``/health``, ``/ready``) do not queue.
+    even joining the queue. And the connection whose request has just had the turn waits one
+    loop turn before its next request asks for it: nothing yields while the engine runs, so
+    requests read in the meantime would otherwise find the gate free only after that
+    connection had taken it again, a race whose outcome depended on the engine's speed.
+    Probes (``/health``, ``/ready``) do not queue.
 
     Keep-alive connections also stick to the worker that accepted them, and a busy worker
     would go on accepting: its clients then wait several times longer than the other's. So
@@ -350,8 +410,19 @@ class FifoGate:
         self._busy = False
         self._waiters: deque = deque()
         self._accepting = True
+        self._last_holder = None  # the greenlet that held the turn last
 
     def _acquire(self) -> None:
+        import gevent
+
+        current = gevent.getcurrent()
+        if current is self._last_holder:
+            # This connection's previous request has just had the turn: let one turn of the
+            # event loop pass first, so requests that arrived meanwhile (read, but not yet
+            # queued: nothing yields while the engine runs) queue ahead of it, however fast
+            # the engine was and whether or not its client's next request was already there.
+            self._last_holder = None
+            _next_loop_turn()
         if not self._busy and not self._waiters:
             self._busy = True
             return
@@ -373,6 +444,9 @@ class FifoGate:
             raise
 
     def _release(self) -> None:
+        import gevent
+
+        self._last_holder = gevent.getcurrent()
         if self._waiters:
             self._hand_over(self._waiters.popleft())  # _busy stays True
         else:
@@ -419,6 +493,19 @@ class FifoGate:
             return body
         finally:
             self._release()
+
+
+def _next_loop_turn() -> None:
+    """Wait for the next turn of the event loop, after it has polled the sockets (a zero
+    timer: `gevent.sleep(0)` only waits for the callbacks already queued)."""
+    import gevent
+
+    hub = gevent.get_hub()
+    timer = hub.loop.timer(0.0)
+    try:
+        hub.wait(timer)
+    finally:
+        timer.close()
 
 
 def _close_after(start_response) -> None:

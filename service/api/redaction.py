@@ -25,6 +25,7 @@ from service.audit import record_event
 from service.auth import current_actor, requires
 from service.errors import PayloadTooLarge, Unprocessable
 from service.redaction import RedactionEngine
+from service.redaction.engine import AnalysisResult, Finding, RedactionResult
 from service.runtime import current_runtime
 
 blp = Blueprint(
@@ -64,6 +65,43 @@ def finding_counts(findings_per_text: Iterable[list]) -> dict[str, Any]:
     return {"texts": texts, "findings": sum(counts.values()), "entity_types": dict(counts)}
 
 
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    """Return a finding as `FindingSchema` dumps it (the same keys, order and types)."""
+    explanation = finding.explanation
+    return {
+        "entity_type": str(finding.entity_type),
+        "start": int(finding.start),
+        "end": int(finding.end),
+        "score": float(finding.score),
+        "recognizer": str(finding.recognizer),
+        "explanation": None if explanation is None else dict(explanation),
+    }
+
+
+def result_json(result: AnalysisResult | RedactionResult, **more: Any) -> dict[str, Any]:
+    """Return a result as `AnalyzeResponseSchema` / `RedactResponseSchema` dump it (`more`:
+    keys that follow, a batch item's `id`).
+
+    Built by hand: dumping the findings through marshmallow cost more than all the rest of a
+    request's handling outside the engine. tests/api/test_redaction_api.py checks that it
+    stays the schemas' dump, key for key.
+    """
+    payload = {
+        "language": str(result.language),
+        "findings": [_finding_json(finding) for finding in result.findings],
+    }
+    if isinstance(result, RedactionResult):
+        payload["text"] = str(result.text)
+    payload.update(more)
+    return payload
+
+
+def _answer(payload: dict[str, Any]):
+    # A Response goes through flask-smorest's response decorator as is (the decorator still
+    # documents the operation's schema).
+    return current_app.json.response(payload)
+
+
 def _record(action: str, details: dict[str, Any]) -> None:
     with current_runtime().database.transaction() as conn:
         record_event(conn, current_actor(), action, target_type="text", details=details)
@@ -90,7 +128,7 @@ class Analyze(MethodView):
         _count(
             "redact.analyzed", {**finding_counts([result.findings]), "languages": [result.language]}
         )
-        return result
+        return _answer(result_json(result))
 
 
 _REDACT_OPTIONS = ("entities", "score_threshold", "allow_list", "deny_list", "operators")
@@ -115,7 +153,7 @@ class Redact(MethodView):
                 "operators": sorted((body.get("operators") or {}).keys()),
             },
         )
-        return result
+        return _answer(result_json(result))
 
 
 @blp.route("/redact/batch")
@@ -145,17 +183,14 @@ class RedactBatch(MethodView):
                 "operators": sorted((body.get("operators") or {}).keys()),
             },
         )
-        return {
-            "items": [
-                {
-                    "id": item["id"],
-                    "language": result.language,
-                    "text": result.text,
-                    "findings": result.findings,
-                }
-                for item, result in zip(items, results, strict=True)
-            ]
-        }
+        return _answer(
+            {
+                "items": [
+                    result_json(result, id=str(item["id"]))
+                    for item, result in zip(items, results, strict=True)
+                ]
+            }
+        )
 
 
 @blp.route("/decrypt")

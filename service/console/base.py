@@ -55,6 +55,19 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return request.is_secure or super().get_cookie_secure(app)
 
+    def open_session(self, app: Flask, request):
+        # No cookie at all (every API call): nothing to verify, no signing serializer to build.
+        if app.secret_key and not request.environ.get("HTTP_COOKIE"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        # An empty session nobody read or wrote (every API call) sets, deletes and varies
+        # nothing: what Flask's own save would do, without looking up the cookie settings.
+        if not session and not session.accessed and not session.modified:
+            return
+        super().save_session(app, session, response)
+
 
 def settings() -> dict:
     """Return the console's settings as plain numbers."""

@@ -222,3 +222,84 @@ def test_each_call_is_audited_with_counts_but_no_text(app, client, mod, conn):
     assert details["entity_types"]["EMAIL_ADDRESS"] == 2
     for secret in ("Sarah", "sarah.jones", "7700", "A123456"):
         assert secret not in events[0]["details"]
+
+
+def test_answers_are_what_the_response_schemas_dump(app, client, mod):
+    """The redaction answers are built by hand: they must stay the documented schemas' dump."""
+    from schemas.redaction import AnalyzeResponseSchema, BatchResponseSchema, RedactResponseSchema
+
+    engine = app.extensions["privacy"].engine()
+    text = "I'm Sarah Jones, mail sarah.j@example.com or call 07700 900123. Thanks @sarahj!"
+    cases = [
+        (
+            "/v1/redact",
+            {"text": text, "language": "en"},
+            RedactResponseSchema,
+            engine.redact(text, language="en"),
+        ),
+        (
+            "/v1/analyze",
+            {"text": text, "return_explanation": True},
+            AnalyzeResponseSchema,
+            engine.analyze(text, return_explanation=True),
+        ),
+        (
+            "/v1/analyze",
+            {"text": "no personal data here"},
+            AnalyzeResponseSchema,
+            engine.analyze("no personal data here"),
+        ),
+    ]
+    for path, body, schema, result in cases:
+        answer = post(client, path, body, mod)
+        assert answer.status_code == 200
+        assert answer.mimetype == "application/json"
+        assert list(answer.get_json()) == list(schema().dump(result))
+        assert answer.get_json() == json.loads(json.dumps(schema().dump(result)))
+    items = [("a", text, "en"), ("b", "Bel Pieter de Vries op 06-12345678", "nl")]
+    batch = post(
+        client,
+        "/v1/redact/batch",
+        {"items": [{"id": i, "text": t, "language": lang} for i, t, lang in items]},
+        mod,
+    )
+    results = engine.redact_batch(items)
+    expected = BatchResponseSchema().dump(
+        {"items": [{"id": i, **vars(r)} for (i, _, _), r in zip(items, results, strict=True)]}
+    )
+    assert batch.status_code == 200
+    assert batch.get_json() == json.loads(json.dumps(expected))
+    assert [list(item) for item in batch.get_json()["items"]] == [
+        list(item) for item in expected["items"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "Call Kim on 07700 900123"},
+        {"text": "Bel Sanne", "language": "nl"},
+        {"text": "", "language": None},
+        {"text": "x", "language": "en", "entities": ["PERSON"]},
+        {"text": "x", "score_threshold": 0.5},
+        {"text": 3},
+        {"text": "x", "language": 7},
+        {"language": "en"},
+        {"text": "x", "colour": "red"},
+        [{"text": "x"}],
+    ],
+)
+def test_the_quick_redact_body_load_is_marshmallows(body):
+    from marshmallow import Schema, ValidationError
+
+    from schemas.redaction import RedactRequestSchema
+
+    schema = RedactRequestSchema()
+
+    def outcome(load):
+        try:
+            return "ok", load(body)
+        except ValidationError as error:
+            return "error", error.messages
+
+    assert outcome(schema.load) == outcome(lambda data: Schema.load(schema, data))
