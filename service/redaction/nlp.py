@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from presidio_analyzer.context_aware_enhancers import (
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from spacy.lang.nl.stop_words import STOP_WORDS as DUTCH_STOP_WORDS
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from service.redaction.fastner import speed_up_ner
 from service.redaction.greedyner import WEAK_SPANS_KEY, GreedyNerComponent, speed_up_decoding
@@ -188,6 +189,123 @@ def _is_plain_word_name(ent) -> bool:
     return word in frequent or (ent.text.islower() and word in dictionary)
 
 
+#: Words a weak name never starts with: articles, possessives, prepositions and a few
+#: pronouns ("the end", "my mom"), English and Dutch; name particles (de, la, van) may.
+_NOT_A_NAME_START_WORDS = (
+    "a an the my your his her our their its this that these those of to in on at for with "
+    "and or but is are was het een mijn u"
+)
+_NOT_A_NAME_START = frozenset(_NOT_A_NAME_START_WORDS.split())
+#: Interjections and chat abbreviations that open a sentence like a name ("Ouch !").
+_INTERJECTIONS_WORDS = (
+    "ouch eurgh ugh ughh urgh awh aww aw oh ooh wow yay yikes omg oops argh eek gosh yo hey "
+    "hiya woo whoa nah yep yup hmm hmmm meh phew ew eww hooray bravo cheers goodnight gn gm "
+    "congrats thanks thx pls plz smh ikr tbh idk ily brb"
+)
+_INTERJECTIONS = frozenset(_INTERJECTIONS_WORDS.split())
+#: Words right before or after a lower-case word that point to a person ("met ...",
+#: "... and"), so an unlisted lower-case name is still taken there.
+_PERSON_CUES_BEFORE_WORDS = (
+    "with w w/ and & see saw meet met call called named by ft feat thanks thx love miss "
+    "tell told ask asked hi hey dear hello"
+)
+_PERSON_CUES_BEFORE = frozenset(_PERSON_CUES_BEFORE_WORDS.split())
+_PERSON_CUES_AFTER = frozenset(("and", "&", "said", "says", "told"))
+#: A letter three times in a row ("sooo", "Wheee") or laughter ("hahaha", "lmao").
+_DRAWN_OUT_RE = re.compile(r"([a-z])\1\1|(?:ha){2}|(?:ah){2}|^l+m+a+o+$|^l+o+l+$", re.IGNORECASE)
+
+
+@functools.cache
+def _listed_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Return (lower-case given names, given and family names) not among frequent words."""
+    from service.redaction.recognizers import lexicon
+
+    frequent = lexicon.common_words()
+    given = lexicon.first_names() - frequent
+    return given, given | (lexicon.last_names() - frequent)
+
+
+def _is_listed_name_word(word: str) -> bool:
+    """Tell whether a lower-case word is a listed name, or a given name run into another
+    name as in a user name ("annasmith")."""
+    given, names = _listed_names()
+    if word in names:
+        return True
+    return any(word[:cut] in given and word[cut:] in names for cut in range(4, len(word) - 2))
+
+
+#: A user name written without its @: letters with digits or underscores ("kim_88").
+_USERNAME_RE = re.compile(r"(?=(?:[^a-z]*[a-z]){3})(?=.*[0-9_])[a-z0-9_]+", re.IGNORECASE)
+
+
+def _is_username_like(word: str) -> bool:
+    """Tell whether a word is shaped like a user name: three letters or more, and digits
+    or underscores ("kim_88", "jo_ann"); user names are personal data, @ or not."""
+    return _USERNAME_RE.fullmatch(word) is not None
+
+
+def _trim_weak_name(span):
+    """Return the span without leading or trailing tokens that hold no letter or digit,
+    and without leading articles, possessives or prepositions ("the", "my", "at"); None
+    when nothing is left."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (
+        not any(char.isalnum() for char in doc[start].text)
+        or doc[start].lower_ in _NOT_A_NAME_START
+    ):
+        start += 1
+    while end > start and not any(char.isalnum() for char in doc[end - 1].text):
+        end -= 1
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(doc, start, end, label=span.label) if start < end else None
+
+
+def _is_likely_weak_name(span) -> bool:
+    """Tell whether a weak name of the person model looks enough like a name to add.
+
+    Besides long spans, brands, very short and plain-word spans, a weak name is not
+    taken when it is (part of) a hashtag, holds a drawn-out word, laughter or an
+    interjection, is a single all-caps word that is no listed name ("DSLR"), or is all
+    lower case with no listed name in it and no person cue next to it ("with ...",
+    "... and"). A word shaped like a user name ("kim_88") counts as a name word.
+    """
+    if len(span) > _LONGEST_WEAK_NAME or _has_brand(span):
+        return False
+    if sum(char.isalpha() for char in span.text) < 3:  # "de", "J."
+        return False
+    if all(
+        (_is_plain_word(token.lower_) or not token.is_alpha) and not _is_username_like(token.text)
+        for token in span
+    ):
+        return False
+    doc = span.doc
+    before = doc.text[span.start_char - 1 : span.start_char] if span.start_char else ""
+    if before == "#" or (span.start and doc[span.start - 1].text == "#"):
+        return False
+    words = [token.text for token in span]
+    if any(word.startswith("#") for word in words):
+        return False
+    if any(_DRAWN_OUT_RE.search(word) or word.lower() in _INTERJECTIONS for word in words):
+        return False
+    if len(words) == 1 and words[0].isalpha() and words[0].isupper():
+        return _is_listed_name_word(words[0].lower())
+    if span.text.islower():
+        return _has_person_cue(span) or any(
+            _is_username_like(word) or _is_listed_name_word(word) for word in words
+        )
+    return True
+
+
+def _has_person_cue(span) -> bool:
+    """Tell whether a word next to the span points to a person ("with ...", "... said")."""
+    doc = span.doc
+    before = doc[span.start - 1].lower_ if span.start else ""
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    return before in _PERSON_CUES_BEFORE or after in _PERSON_CUES_AFTER
+
+
 @Language.component(WEAK_NAMES)
 def add_weak_names(doc: Doc) -> Doc:
     """Add the person model's weak names (its recall margin's) after the English NER.
@@ -206,11 +324,8 @@ def add_weak_names(doc: Doc) -> Doc:
     ents = list(doc.ents)
     changed = False
     for span in weak:
-        if len(span) > _LONGEST_WEAK_NAME or _has_brand(span):
-            continue
-        if sum(char.isalpha() for char in span.text) < 3:  # "de", "J."
-            continue
-        if all(_is_plain_word(token.lower_) or not token.is_alpha for token in span):
+        span = _trim_weak_name(span)
+        if span is None or not _is_likely_weak_name(span):
             continue
         overlapping = [ent for ent in ents if ent.start < span.end and span.start < ent.end]
         if any(ent.label_ not in _YIELDING_LABELS for ent in overlapping):
