@@ -9,39 +9,45 @@ from service.redaction.recognizers import lexicon
 from service.redaction.recognizers.base import RuleRecognizer, words_pattern
 from service.redaction.recognizers.brands import NOT_STREET_WORDS, brand_words
 
-# Street types written after the name ("12 Baker Street", "5 Elm St.").
+# Street types that say "street" even with no name before them ("68 St.", "12 Road").
+_PLAIN_STREET_TYPES = frozenset(
+    [
+        "street",
+        "st",
+        "str",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "av",
+        "boulevard",
+        "blvd",
+        "lane",
+        "ln",
+        "drive",
+        "dr",
+        "court",
+        "ct",
+        "place",
+        "pl",
+        "square",
+        "sq",
+        "terrace",
+        "ter",
+        "highway",
+        "hwy",
+        "parkway",
+        "pkwy",
+    ]
+)
+# Street types written after the name ("12 Baker Street", "5 Elm St."): the plain ones and more.
 _ENGLISH_TYPES = [
-    "street",
-    "st",
-    "str",
-    "road",
-    "rd",
-    "avenue",
-    "ave",
-    "av",
-    "boulevard",
-    "blvd",
-    "lane",
-    "ln",
-    "drive",
-    "dr",
-    "court",
-    "ct",
-    "place",
-    "pl",
-    "square",
-    "sq",
-    "terrace",
-    "ter",
+    *sorted(_PLAIN_STREET_TYPES),
     "terr",
     "way",
     "crescent",
     "cres",
     "close",
-    "parkway",
-    "pkwy",
-    "highway",
-    "hwy",
     "circle",
     "cir",
     "trail",
@@ -309,37 +315,6 @@ _COMPOUND_STREET_RE = re.compile(
     rf"(?:[^\W\d_][\w'’\-]*)?(?:{words_pattern(_COMPOUND_ENDINGS)})\b\.?|\b[uU]\.)"
     rf"[ \t]*(?:{_NUM})\b\.?",
     re.I,
-)
-# Street types that say "street" even with no name before them ("68 St.", "12 Road").
-_PLAIN_STREET_TYPES = frozenset(
-    [
-        "street",
-        "st",
-        "str",
-        "road",
-        "rd",
-        "avenue",
-        "ave",
-        "av",
-        "boulevard",
-        "blvd",
-        "lane",
-        "ln",
-        "drive",
-        "dr",
-        "court",
-        "ct",
-        "place",
-        "pl",
-        "square",
-        "sq",
-        "terrace",
-        "ter",
-        "highway",
-        "hwy",
-        "parkway",
-        "pkwy",
-    ]
 )
 _BARE_NUMBER_STREET_RE = re.compile(rf"{_NUM}\s+[^\W\d_]+\.?", re.I)
 _PREFIX_STREET_RE = re.compile(rf"(?<![\w\-/])(?:{words_pattern(_PREFIX_TYPES)})\.?[ \t]+", re.I)
