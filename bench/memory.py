@@ -6,7 +6,7 @@ POST /v1/redact/batch and samples the resident memory of the serving worker(s). 
 recycling by work done (PRIVACY_WORKER_MAX_TEXTS, PRIVACY_WORKER_MAX_RSS_MB) the RSS stays
 flat; with `--max-texts 0` it shows the growth recycling bounds.
 
-    .venv/bin/python bench/memory.py [--texts 1000000] [--batch 500] [--workers 1]
+    .venv/bin/python bench/memory.py [--texts 1000000] [--batch 500] [--workers 1] [--clients N]
         [--max-texts 30000] [--max-rss-mb 0] [--json out.json]
 
 Runs against its own embedded PostgreSQL in a scratch data folder (or DATABASE_URL).
@@ -22,6 +22,7 @@ import shutil
 import string
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--clients", type=int, default=0, help="client connections (default: one per worker)"
+    )
     parser.add_argument("--worker-class", choices=("gevent", "sync"), default="gevent")
     parser.add_argument("--max-texts", type=int, default=None, help="PRIVACY_WORKER_MAX_TEXTS")
     parser.add_argument("--max-rss-mb", type=int, default=None, help="PRIVACY_WORKER_MAX_RSS_MB")
@@ -65,45 +69,71 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="memory-", dir=ROOT / ".data"))
     target = start_ours(args, scratch / "data", env=settings)
     samples: list[dict] = []
-    try:
+    clients = args.clients or args.workers
+    progress = {"claimed": 0, "sent": 0, "errors": 0}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(seed: int) -> None:
+        """Send batches on one keep-alive connection until the texts are all sent."""
         headers = {"Authorization": f"Bearer {target.key}", "Content-Type": "application/json"}
-        rng = random.Random(11)
+        rng = random.Random(seed)
         conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=300)
-        sent = errors = 0
-        started = time.monotonic()
-        next_sample = 0
-        pids_seen: set[int] = set()
-        while sent < args.texts:
+        while not stop.is_set():
+            with lock:  # claim a batch first, so the clients together send exactly --texts
+                if progress["claimed"] >= args.texts:
+                    break
+                progress["claimed"] += args.batch
             items = [{"id": str(i), "text": fresh_comment(rng)} for i in range(args.batch)]
+            body = json.dumps({"items": items})
             try:
-                conn.request(
-                    "POST", "/v1/redact/batch", body=json.dumps({"items": items}), headers=headers
-                )
+                conn.request("POST", "/v1/redact/batch", body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
-                if response.status != 200:
-                    errors += 1
+                ok = response.status == 200
             except OSError:
-                errors += 1
+                ok = False
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=300)
                 time.sleep(1)
+            with lock:
+                if ok:
+                    progress["sent"] += len(items)
+                else:
+                    progress["errors"] += 1
+                    progress["claimed"] -= args.batch
+        conn.close()
+
+    try:
+        started = time.monotonic()
+        threads = [
+            threading.Thread(target=client, args=(11 + n,), daemon=True) for n in range(clients)
+        ]
+        for thread in threads:
+            thread.start()
+        next_sample = 0
+        pids_seen: set[int] = set()
+        while any(thread.is_alive() for thread in threads):
+            time.sleep(0.05)
+            with lock:
+                sent = progress["sent"]
+            if sent < next_sample and any(thread.is_alive() for thread in threads):
                 continue
-            sent += len(items)
-            if sent >= next_sample:
-                pids = worker_pids(target.process.pid)
-                pids_seen.update(pids)
-                sample = {
-                    "texts": sent,
-                    "seconds": round(time.monotonic() - started, 1),
-                    "rss_mb": [r for p in pids if (r := rss_mb(p)) > 0],
-                }
-                if sample["rss_mb"]:  # none while a recycled worker is being replaced
-                    samples.append(sample)
-                print(json.dumps(sample), flush=True)
-                next_sample += args.sample_every
+            pids = worker_pids(target.process.pid)
+            pids_seen.update(pids)
+            sample = {
+                "texts": sent,
+                "seconds": round(time.monotonic() - started, 1),
+                "rss_mb": [r for p in pids if (r := rss_mb(p)) > 0],
+            }
+            if sample["rss_mb"]:  # none while a recycled worker is being replaced
+                samples.append(sample)
+            print(json.dumps(sample), flush=True)
+            next_sample = sent - sent % args.sample_every + args.sample_every
         elapsed = time.monotonic() - started
+        sent, errors = progress["sent"], progress["errors"]
     finally:
+        stop.set()
         target.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -116,6 +146,7 @@ def main() -> None:
         "texts": sent,
         "batch": args.batch,
         "workers": args.workers,
+        "clients": clients,
         "worker_class": args.worker_class,
         "max_texts": args.max_texts,
         "max_rss_mb": args.max_rss_mb,
