@@ -46,7 +46,7 @@ class FrontSettings:
     # The routes allowed more than default_body_bytes (POST /v1/feedback).
     large_body_paths: tuple[str, ...] = ("/v1/feedback",)
     default_body_bytes: int = 1024 * 1024
-    max_texts: int = 100_000
+    max_texts: int = 50_000
     max_rss_mb: int = 0
     worker_connections: int = 200
 

@@ -281,7 +281,9 @@ def _is_likely_weak_name(span) -> bool:
     ):
         return False
     doc = span.doc
-    before = doc.text[span.start_char - 1 : span.start_char] if span.start_char else ""
+    # The character right before the span ends the previous token or its whitespace
+    # (`doc.text` would join the whole text again).
+    before = doc[span.start - 1].text_with_ws[-1:] if span.start else ""
     if before == "#" or (span.start and doc[span.start - 1].text == "#"):
         return False
     words = [token.text for token in span]

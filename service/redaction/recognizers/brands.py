@@ -175,8 +175,10 @@ _WORD_RE = re.compile(r"[\w&'’.\-]+")
 
 def _fold(value: str) -> str:
     """Return a value lower-cased, without accents, a leading '@' or '#', and trimmed."""
-    value = unicodedata.normalize("NFKD", value.strip().lstrip("@#"))
-    value = "".join(ch for ch in value if not unicodedata.combining(ch))
+    value = value.strip().lstrip("@#")
+    if not value.isascii():  # ASCII has no accents to take off
+        value = unicodedata.normalize("NFKD", value)
+        value = "".join(ch for ch in value if not unicodedata.combining(ch))
     return value.lower().replace("’", "'").strip(" .,!?:;")
 
 
@@ -254,8 +256,14 @@ def is_brand_like(value: str) -> bool:
     if folded in brand_phrases():
         return True
     words = [w for w in (_fold(w) for w in _WORD_RE.findall(value)) if w]
-    known = brand_words() | place_words()
+    known = _brand_and_place_words()
     return bool(words) and all(w in known for w in words)
+
+
+@functools.cache
+def _brand_and_place_words() -> frozenset[str]:
+    """Return the brand, product, assistant and place words together (built once)."""
+    return brand_words() | place_words()
 
 
 #: Entity types a brand or place word can be mistaken for.
