@@ -18,6 +18,7 @@ import io
 import json
 import logging
 import random
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -395,6 +396,10 @@ class FifoGate:
     ``max_waiting`` requests wait, the worker stops accepting: the client's next connection
     waits in the listening socket's queue, in order, for whichever worker is free first (what
     a sync worker does), while the reading of slow requests still goes on in greenlets.
+    A request that held the turn longer than ``long_turn`` seconds (a batch) closes its
+    connection too: while it ran nothing else was read, so requests that arrived meanwhile
+    on other keep-alive connections are not yet waiting at the gate, and two batch clients
+    would otherwise stay on one worker while another is idle.
     """
 
     def __init__(
@@ -402,10 +407,12 @@ class FifoGate:
         app,
         skip_paths: tuple[str, ...] = ("/health", "/ready"),
         max_waiting: int = 1,
+        long_turn: float = 0.25,
     ):
         self.app = app
         self.skip_paths = skip_paths
         self.max_waiting = max_waiting
+        self.long_turn = long_turn
         self.servers: list = []  # the worker's gevent servers, to pause and resume accepting
         self._busy = False
         self._waiters: deque = deque()
@@ -487,8 +494,9 @@ class FifoGate:
         try:
             # The view runs here; a streamed body (an audit export) is read after the turn,
             # since streaming waits on the database and the client, not the CPU.
+            started = time.monotonic()
             body = self.app(environ, start_response)
-            if self._waiters:
+            if self._waiters or time.monotonic() - started > self.long_turn:
                 _close_after(start_response)  # gunicorn writes the response after this
             return body
         finally:

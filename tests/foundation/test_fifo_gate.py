@@ -78,6 +78,21 @@ def test_a_busy_worker_closes_connections_and_a_free_one_keeps_them():
     assert closed == [True, True, False]
 
 
+def test_a_long_request_closes_its_connection_even_when_nobody_waits_yet():
+    # A batch holds the turn for long; other keep-alive clients' requests that arrived during
+    # it are not read yet, so the gate cannot see them: the connection is closed anyway, and
+    # the client's next batch goes through the listening queue to a free worker.
+    def batch(environ, start_response):
+        gevent.sleep(0.05)
+        start_response("200 OK", [])
+        return [b"batch"]
+
+    gate = FifoGate(batch, long_turn=0.02)
+    assert _call(gate, "batch") == ("batch", True)
+    quick = FifoGate(batch, long_turn=1.0)
+    assert _call(quick, "batch") == ("batch", False)
+
+
 def test_probes_do_not_wait_for_the_turn():
     log: list[str] = []
     gate = FifoGate(_app(log))
