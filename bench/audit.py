@@ -1,7 +1,7 @@
 """Audit log benchmark: appends, commit-to-signature delay, proofs and verification at 1M events.
 
     .venv/bin/python -m bench.audit [--events 1000000] [--writers 8] [--append-seconds 10]
-        [--commit-delay US] [--append-only]
+        [--commit-delay US] [--append-only] [--pgbench SECONDS [--pgbench-only]]
 
 Runs in a scratch database on the embedded PostgreSQL (`.data/bench`), or on the server of
 DATABASE_URL, and drops it afterwards (unless --keep). Figures:
@@ -19,7 +19,11 @@ DATABASE_URL, and drops it afterwards (unless --keep). Figures:
 - proofs at the loaded size: inclusion and consistency proofs over HTTP (the API's view code,
   test client) and in-process; p50/p99 in ms;
 - verification: the whole log (`verify_log` from 0) and 10,000 events appended after a
-  checkpoint (`from_size`).
+  checkpoint (`from_size`);
+- with `--pgbench SECONDS`: the same one-event transactions sent by pgbench (a C client, prepared
+  statements, `--writers` connections on 2 threads) in a scratch database of their own, beside
+  an empty one-statement transaction, durable and without waiting for the WAL flush: the rate
+  this server and machine allow whatever the client, the bound for the append figure above.
 """
 
 from __future__ import annotations
@@ -28,11 +32,16 @@ import argparse
 import multiprocessing
 import os
 import random
+import re
+import shutil
 import statistics
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
@@ -282,6 +291,92 @@ def proof_latency(app, url: str, headers: dict, size: int, samples: int) -> None
     )
 
 
+# One audit event per transaction as `record_event` writes it (same columns, a fresh request id
+# each), and an empty one-statement transaction to compare with.
+PGBENCH_SCRIPTS = {
+    "audit event": (
+        "\\set n random(1, 1000000000)\n"
+        "INSERT INTO audit_events (occurred_at, actor_type, actor_key_id, actor_role, action, "
+        "target_type, target_id, subject_ref, request_id, outcome, details, leaf) VALUES "
+        "(now(), 'system', NULL, NULL, 'bench.pgbench', 'item', :n, NULL, "
+        "gen_random_uuid()::text, 'success', '{}', "
+        'convert_to(\'{"action":"bench.pgbench","target_id":"\' || :n || \'"}\', '
+        "'UTF8')) RETURNING id;\n"
+    ),
+    "empty transaction": "SELECT 1;\n",
+}
+
+
+def _pgbench_binary() -> str | None:
+    """pgbench of the embedded server's installation, or the one on PATH."""
+    try:
+        import pgserver
+
+        bundled = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
+        if bundled.exists():
+            return str(bundled)
+    except ImportError:
+        pass
+    return shutil.which("pgbench")
+
+
+def pgbench_rates(url: str, clients: int, seconds: float) -> dict[tuple[str, bool], float]:
+    """Transactions/s pgbench reaches for each script, durable and with synchronous_commit=off."""
+    binary = _pgbench_binary()
+    if binary is None:
+        raise SystemExit("pgbench not found (it ships with the embedded server's wheel)")
+    rates: dict[tuple[str, bool], float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, script in PGBENCH_SCRIPTS.items():
+            path = Path(folder) / f"{kind.replace(' ', '_')}.sql"
+            path.write_text(script)
+            for durable in (True, False):
+                env = dict(os.environ)
+                if not durable:
+                    env["PGOPTIONS"] = "-c synchronous_commit=off"
+                done = subprocess.run(
+                    [
+                        binary,
+                        "-n",
+                        "-M",
+                        "prepared",
+                        "-c",
+                        str(clients),
+                        "-j",
+                        "2",
+                        "-T",
+                        str(max(1, round(seconds))),
+                        "-f",
+                        str(path),
+                        url,
+                    ],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    check=False,
+                )
+                found = re.search(r"tps = ([0-9.]+)", done.stdout)
+                if done.returncode != 0 or found is None:
+                    raise SystemExit(f"pgbench failed: {done.stderr.strip()[-500:]}")
+                rates[(kind, durable)] = float(found.group(1))
+    return rates
+
+
+def report_pgbench(clients: int, seconds: float) -> None:
+    """Run pgbench in a scratch database of its own and print its rates."""
+    server_url, name, url = create_scratch_database("audit_pgbench")
+    try:
+        rates = pgbench_rates(url, clients, seconds)
+    finally:
+        drop_scratch_database(server_url, name)
+    for (kind, durable), tps in rates.items():
+        flush = "durable commit" if durable else "synchronous_commit=off"
+        print(
+            f"pgbench, {kind}, {clients} connections, prepared, {flush}: {tps:,.0f} "
+            f"transactions/s (load average {os.getloadavg()[0]:.1f})"
+        )
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -297,9 +392,23 @@ def main() -> None:
         help="Also append with this commit_delay (microseconds; needs a superuser connection).",
     )
     parser.add_argument("--append-only", action="store_true", help="Stop after the append figures.")
+    parser.add_argument(
+        "--pgbench",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="First run the same transactions from pgbench for this long per script and mode.",
+    )
+    parser.add_argument(
+        "--pgbench-only", action="store_true", help="Stop after the pgbench figures."
+    )
     args = parser.parse_args()
 
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    if args.pgbench:
+        report_pgbench(args.writers, args.pgbench)
+        if args.pgbench_only:
+            return
     server_url, name, url = create_scratch_database("audit_bench")
     state_dir = BENCH_DATA / f"signer-{os.getpid()}"
     config = {
